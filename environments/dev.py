@@ -1,0 +1,41 @@
+"""dev: smallest sizes, a single NAT gateway, short retention (SPEC §3-4)."""
+
+from environments.project import PROJECT
+from environments.settings import (
+    CacheSettings,
+    DatabaseSettings,
+    EnvironmentSettings,
+    NatMode,
+    NetworkSettings,
+    ServiceSettings,
+)
+
+SETTINGS = EnvironmentSettings(
+    name="dev",
+    project=PROJECT,
+    network=NetworkSettings(
+        vpc_cidr="10.0.0.0/16",
+        public_subnet_cidrs=("10.0.1.0/24", "10.0.2.0/24"),
+        private_app_subnet_cidrs=("10.0.11.0/24", "10.0.12.0/24"),
+        database_subnet_cidrs=("10.0.21.0/24", "10.0.22.0/24"),
+        nat_mode=NatMode.SINGLE,
+    ),
+    services=(
+        ServiceSettings(
+            name="frontend", port=3000, cpu=512, memory=1024, health_check_path="/api/health",
+            desired_count=1, min_count=1, max_count=2,
+        ),
+        ServiceSettings(
+            name="backend", port=3001, cpu=1024, memory=2048, health_check_path="/health",
+            desired_count=1, min_count=1, max_count=2,
+        ),
+    ),
+    database=DatabaseSettings(
+        instance_class="db.t4g.micro",
+        allocated_storage_gb=20,
+        multi_az=False,
+        backup_retention_days=3,
+    ),
+    cache=CacheSettings(node_type="cache.t4g.micro", num_cache_clusters=1, snapshot_retention_days=1),
+    log_retention_days=7,
+)

@@ -1,0 +1,42 @@
+"""staging: between dev and prod — prod's topology where failover is tested, dev's cost elsewhere."""
+
+from environments.project import PROJECT
+from environments.settings import (
+    CacheSettings,
+    DatabaseSettings,
+    EnvironmentSettings,
+    NatMode,
+    NetworkSettings,
+    ServiceSettings,
+)
+
+SETTINGS = EnvironmentSettings(
+    name="staging",
+    project=PROJECT,
+    network=NetworkSettings(
+        vpc_cidr="10.0.0.0/16",
+        public_subnet_cidrs=("10.0.1.0/24", "10.0.2.0/24"),
+        private_app_subnet_cidrs=("10.0.11.0/24", "10.0.12.0/24"),
+        database_subnet_cidrs=("10.0.21.0/24", "10.0.22.0/24"),
+        nat_mode=NatMode.SINGLE,
+    ),
+    services=(
+        ServiceSettings(
+            name="frontend", port=3000, cpu=512, memory=1024, health_check_path="/api/health",
+            desired_count=1, min_count=1, max_count=3,
+        ),
+        ServiceSettings(
+            name="backend", port=3001, cpu=1024, memory=2048, health_check_path="/health",
+            desired_count=1, min_count=1, max_count=3,
+        ),
+    ),
+    database=DatabaseSettings(
+        instance_class="db.t4g.small",
+        allocated_storage_gb=20,
+        max_allocated_storage_gb=50,
+        multi_az=False,
+        backup_retention_days=5,
+    ),
+    cache=CacheSettings(node_type="cache.t4g.micro", num_cache_clusters=2, snapshot_retention_days=3),
+    log_retention_days=14,
+)

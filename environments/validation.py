@@ -1,0 +1,289 @@
+"""Validation of one environment's settings, before any construct is built.
+
+Each rule raises :class:`modules.errors.ConfigError` naming the environment,
+the field, the bad value and the fix. ``main.py`` turns it into one line on
+stderr and a non-zero exit, and writes no output.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import re
+import typing
+from enum import Enum
+from itertools import combinations
+
+from environments.settings import EnvironmentSettings
+from modules.database.instance_classes import (
+    ELASTICACHE_NODE_TYPE_MEMORY_GIB,
+    RDS_INSTANCE_CLASS_MEMORY_GIB,
+)
+from modules.errors import ConfigError
+from modules.naming import Naming, bucket_name_problem
+
+# CloudWatch Logs accepts only these retention periods (days).
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
+                      2557, 2922, 3288, 3653)
+
+# Fargate task sizes: cpu units -> allowed memory (MiB).
+FARGATE_MEMORY_MIB: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4096 + 1, 1024)),
+    1024: tuple(range(2048, 8192 + 1, 1024)),
+    2048: tuple(range(4096, 16384 + 1, 1024)),
+    4096: tuple(range(8192, 30720 + 1, 1024)),
+    8192: tuple(range(16384, 61440 + 1, 4096)),
+    16384: tuple(range(32768, 122880 + 1, 8192)),
+}
+
+_PROJECT_NAME = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
+_ENV_NAME = re.compile(r"^[a-z][a-z0-9]*$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+_SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
+_TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
+_RDS_CLASS = re.compile(r"^db\.[a-z][a-z0-9-]*\.[a-z0-9]+$")
+_CACHE_NODE = re.compile(r"^cache\.[a-z][a-z0-9]*\.[a-z0-9]+$")
+
+
+def validate(settings: EnvironmentSettings) -> None:
+    """Raise :class:`ConfigError` for the first wrong setting; return if all are right."""
+    env = settings.name if isinstance(settings.name, str) and settings.name else "?"
+    _check_types(settings, env, "")
+    _Check(settings, env).run()
+
+
+def _check_types(obj: object, env: str, prefix: str) -> None:
+    hints = typing.get_type_hints(type(obj))
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        path = f"{prefix}{f.name}"
+        expected = hints[f.name]
+        if not _is_instance(value, expected):
+            raise ConfigError(
+                env, path, value, f"expected {_describe(expected)}",
+                f"write it as {_describe(expected)} in environments/{env}.py",
+            )
+        if dataclasses.is_dataclass(value):
+            _check_types(value, env, f"{path}.")
+        elif isinstance(value, (tuple, list)):
+            for i, item in enumerate(value):
+                if dataclasses.is_dataclass(item):
+                    _check_types(item, env, f"{path}[{i}].")
+
+
+def _is_instance(value: object, expected: typing.Any) -> bool:
+    origin = typing.get_origin(expected)
+    if origin is typing.Union or str(origin) == "<class 'types.UnionType'>":
+        return any(_is_instance(value, arg) for arg in typing.get_args(expected))
+    if origin is tuple:
+        (item_type, _ellipsis) = typing.get_args(expected)
+        return isinstance(value, (tuple, list)) and all(_is_instance(v, item_type) for v in value)
+    if origin is dict:
+        key_type, value_type = typing.get_args(expected)
+        return isinstance(value, dict) and all(
+            _is_instance(k, key_type) and _is_instance(v, value_type) for k, v in value.items()
+        )
+    if expected is type(None):
+        return value is None
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, expected)
+
+
+def _describe(expected: typing.Any) -> str:
+    origin = typing.get_origin(expected)
+    if origin is tuple:
+        return f"a tuple of {_describe(typing.get_args(expected)[0])}"
+    if origin is dict:
+        return "a dict of str to str"
+    if isinstance(expected, type) and issubclass(expected, Enum):
+        return f"a {expected.__name__} member, e.g. {expected.__name__}.{next(iter(expected)).name}"
+    return getattr(expected, "__name__", str(expected))
+
+
+class _Check:
+    def __init__(self, settings: EnvironmentSettings, env: str):
+        self.s = settings
+        self.env = env
+
+    def fail(self, field: str, value: object, problem: str, fix: str) -> typing.NoReturn:
+        raise ConfigError(self.env, field, value, problem, fix)
+
+    def run(self) -> None:
+        self.project()
+        self.network()
+        self.services()
+        self.database()
+        self.cache()
+        self.retention()
+        self.names()
+
+    # -- project ----------------------------------------------------------
+    def project(self) -> None:
+        s, p = self.s, self.s.project
+        if not _ENV_NAME.match(s.name):
+            self.fail("name", s.name, "environment names are lowercase letters and digits",
+                      "rename it, e.g. 'dev', 'staging2'")
+        if not p.name:
+            self.fail("project.name", p.name, "the project name is empty",
+                      "set name= in environments/project.py, e.g. 'codemate'")
+        if not _PROJECT_NAME.match(p.name):
+            self.fail("project.name", p.name, "use lowercase letters, digits and inner hyphens",
+                      "rename it in environments/project.py, e.g. 'codemate'")
+        if not _REGION.match(p.region):
+            self.fail("project.region", p.region, "not an AWS region name",
+                      "use a region such as 'ap-northeast-2'")
+        azs = p.availability_zones
+        if len(azs) < 2:
+            self.fail("project.availability_zones", azs, "RDS and the ALB need subnets in at least 2 AZs",
+                      f"list two AZs of {p.region}, e.g. '{p.region}a', '{p.region}c'")
+        for i, az in enumerate(azs):
+            if not re.fullmatch(re.escape(p.region) + r"[a-z]", az):
+                self.fail(f"project.availability_zones[{i}]", az, f"not an AZ of region {p.region}",
+                          f"use '{p.region}' followed by a zone letter, e.g. '{p.region}a'")
+        if len(set(azs)) != len(azs):
+            self.fail("project.availability_zones", azs, "an AZ is listed twice", "list each AZ once")
+        if problem := bucket_name_problem(p.state_bucket):
+            self.fail("project.state_bucket", p.state_bucket, problem, "follow S3's bucket naming rules")
+        if not _TABLE_NAME.match(p.lock_table):
+            self.fail("project.lock_table", p.lock_table, "not a valid DynamoDB table name",
+                      "use 3-255 characters from a-z, A-Z, 0-9, '_', '-', '.'")
+
+    # -- network ----------------------------------------------------------
+    def _cidr(self, field: str, value: str) -> ipaddress.IPv4Network:
+        try:
+            net = ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            self.fail(field, value, "not a valid IPv4 CIDR block", "write it as a.b.c.d/n, e.g. '10.0.1.0/24'")
+        if not isinstance(net, ipaddress.IPv4Network):
+            self.fail(field, value, "not an IPv4 CIDR block", "write it as a.b.c.d/n, e.g. '10.0.1.0/24'")
+        if str(net) != value:
+            self.fail(field, value, "host bits are set", f"use the network address: '{net}'")
+        if not 16 <= net.prefixlen <= 28:
+            self.fail(field, value, "AWS allows prefix lengths /16 to /28 for VPCs and subnets",
+                      "choose a prefix between /16 and /28")
+        return net
+
+    def network(self) -> None:
+        n, azs = self.s.network, self.s.project.availability_zones
+        vpc = self._cidr("network.vpc_cidr", n.vpc_cidr)
+        tiers = {
+            "network.public_subnet_cidrs": (n.public_subnet_cidrs, False),
+            "network.private_app_subnet_cidrs": (n.private_app_subnet_cidrs, True),
+            "network.database_subnet_cidrs": (n.database_subnet_cidrs, False),
+        }
+        subnets: list[tuple[str, ipaddress.IPv4Network]] = []
+        for field, (cidrs, may_be_empty) in tiers.items():
+            if len(cidrs) != len(azs) and not (may_be_empty and not cidrs):
+                self.fail(field, tuple(cidrs), f"{len(cidrs)} subnets for {len(azs)} availability zones",
+                          f"give exactly one subnet per AZ ({len(azs)})" + (" or none" if may_be_empty else ""))
+            for i, cidr in enumerate(cidrs):
+                path = f"{field}[{i}]"
+                net = self._cidr(path, cidr)
+                if not net.subnet_of(vpc):
+                    self.fail(path, cidr, f"outside the VPC {vpc}", f"pick a range inside {vpc}")
+                subnets.append((path, net))
+        for (path_a, a), (path_b, b) in combinations(subnets, 2):
+            if a == b:
+                self.fail(path_b, str(b), f"duplicates {path_a}", f"give each subnet its own range inside {vpc}")
+            if a.overlaps(b):
+                self.fail(path_b, str(b), f"overlaps {path_a} ('{a}')",
+                          f"give each subnet its own range inside {vpc}")
+        from environments.settings import NatMode
+
+        if n.nat_mode is not NatMode.NONE and not n.private_app_subnet_cidrs:
+            self.fail("network.nat_mode", n.nat_mode.value, "a NAT gateway without private app subnets costs "
+                      "money and serves nothing", "set nat_mode=NatMode.NONE or add private app subnets")
+
+    # -- services ---------------------------------------------------------
+    def services(self) -> None:
+        seen_names: dict[str, int] = {}
+        seen_ports: dict[int, int] = {}
+        for i, svc in enumerate(self.s.services):
+            path = f"services[{i}]"
+            if not _SERVICE_NAME.match(svc.name):
+                self.fail(f"{path}.name", svc.name, "use lowercase letters, digits and inner hyphens",
+                          "rename the service, e.g. 'backend'")
+            if svc.name in seen_names:
+                self.fail(f"{path}.name", svc.name, f"same name as services[{seen_names[svc.name]}]",
+                          "give every service its own name")
+            seen_names[svc.name] = i
+            if not 1 <= svc.port <= 65535:
+                self.fail(f"{path}.port", svc.port, "not a TCP port", "use a port from 1 to 65535")
+            if svc.port in seen_ports:
+                self.fail(f"{path}.port", svc.port, f"same port as services[{seen_ports[svc.port]}]",
+                          "give every service its own container port")
+            seen_ports[svc.port] = i
+            if svc.cpu not in FARGATE_MEMORY_MIB:
+                self.fail(f"{path}.cpu", svc.cpu, "Fargate does not offer this CPU size",
+                          f"use one of {', '.join(map(str, FARGATE_MEMORY_MIB))}")
+            allowed = FARGATE_MEMORY_MIB[svc.cpu]
+            if svc.memory not in allowed:
+                self.fail(f"{path}.memory", svc.memory, f"Fargate does not accept this memory with cpu={svc.cpu}",
+                          f"use {allowed[0]}..{allowed[-1]} MiB in steps of {allowed[1] - allowed[0]}"
+                          if len(allowed) > 1 else f"use {allowed[0]}")
+            if not svc.health_check_path.startswith("/"):
+                self.fail(f"{path}.health_check_path", svc.health_check_path, "not an absolute path",
+                          "start it with '/', e.g. '/health'")
+            if not 0 <= svc.min_count <= svc.desired_count <= svc.max_count:
+                self.fail(f"{path}.desired_count", (svc.min_count, svc.desired_count, svc.max_count),
+                          "needs 0 <= min_count <= desired_count <= max_count",
+                          "adjust min_count, desired_count and max_count")
+            if svc.max_count < 1:
+                self.fail(f"{path}.max_count", svc.max_count, "a service that can never run a task",
+                          "set max_count to 1 or more")
+
+    # -- data -------------------------------------------------------------
+    def database(self) -> None:
+        d = self.s.database
+        if not _RDS_CLASS.match(d.instance_class):
+            self.fail("database.instance_class", d.instance_class, "malformed RDS instance class",
+                      "write it as db.<family>.<size>, e.g. 'db.t4g.micro'")
+        if d.instance_class not in RDS_INSTANCE_CLASS_MEMORY_GIB:
+            self.fail("database.instance_class", d.instance_class, "unknown RDS instance class",
+                      "use a known class such as 'db.t4g.micro' or add it to "
+                      "modules/database/instance_classes.py")
+        if not 20 <= d.allocated_storage_gb <= 65536:
+            self.fail("database.allocated_storage_gb", d.allocated_storage_gb, "gp3 storage is 20 to 65536 GB",
+                      "choose a size from 20 to 65536")
+        if d.max_allocated_storage_gb and d.max_allocated_storage_gb <= d.allocated_storage_gb:
+            self.fail("database.max_allocated_storage_gb", d.max_allocated_storage_gb,
+                      f"must exceed allocated_storage_gb ({d.allocated_storage_gb})",
+                      "raise it, or set 0 to turn storage autoscaling off")
+        if not 0 <= d.backup_retention_days <= 35:
+            self.fail("database.backup_retention_days", d.backup_retention_days, "RDS keeps backups 0 to 35 days",
+                      "choose 0 to 35")
+        if not 1150 <= d.port <= 65535:
+            self.fail("database.port", d.port, "RDS accepts ports 1150 to 65535", "use e.g. 5432")
+
+    def cache(self) -> None:
+        c = self.s.cache
+        if not _CACHE_NODE.match(c.node_type):
+            self.fail("cache.node_type", c.node_type, "malformed ElastiCache node type",
+                      "write it as cache.<family>.<size>, e.g. 'cache.t4g.micro'")
+        if c.node_type not in ELASTICACHE_NODE_TYPE_MEMORY_GIB:
+            self.fail("cache.node_type", c.node_type, "unknown ElastiCache node type",
+                      "use a known type such as 'cache.t4g.micro' or add it to "
+                      "modules/database/instance_classes.py")
+        if not 1 <= c.num_cache_clusters <= 6:
+            self.fail("cache.num_cache_clusters", c.num_cache_clusters, "a replication group has 1 to 6 nodes",
+                      "use 1 (single node) or 2-6 (primary + replicas)")
+        if not 0 <= c.snapshot_retention_days <= 35:
+            self.fail("cache.snapshot_retention_days", c.snapshot_retention_days,
+                      "ElastiCache keeps snapshots 0 to 35 days", "choose 0 to 35")
+        if not 1 <= c.port <= 65535:
+            self.fail("cache.port", c.port, "not a TCP port", "use e.g. 6379")
+
+    def retention(self) -> None:
+        days = self.s.log_retention_days
+        if days not in LOG_RETENTION_DAYS:
+            self.fail("log_retention_days", days, "CloudWatch Logs does not offer this retention",
+                      f"use one of {', '.join(map(str, LOG_RETENTION_DAYS[:12]))}, ...")
+
+    # -- physical names ---------------------------------------------------
+    def names(self) -> None:
+        naming = Naming(self.s.project.name, self.env)
+        naming.alb_name()
+        for svc in self.s.services:
+            naming.target_group_name(svc.name)

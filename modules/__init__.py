@@ -1,0 +1,1 @@
+"""Reusable constructs, one folder per area (mirrors the Terraform ``modules/`` tree)."""

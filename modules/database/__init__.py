@@ -1,0 +1,1 @@
+"""Data stores: RDS and ElastiCache."""

@@ -1,0 +1,100 @@
+"""Physical names: one helper builds them all and enforces AWS's length limits."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from modules.errors import ConfigError
+
+
+class NameKind(Enum):
+    """AWS resource kinds whose names are limited, with the limit."""
+
+    ALB = ("ALB name", 32)
+    TARGET_GROUP = ("target group name", 32)
+    S3_BUCKET = ("S3 bucket name", 63)
+    IAM_ROLE = ("IAM role name", 64)
+    SECURITY_GROUP = ("security group name", 255)
+    ECS_CLUSTER = ("ECS cluster name", 255)
+    ECR_REPOSITORY = ("ECR repository name", 256)
+    ELASTICACHE_GROUP = ("ElastiCache replication group id", 40)
+    RDS_IDENTIFIER = ("RDS identifier", 63)
+    LOG_GROUP = ("log group name", 512)
+    GENERIC = ("name", 255)
+
+    @property
+    def label(self) -> str:
+        return self.value[0]
+
+    @property
+    def limit(self) -> int:
+        return self.value[1]
+
+
+@dataclass(frozen=True)
+class Naming:
+    """``Naming("codemate", "dev")("alb") == "codemate-alb-dev"``.
+
+    Every physical name in the project comes from here, so a longer project
+    or environment name is caught once, with the fix, before any output.
+    """
+
+    project: str
+    environment: str
+
+    def __call__(self, *parts: str, kind: NameKind = NameKind.GENERIC, env_suffix: bool = True) -> str:
+        pieces = [self.project, *parts] + ([self.environment] if env_suffix else [])
+        name = "-".join(p for p in pieces if p)
+        return self.check(name, kind)
+
+    def check(self, name: str, kind: NameKind) -> str:
+        """Return ``name`` or raise :class:`ConfigError` if AWS would reject its length."""
+        if len(name) > kind.limit:
+            raise ConfigError(
+                self.environment,
+                "project.name / environment name",
+                name,
+                f"{kind.label} is {len(name)} chars; AWS allows {kind.limit}",
+                "shorten the project or environment name",
+            )
+        return name
+
+    def alb_name(self) -> str:
+        """``codemate-alb-<env>`` (AWS: at most 32 characters)."""
+        return self("alb", kind=NameKind.ALB)
+
+    def target_group_name(self, service: str) -> str:
+        """``codemate-<service>-tg-<env>`` (AWS: at most 32 characters, unique per account and region)."""
+        return self(service, "tg", kind=NameKind.TARGET_GROUP)
+
+    def tag(self, *parts: str) -> dict[str, str]:
+        """A ``Name`` tag (not length-checked: tags allow 256 chars)."""
+        return {"Name": "-".join([self.project, *parts, self.environment])}
+
+
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")
+
+
+def bucket_name_problem(name: str) -> str | None:
+    """What breaks S3's bucket naming rules in ``name``, or ``None`` if it is valid."""
+    if not 3 <= len(name) <= 63:
+        return f"S3 bucket names are 3 to 63 characters; this one has {len(name)}"
+    if not _BUCKET.match(name):
+        return "S3 bucket names use lowercase letters, digits, '.' and '-', and start and end with a letter or digit"
+    if ".." in name or ".-" in name or "-." in name:
+        return "S3 bucket names may not have '..', '.-' or '-.'"
+    try:
+        ipaddress.IPv4Address(name)
+        return "S3 bucket names may not look like an IP address"
+    except ValueError:
+        pass
+    for prefix in ("xn--", "sthree-", "amzn-s3-demo-"):
+        if name.startswith(prefix):
+            return f"S3 bucket names may not start with '{prefix}'"
+    for suffix in ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"):
+        if name.endswith(suffix):
+            return f"S3 bucket names may not end with '{suffix}'"
+    return None

@@ -1,0 +1,1 @@
+"""Networking: VPC, security groups, load balancer."""

@@ -1,0 +1,186 @@
+"""VPC with three subnet tiers, internet gateway, NAT, route tables and flow logs.
+
+Tiers, one subnet per AZ each:
+
+* public — ALB and NAT gateways; default route to the internet gateway.
+* private app — ECS tasks; default route to NAT (per AZ, single, or none).
+* database — RDS and Redis; a route table with no route at all (isolated).
+
+The default security group is taken over and stripped of every rule, so a
+resource that forgets its own group gets no access.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Sequence
+
+from modules.framework import Construct, aws
+from modules.naming import NameKind, Naming
+from modules.networking.options import NatMode
+
+
+class Vpc(Construct):
+    """The network of one environment.
+
+    Attributes: ``vpc_id``, ``vpc_cidr``, ``public_subnet_ids``,
+    ``private_app_subnet_ids``, ``database_subnet_ids``, ``nat_gateways``,
+    ``public_route_table``, ``app_route_tables``, ``database_route_table``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        naming: Naming,
+        region: str,
+        cidr: str,
+        availability_zones: Sequence[str],
+        public_subnet_cidrs: Sequence[str],
+        private_app_subnet_cidrs: Sequence[str] = (),
+        database_subnet_cidrs: Sequence[str] = (),
+        nat_mode: NatMode = NatMode.ONE_PER_AZ,
+        s3_gateway_endpoint: bool = True,
+        flow_logs: bool = True,
+        flow_log_retention_days: int = 30,
+    ) -> None:
+        """
+        :param private_app_subnet_cidrs: defaults to none (a public-subnets-only VPC).
+        :param database_subnet_cidrs: defaults to none (no data tier).
+        :param nat_mode: defaults to one NAT gateway per AZ.
+        :param s3_gateway_endpoint: defaults to an S3 gateway endpoint on the app route tables.
+        :param flow_logs: defaults to flow logs of all traffic to a CloudWatch log group.
+        :param flow_log_retention_days: defaults to 30 days.
+        """
+        super().__init__(scope, id)
+        zones = [az[-1] for az in availability_zones]  # "a", "c": stable construct IDs per AZ
+
+        self.vpc = aws.vpc.Vpc(
+            self, "vpc", cidr_block=cidr, enable_dns_hostnames=True, enable_dns_support=True,
+            tags=naming.tag("vpc"),
+        )
+        self.vpc_id: str = self.vpc.id
+        self.vpc_cidr = cidr
+        aws.default_security_group.DefaultSecurityGroup(
+            self, "default-sg", vpc_id=self.vpc_id, tags=naming.tag("default-deny"),
+        )
+        self.internet_gateway = aws.internet_gateway.InternetGateway(
+            self, "igw", vpc_id=self.vpc_id, tags=naming.tag("igw"),
+        )
+
+        def subnets(tier: str, cidrs: Sequence[str]) -> list:
+            return [
+                aws.subnet.Subnet(
+                    self, f"{tier}-{zone}", vpc_id=self.vpc_id, cidr_block=block, availability_zone=az,
+                    map_public_ip_on_launch=False, tags={**naming.tag(tier, zone), "Tier": tier},
+                )
+                for zone, az, block in zip(zones, availability_zones, cidrs)
+            ]
+
+        self.public_subnets = subnets("public", public_subnet_cidrs)
+        self.private_app_subnets = subnets("app", private_app_subnet_cidrs)
+        self.database_subnets = subnets("db", database_subnet_cidrs)
+        self.public_subnet_ids = [s.id for s in self.public_subnets]
+        self.private_app_subnet_ids = [s.id for s in self.private_app_subnets]
+        self.database_subnet_ids = [s.id for s in self.database_subnets]
+
+        # Public tier: one route table, default route to the internet gateway.
+        self.public_route_table = aws.route_table.RouteTable(
+            self, "public-rt", vpc_id=self.vpc_id, tags=naming.tag("public-rt"),
+        )
+        aws.route.Route(
+            self, "public-default", route_table_id=self.public_route_table.id,
+            destination_cidr_block="0.0.0.0/0", gateway_id=self.internet_gateway.id,
+        )
+        self._associate("public", zones, self.public_subnets, [self.public_route_table])
+
+        # NAT gateways in the public subnets.
+        nat_zones = {NatMode.NONE: [], NatMode.SINGLE: zones[:1], NatMode.ONE_PER_AZ: zones}[nat_mode]
+        if not self.private_app_subnets:
+            nat_zones = []
+        self.nat_gateways = []
+        for zone, subnet in zip(zones, self.public_subnets):
+            if zone not in nat_zones:
+                continue
+            eip = aws.eip.Eip(self, f"nat-eip-{zone}", domain="vpc", tags=naming.tag("nat-eip", zone))
+            self.nat_gateways.append(aws.nat_gateway.NatGateway(
+                self, f"nat-{zone}", allocation_id=eip.allocation_id, subnet_id=subnet.id,
+                tags=naming.tag("nat", zone), depends_on=[self.internet_gateway],
+            ))
+
+        # App tier: a route table per AZ with its own NAT, else one shared table.
+        self.app_route_tables = []
+        if self.private_app_subnets:
+            per_az = nat_mode is NatMode.ONE_PER_AZ
+            for i, zone in enumerate(zones if per_az else zones[:1]):
+                suffix = f"-{zone}" if per_az else ""
+                table = aws.route_table.RouteTable(
+                    self, f"app-rt{suffix}", vpc_id=self.vpc_id, tags=naming.tag("app-rt" + suffix),
+                )
+                if self.nat_gateways:
+                    aws.route.Route(
+                        self, f"app-default{suffix}", route_table_id=table.id,
+                        destination_cidr_block="0.0.0.0/0", nat_gateway_id=self.nat_gateways[i].id,
+                    )
+                self.app_route_tables.append(table)
+            tables = self.app_route_tables if per_az else self.app_route_tables * len(zones)
+            self._associate("app", zones, self.private_app_subnets, tables)
+
+        # Database tier: isolated — a route table with no route out, no endpoint.
+        self.database_route_table = None
+        if self.database_subnets:
+            self.database_route_table = aws.route_table.RouteTable(
+                self, "db-rt", vpc_id=self.vpc_id, tags=naming.tag("db-rt"),
+            )
+            self._associate("db", zones, self.database_subnets, [self.database_route_table] * len(zones))
+
+        if s3_gateway_endpoint and self.app_route_tables:
+            aws.vpc_endpoint.VpcEndpoint(
+                self, "s3-endpoint", vpc_id=self.vpc_id, service_name=f"com.amazonaws.{region}.s3",
+                vpc_endpoint_type="Gateway", route_table_ids=[t.id for t in self.app_route_tables],
+                tags=naming.tag("s3-endpoint"),
+            )
+
+        if flow_logs:
+            self._flow_logs(naming, flow_log_retention_days)
+
+    def _associate(self, tier: str, zones: Sequence[str], subnets: list, tables: list) -> None:
+        if len(tables) == 1:
+            tables = tables * len(subnets)
+        for zone, subnet, table in zip(zones, subnets, tables):
+            aws.route_table_association.RouteTableAssociation(
+                self, f"{tier}-rta-{zone}", subnet_id=subnet.id, route_table_id=table.id,
+            )
+
+    def _flow_logs(self, naming: Naming, retention_days: int) -> None:
+        self.flow_log_group = aws.cloudwatch_log_group.CloudwatchLogGroup(
+            self, "flow-log-group", name=f"/aws/vpc/{naming('flow-logs')}", retention_in_days=retention_days,
+        )
+        assume = json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }],
+        })
+        role = aws.iam_role.IamRole(
+            self, "flow-log-role", name=naming("vpc-flow-logs", kind=NameKind.IAM_ROLE), assume_role_policy=assume,
+        )
+        aws.iam_role_policy.IamRolePolicy(
+            self, "flow-log-policy", role=role.id, name="write-flow-logs",
+            policy=json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    "Resource": f"{self.flow_log_group.arn}:*",
+                }],
+            }),
+        )
+        aws.flow_log.FlowLog(
+            self, "flow-log", vpc_id=self.vpc_id, traffic_type="ALL", log_destination_type="cloud-watch-logs",
+            log_destination=self.flow_log_group.arn, iam_role_arn=role.arn, max_aggregation_interval=60,
+            tags=naming.tag("flow-log"),
+        )

@@ -152,6 +152,8 @@ class _Check:
 
     # -- network ----------------------------------------------------------
     def _cidr(self, field: str, value: str) -> ipaddress.IPv4Network:
+        if "/" not in value:
+            self.fail(field, value, "no prefix length", "write it as a.b.c.d/n, e.g. '10.0.1.0/24'")
         try:
             net = ipaddress.ip_network(value, strict=False)
         except ValueError:

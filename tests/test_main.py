@@ -1,0 +1,171 @@
+"""main.py: synthesizes the named environments atomically and reports bad input in one line."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+import main
+from environments import load
+from modules.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def tree_digest(path: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(path.rglob("*")) if p.is_file()
+    }
+
+
+@pytest.fixture
+def previous_output(tmp_path: Path) -> Path:
+    """An existing cdktf.out from an earlier synth, with a stack that no longer exists."""
+    out = tmp_path / "cdktf.out"
+    (out / "stacks" / "dev").mkdir(parents=True)
+    (out / "stacks" / "dev" / "cdk.tf.json").write_text('{"previous": true}')
+    (out / "stacks" / "retired").mkdir()
+    (out / "stacks" / "retired" / "cdk.tf.json").write_text("{}")
+    (out / "manifest.json").write_text('{"version": "previous"}')
+    return out
+
+
+def leftovers(parent: Path) -> list[str]:
+    """Temporary or backup directories of an interrupted synth."""
+    return sorted(p.name for p in parent.iterdir() if p.name.startswith(".cdktf.out"))
+
+
+def test_synth_writes_every_environment_and_prints_the_summary(previous_output, capsys):
+    assert main.main(["--outdir", str(previous_output)]) == 0
+    stacks = sorted(p.name for p in (previous_output / "stacks").iterdir())
+    assert stacks == ["dev", "prod", "staging"]  # the retired stack is gone: output is replaced whole
+    out = capsys.readouterr().out
+    assert f"Synthesized 3 stack(s) into {previous_output.absolute()}/stacks:" in out
+    for env in ("dev", "staging", "prod"):
+        assert f"state s3://codemate-terraform-state/{env}/terraform.tfstate" in out
+    assert leftovers(previous_output.parent) == []
+
+
+def test_only_the_named_environments_are_synthesized(tmp_path):
+    assert main.main(["prod", "dev", "--outdir", str(tmp_path / "out")]) == 0
+    assert sorted(p.name for p in (tmp_path / "out" / "stacks").iterdir()) == ["dev", "prod"]
+
+
+def test_unknown_environment_stops_listing_the_known_ones(previous_output, capsys):
+    before = tree_digest(previous_output)
+    assert main.main(["dev", "qa", "--outdir", str(previous_output)]) == main.EXIT_CONFIG_ERROR
+    err = capsys.readouterr().err
+    assert err.splitlines()[0] == (
+        "error: [qa] environment = 'qa': unknown environment; known: dev, staging, prod — fix: use one of "
+        "those, or add environments/qa.py and list it in environments/__init__.py"
+    )
+    assert tree_digest(previous_output) == before
+
+
+def test_bad_setting_in_one_environment_writes_nothing(previous_output, capsys):
+    # GIVEN an earlier output and prod settings with overlapping subnets
+    def loader(name):
+        settings = load(name)
+        if name == "prod":
+            settings = replace(settings, network=replace(
+                settings.network, database_subnet_cidrs=("10.0.21.0/24", "10.0.21.0/25")))
+        return settings
+
+    before = tree_digest(previous_output)
+    # WHEN all environments are synthesized
+    code = main.main(["--outdir", str(previous_output)], loader=loader)
+    # THEN exit 2, one error line naming env/field/fix, and the earlier output exactly as it was
+    err = capsys.readouterr().err.splitlines()
+    assert code == 2
+    assert err[0].startswith("error: [prod] network.database_subnet_cidrs[1] = '10.0.21.0/25': overlaps")
+    assert tree_digest(previous_output) == before
+    assert leftovers(previous_output.parent) == []
+
+
+def test_failure_while_building_the_last_stack_leaves_the_output_intact(previous_output, monkeypatch, capsys):
+    import environments.stack
+
+    real = environments.stack.SecurityGroups
+
+    def failing_for_prod(scope, id, **kwargs):
+        if kwargs["naming"].environment == "prod":
+            raise ConfigError("prod", "services", "x", "rejected by a construct", "fix it")
+        return real(scope, id, **kwargs)
+
+    monkeypatch.setattr(environments.stack, "SecurityGroups", failing_for_prod)
+    before = tree_digest(previous_output)
+    assert main.main(["--outdir", str(previous_output)]) == 2
+    assert "error: [prod] services = 'x': rejected by a construct — fix: fix it" in capsys.readouterr().err
+    assert tree_digest(previous_output) == before
+    assert leftovers(previous_output.parent) == []
+
+
+# -- as a user runs it: a separate process on an edited copy of the project -----------------
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    copy = tmp_path / "project"
+    ignore = shutil.ignore_patterns("__pycache__")
+    copy.mkdir()
+    shutil.copy(ROOT / "main.py", copy)
+    for package in ("modules", "environments", "backend"):
+        shutil.copytree(ROOT / package, copy / package, ignore=ignore)
+    return copy
+
+
+def run_main(project: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "main.py", *args], cwd=project, capture_output=True, text=True)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_user_edit_breaking_a_cidr_exits_nonzero_without_traceback_or_output(project_copy):
+    edit(project_copy / "environments" / "staging.py", '"10.0.12.0/24"', '"10.0.11.0/24"')
+    (project_copy / "cdktf.out").mkdir()
+    (project_copy / "cdktf.out" / "manifest.json").write_text("previous")
+    result = run_main(project_copy)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: [staging] network.private_app_subnet_cidrs[1] = '10.0.11.0/24': duplicates "
+        "network.private_app_subnet_cidrs[0] — fix: give each subnet its own range inside 10.0.0.0/16",
+        "nothing written; cdktf.out is unchanged",
+    ]
+    assert "Traceback" not in result.stdout + result.stderr
+    assert (project_copy / "cdktf.out" / "manifest.json").read_text() == "previous"
+    assert sorted(p.name for p in project_copy.iterdir() if "cdktf" in p.name) == ["cdktf.out"]
+
+
+def test_missing_required_value_names_the_setting(project_copy):
+    edit(project_copy / "environments" / "dev.py", "    log_retention_days=7,\n", "")
+    result = run_main(project_copy, "dev")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0] == (
+        "error: [dev] EnvironmentSettings.log_retention_days = None: missing required value — "
+        "fix: set it in environments/dev.py"
+    )
+
+
+def test_unknown_setting_is_reported_not_raised(project_copy):
+    edit(project_copy / "environments" / "prod.py", "multi_az=True,", "multi_az=True, multiaz=True,")
+    result = run_main(project_copy, "prod")
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: [prod] DatabaseSettings.multiaz = None: unknown setting")
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_environment_on_the_command_line(project_copy):
+    result = run_main(project_copy, "qa")
+    assert result.returncode == 2
+    assert "known: dev, staging, prod" in result.stderr
+    assert not (project_copy / "cdktf.out").exists()

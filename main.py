@@ -99,7 +99,11 @@ def summary(stacks: Sequence, outdir: Path) -> str:
             f"   lock {lock}"
         )
         lines.extend(f"           note: {note}" for note in stack.notes)
-    lines.append("Review a plan: cd cdktf.out/stacks/<env> && terraform init && terraform plan")
+    try:
+        shown = outdir.absolute().relative_to(Path.cwd())
+    except ValueError:
+        shown = outdir.absolute()
+    lines.append(f"Review a plan: cd {shown}/stacks/<env> && terraform init && terraform plan")
     return "\n".join(lines)
 
 

@@ -50,6 +50,7 @@ def test_synth_writes_every_environment_and_prints_the_summary(previous_output, 
     assert f"Synthesized 3 stack(s) into {previous_output.absolute()}/stacks:" in out
     for env in ("dev", "staging", "prod"):
         assert f"state s3://codemate-terraform-state/{env}/terraform.tfstate" in out
+    assert f"Review a plan: cd {previous_output.absolute()}/stacks/<env>" in out
     assert leftovers(previous_output.parent) == []
 
 

@@ -13,7 +13,7 @@ NPM = PATH="$(NODE_DIR)/bin:$$PATH" $(NODE_DIR)/bin/node $(NODE_DIR)/lib/node_mo
 export CHECKPOINT_DISABLE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install lock synth test bench cli cli-lock clean
+.PHONY: install lock synth test bench cli cli-lock clean checkov lock-checkov scan
 
 install: $(STAMP)
 
@@ -34,7 +34,7 @@ lock:
 synth: install
 	$(PY) main.py
 
-test: install cli
+test: install cli checkov
 	$(PY) -m pytest
 
 bench: install
@@ -58,5 +58,29 @@ cli-lock: install
 	$(NPM) install --ignore-scripts --loglevel=error
 	$(NPM) approve-scripts --allow-scripts-pending
 
+# Security gate (docs/security-gate.md): checkov lives in its own venv, because
+# its pins conflict with boto3/moto in requirements-lock.txt.
+CHECKOV_VENV  := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+
+checkov: $(CHECKOV_STAMP)
+
+$(CHECKOV_STAMP): requirements-checkov.txt
+	rm -rf $(CHECKOV_VENV) && $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/pip install --quiet -r requirements-checkov.txt
+	touch $@
+
+# Re-resolve requirements-checkov.txt from the checkov pin in pyproject.toml ([project.optional-dependencies] scan).
+lock-checkov:
+	rm -rf .venv-lock-checkov && $(PYTHON) -m venv .venv-lock-checkov
+	.venv-lock-checkov/bin/pip install --quiet --upgrade pip
+	.venv-lock-checkov/bin/pip install --quiet $$(.venv-lock-checkov/bin/python -c "import tomllib; print(' '.join(tomllib.load(open('pyproject.toml','rb'))['project']['optional-dependencies']['scan']))")
+	{ echo "# Full lock of checkov's own venv (.venv-checkov); pyproject.toml [scan] pins checkov."; echo "# Regenerate: make lock-checkov"; .venv-lock-checkov/bin/pip freeze; } > requirements-checkov.txt
+	rm -rf .venv-lock-checkov
+
+scan: synth checkov
+	$(PY) -m security.gate
+
 clean:
-	rm -rf $(VENV) node_modules cdktf.out .cdktf.out.* .pytest_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) node_modules cdktf.out .cdktf.out.* .pytest_cache

@@ -19,6 +19,7 @@ SETTINGS = EnvironmentSettings(
         private_app_subnet_cidrs=("10.0.11.0/24", "10.0.12.0/24"),
         database_subnet_cidrs=("10.0.21.0/24", "10.0.22.0/24"),
         nat_mode=NatMode.ONE_PER_AZ,
+        flow_log_retention_days=365,
     ),
     services=(
         ServiceSettings(

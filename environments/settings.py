@@ -40,7 +40,10 @@ class NetworkSettings:
     s3_gateway_endpoint: bool = True
     """Free S3 gateway endpoint on the app route tables. Defaults to on (saves NAT traffic)."""
     flow_logs: bool = True
-    """VPC flow logs (all traffic) to a CloudWatch log group. Defaults to on."""
+    """VPC flow logs (all traffic) to a KMS-encrypted CloudWatch log group. Defaults to on."""
+    flow_log_retention_days: int | None = None
+    """Retention of the flow-log group (a CloudWatch value). Defaults to the environment's
+    ``log_retention_days``. Flow logs are the network's audit trail: prod keeps them a year."""
 
 
 @dataclass(frozen=True, kw_only=True)

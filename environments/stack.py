@@ -9,6 +9,7 @@ from modules.framework import Construct, TerraformOutput, TerraformStack, aws
 from modules.naming import Naming
 from modules.networking.security_groups import SecurityGroups
 from modules.networking.vpc import Vpc
+from modules.security.kms import KmsKey
 
 
 class EnvironmentStack(TerraformStack):
@@ -41,13 +42,24 @@ class EnvironmentStack(TerraformStack):
             lock_table=project.lock_table, native_lock_file=settings.native_state_lock,
         )
 
+        self.account = aws.data_aws_caller_identity.DataAwsCallerIdentity(self, "account")
+        # One key for every CloudWatch log group of the environment (flow logs now; ECS, RDS, ... later).
+        self.logs_key = KmsKey(
+            self, "logs-key", naming=naming, purpose="logs", region=project.region,
+            account_id=self.account.account_id, cloudwatch_logs=True,
+            description=f"CloudWatch Logs of {project.name}-{settings.name}",
+        )
+
         net = settings.network
+        flow_log_retention = (net.flow_log_retention_days if net.flow_log_retention_days is not None
+                              else settings.log_retention_days)
         self.vpc = Vpc(
             self, "network", naming=naming, region=project.region, cidr=net.vpc_cidr,
             availability_zones=project.availability_zones, public_subnet_cidrs=net.public_subnet_cidrs,
             private_app_subnet_cidrs=net.private_app_subnet_cidrs, database_subnet_cidrs=net.database_subnet_cidrs,
             nat_mode=net.nat_mode, s3_gateway_endpoint=net.s3_gateway_endpoint, flow_logs=net.flow_logs,
-            flow_log_retention_days=settings.log_retention_days,
+            flow_log_retention_days=flow_log_retention, flow_log_key=self.logs_key,
+            account_id=self.account.account_id,
         )
         self.security_groups = SecurityGroups(
             self, "security-groups", naming=naming, vpc_id=self.vpc.vpc_id,

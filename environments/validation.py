@@ -282,6 +282,11 @@ class _Check:
         if days not in LOG_RETENTION_DAYS:
             self.fail("log_retention_days", days, "CloudWatch Logs does not offer this retention",
                       f"use one of {', '.join(map(str, LOG_RETENTION_DAYS[:12]))}, ...")
+        flow = self.s.network.flow_log_retention_days
+        if flow is not None and flow not in LOG_RETENTION_DAYS:
+            self.fail("network.flow_log_retention_days", flow, "CloudWatch Logs does not offer this retention",
+                      f"use one of {', '.join(map(str, LOG_RETENTION_DAYS[:12]))}, ... or leave it out "
+                      "to use log_retention_days")
 
     # -- physical names ---------------------------------------------------
     def names(self) -> None:

@@ -23,6 +23,7 @@ class NameKind(Enum):
     ELASTICACHE_GROUP = ("ElastiCache replication group id", 40)
     RDS_IDENTIFIER = ("RDS identifier", 63)
     LOG_GROUP = ("log group name", 512)
+    KMS_ALIAS = ("KMS alias name (after alias/)", 250)
     GENERIC = ("name", 255)
 
     @property

@@ -8,6 +8,10 @@ Tiers, one subnet per AZ each:
 
 The default security group is taken over and stripped of every rule, so a
 resource that forgets its own group gets no access.
+
+Flow logs (all traffic) go to a CloudWatch log group encrypted with a
+customer-managed KMS key; the role that writes them trusts only flow logs of
+this account and region and may write only to that group.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Sequence
 from modules.framework import Construct, aws
 from modules.naming import NameKind, Naming
 from modules.networking.options import NatMode
+from modules.security.kms import KmsKey, partition_of
 
 
 class Vpc(Construct):
@@ -44,6 +49,8 @@ class Vpc(Construct):
         s3_gateway_endpoint: bool = True,
         flow_logs: bool = True,
         flow_log_retention_days: int = 30,
+        flow_log_key: KmsKey | None = None,
+        account_id: str | None = None,
     ) -> None:
         """
         :param private_app_subnet_cidrs: defaults to none (a public-subnets-only VPC).
@@ -52,6 +59,10 @@ class Vpc(Construct):
         :param s3_gateway_endpoint: defaults to an S3 gateway endpoint on the app route tables.
         :param flow_logs: defaults to flow logs of all traffic to a CloudWatch log group.
         :param flow_log_retention_days: defaults to 30 days.
+        :param flow_log_key: defaults to a key of its own (``flow-log-key``: rotated yearly,
+            usable by CloudWatch Logs of this account only).
+        :param account_id: defaults to the account of the provider's credentials
+            (an ``aws_caller_identity`` data source, read only when flow logs are on).
         """
         super().__init__(scope, id)
         zones = [az[-1] for az in availability_zones]  # "a", "c": stable construct IDs per AZ
@@ -142,8 +153,16 @@ class Vpc(Construct):
                 tags=naming.tag("s3-endpoint"),
             )
 
+        self.flow_log_group = None
+        self.flow_log_key = None
         if flow_logs:
-            self._flow_logs(naming, flow_log_retention_days)
+            if account_id is None:
+                account_id = aws.data_aws_caller_identity.DataAwsCallerIdentity(self, "account").account_id
+            self.flow_log_key = flow_log_key or KmsKey(
+                self, "flow-log-key", naming=naming, purpose="flow-logs", region=region, account_id=account_id,
+                description=f"VPC flow logs of {naming.project}-{naming.environment}", cloudwatch_logs=True,
+            )
+            self._flow_logs(naming, region, account_id, flow_log_retention_days, self.flow_log_key)
 
     def _associate(self, tier: str, zones: Sequence[str], subnets: list, tables: list) -> None:
         if len(tables) == 1:
@@ -153,9 +172,10 @@ class Vpc(Construct):
                 self, f"{tier}-rta-{zone}", subnet_id=subnet.id, route_table_id=table.id,
             )
 
-    def _flow_logs(self, naming: Naming, retention_days: int) -> None:
+    def _flow_logs(self, naming: Naming, region: str, account_id: str, retention_days: int, key: KmsKey) -> None:
         self.flow_log_group = aws.cloudwatch_log_group.CloudwatchLogGroup(
             self, "flow-log-group", name=f"/aws/vpc/{naming('flow-logs')}", retention_in_days=retention_days,
+            kms_key_id=key.key_arn,
         )
         assume = json.dumps({
             "Version": "2012-10-17",
@@ -163,6 +183,11 @@ class Vpc(Construct):
                 "Effect": "Allow",
                 "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
                 "Action": "sts:AssumeRole",
+                # Confused-deputy guard: only flow logs of this account and region may assume it.
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                    "ArnLike": {"aws:SourceArn": f"arn:{partition_of(region)}:ec2:{region}:{account_id}:vpc-flow-log/*"},
+                },
             }],
         })
         role = aws.iam_role.IamRole(

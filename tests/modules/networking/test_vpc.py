@@ -129,7 +129,8 @@ def test_flow_logs_capture_all_traffic_with_the_environment_retention(env, stack
     flow_log = stack.one(FLOW_LOG)
     assert flow_log["traffic_type"] == "ALL"
     group = stack.one(LOG_GROUP, name=f"/aws/vpc/codemate-flow-logs-{env}")
-    assert group["retention_in_days"] == load(env).log_retention_days
+    settings = load(env)
+    assert group["retention_in_days"] == (settings.network.flow_log_retention_days or settings.log_retention_days)
     assert flow_log["log_destination"] == stack.ref(LOG_GROUP, group, "arn")
 
 

@@ -1,0 +1,337 @@
+"""The security gate: checkov + secret scan of every synthesized environment.
+
+    python -m security.gate                 # all environments in cdktf.out (make scan synthesizes first)
+    python -m security.gate dev prod        # only these
+    python -m security.gate --outdir DIR --accepted FILE --checkov PATH
+
+For each environment it runs checkov (its own venv, ``.venv-checkov``; offline:
+``--skip-download``, no API key, no update check) on
+``<outdir>/stacks/<env>/cdk.tf.json``, maps each failed check to
+``(check ID, resource, environment)`` and compares with the reviewed list in
+``security/accepted-findings.toml``. It prints passed / failed / accepted
+counts per environment and exits
+
+* 0 when every failed check is accepted, every accepted entry still matches a
+  finding in each environment it names, and the secret scan is clean;
+* 1 when the gate fails (a finding not accepted, a stale accepted entry, or a
+  secret-looking literal);
+* 2 when it cannot judge (checkov missing or broken, output missing,
+  accepted-findings file invalid).
+
+A resource is named by its construct path below the stack, e.g.
+``network/flow-log-group`` for ``dev/network/flow-log-group``: stable across
+environments and synths (cdktf's logical IDs end in a hash), and it changes
+only when a construct ID changes, which is a state-breaking rename anyway.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import tomllib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from security.secrets import SecretFinding, scan_document
+
+ROOT = Path(__file__).resolve().parent.parent
+ACCEPTED_FILE = ROOT / "security" / "accepted-findings.toml"
+CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
+EXIT_FAILED = 1
+EXIT_ERROR = 2
+
+_CHECK_ID = re.compile(r"^CKV2?_[A-Z0-9]+_\d+$")
+_ENTRY_KEYS = {"check", "resource", "environments", "reason"}
+
+
+class GateError(RuntimeError):
+    """The gate cannot judge: the message says what is wrong and how to fix it."""
+
+
+# -- findings ----------------------------------------------------------------
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    environment: str
+    check_id: str
+    resource: str
+    """Construct path below the stack (``network/flow-log-group``), or checkov's name if unmapped."""
+    resource_type: str = field(default="", compare=False)
+    check_name: str = field(default="", compare=False)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.check_id, self.resource, self.environment)
+
+
+@dataclass
+class EnvironmentScan:
+    environment: str
+    passed: int
+    failed: list[Finding]
+    secrets: list[SecretFinding]
+    checkov_version: str
+
+
+def construct_index(doc: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
+    """``{logical_id: (resource type, construct path below the stack)}`` of a synthesized stack."""
+    index: dict[str, tuple[str, str]] = {}
+    for block in ("resource", "data"):
+        for type_, items in doc.get(block, {}).items():
+            for logical_id, props in items.items():
+                path = props.get("//", {}).get("metadata", {}).get("path", logical_id)
+                relative = path.split("/", 1)[1] if "/" in path else path
+                index[logical_id] = (("data." if block == "data" else "") + type_, relative)
+    return index
+
+
+def map_resource(checkov_resource: str, index: Mapping[str, tuple[str, str]]) -> tuple[str, str]:
+    """checkov's ``aws_x.<logical id>`` / ``resource.<logical id>`` -> (type, construct path)."""
+    name = re.sub(r"\[.*\]$", "", checkov_resource).rsplit(".", 1)[-1]
+    return index.get(name, ("", checkov_resource))
+
+
+def parse_checkov(report: Any, environment: str, doc: Mapping[str, Any]) -> tuple[int, list[Finding], str]:
+    """(passed count, failed findings, checkov version) from checkov's ``-o json`` output."""
+    reports = report if isinstance(report, list) else [report]
+    index = construct_index(doc)
+    passed, failed, version, parsing_errors = 0, [], "?", 0
+    for r in reports:
+        summary = r.get("summary", {})
+        version = summary.get("checkov_version", version)
+        parsing_errors += summary.get("parsing_errors", 0)
+        results = r.get("results", {})
+        passed += len(results.get("passed_checks", []))
+        for check in results.get("failed_checks", []):
+            type_, resource = map_resource(check["resource"], index)
+            failed.append(Finding(environment, check["check_id"], resource, type_, check.get("check_name", "")))
+    if parsing_errors:
+        raise GateError(f"[{environment}] checkov could not parse cdk.tf.json ({parsing_errors} parsing errors) — "
+                        "run it by hand with -o cli to see why")
+    if passed + len(failed) == 0:
+        raise GateError(f"[{environment}] checkov evaluated no check at all — is cdk.tf.json empty, or did "
+                        "checkov skip the terraform_json framework?")
+    return passed, sorted(failed), version
+
+
+def checkov_env() -> dict[str, str]:
+    """The environment checkov runs in: local only, no platform, no update check."""
+    env = {k: v for k, v in os.environ.items() if k not in ("BC_API_KEY", "PRISMA_API_URL", "BC_API_URL")}
+    env.update({
+        "BC_SKIP_MAPPING": "TRUE",               # no download of the platform's check mapping
+        "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true",  # no PyPI query for a newer checkov
+        "LOG_LEVEL": "WARNING",
+    })
+    return env
+
+
+def run_checkov(stack_file: Path, checkov: Path = CHECKOV) -> Any:
+    """checkov's JSON report of one ``cdk.tf.json``."""
+    if not Path(checkov).is_file():
+        raise GateError(f"checkov not found at {checkov} — run 'make checkov' (creates .venv-checkov from "
+                        "requirements-checkov.txt)")
+    command = [str(checkov), "--file", str(stack_file), "--framework", "terraform_json", "--skip-download",
+               "--output", "json"]
+    done = subprocess.run(command, capture_output=True, text=True, env=checkov_env(), timeout=600, check=False)
+    if done.returncode not in (0, 1):  # 1 = some check failed; anything else is checkov breaking
+        raise GateError(f"checkov exited {done.returncode} on {stack_file}: {done.stderr.strip()[-800:]}")
+    try:
+        return json.loads(done.stdout)
+    except ValueError:
+        raise GateError(f"checkov printed no JSON report for {stack_file}: {done.stderr.strip()[-800:]}") from None
+
+
+def scan(environments: Sequence[str], outdir: Path, checkov: Path = CHECKOV,
+         run: Callable[[Path, Path], Any] = run_checkov) -> list[EnvironmentScan]:
+    """Scan each environment's ``cdk.tf.json`` (checkov runs in parallel, one process per environment).
+
+    ``run(stack_file, checkov)`` returns checkov's JSON report; tests may replay a recorded one.
+    """
+    files = {env: Path(outdir) / "stacks" / env / "cdk.tf.json" for env in environments}
+    for env, path in files.items():
+        if not path.is_file():
+            raise GateError(f"[{env}] {path} does not exist — synthesize first ('make synth' or 'python main.py')")
+    docs = {env: json.loads(path.read_text()) for env, path in files.items()}
+    workers = max(1, min(len(files), os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        reports = dict(zip(files, pool.map(lambda p: run(p, checkov), files.values())))
+    scans = []
+    for env in environments:
+        passed, failed, version = parse_checkov(reports[env], env, docs[env])
+        scans.append(EnvironmentScan(env, passed, failed, scan_document(docs[env]), version))
+    return scans
+
+
+# -- accepted findings ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class Accepted:
+    check: str
+    resource: str
+    environments: tuple[str, ...]
+    reason: str
+
+    def keys(self) -> Iterable[tuple[str, str, str]]:
+        return ((self.check, self.resource, env) for env in self.environments)
+
+
+def load_accepted(path: Path = ACCEPTED_FILE, known_environments: Sequence[str] | None = None) -> list[Accepted]:
+    """The reviewed accepted findings, validated: a malformed entry is a :class:`GateError`."""
+    if known_environments is None:
+        from environments import ENVIRONMENT_NAMES
+        known_environments = ENVIRONMENT_NAMES
+    try:
+        data = tomllib.loads(Path(path).read_text())
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise GateError(f"{path}: {error}") from None
+    unknown_top = set(data) - {"accepted"}
+    if unknown_top:
+        raise GateError(f"{path}: unknown top-level key(s) {sorted(unknown_top)} — entries are [[accepted]] tables")
+    entries, seen = [], {}
+    for i, raw in enumerate(data.get("accepted", []), start=1):
+        where = f"{path.name} entry {i}"
+
+        def bad(problem: str, fix: str) -> GateError:
+            return GateError(f"{where}: {problem} — fix: {fix}")
+
+        if set(raw) != _ENTRY_KEYS:
+            raise bad(f"has keys {sorted(raw)}", f"give exactly {sorted(_ENTRY_KEYS)}")
+        check, resource, envs, reason = raw["check"], raw["resource"], raw["environments"], raw["reason"]
+        if not isinstance(check, str) or not _CHECK_ID.match(check):
+            raise bad(f"check = {check!r} is not a checkov check ID", "write it as checkov prints it, e.g. 'CKV_AWS_338'")
+        if not isinstance(resource, str) or not resource or resource.startswith("/"):
+            raise bad(f"resource = {resource!r} is not a construct path",
+                      "use the construct path below the stack, e.g. 'network/flow-log-group'")
+        if not isinstance(envs, list) or not envs or not all(isinstance(e, str) for e in envs):
+            raise bad(f"environments = {envs!r} is not a non-empty list of names",
+                      "list the environments it applies to, e.g. [\"dev\"]")
+        if len(set(envs)) != len(envs):
+            raise bad(f"environments = {envs!r} lists an environment twice", "list each environment once")
+        if unknown := sorted(set(envs) - set(known_environments)):
+            raise bad(f"environments = {envs!r} names unknown environment(s) {unknown}",
+                      f"use {', '.join(known_environments)}")
+        if not isinstance(reason, str) or len(reason.strip()) < 20 or "\n" in reason.strip():
+            raise bad("reason is missing, shorter than 20 characters or longer than one line",
+                      "say in one line why a reviewer accepts this finding")
+        entry = Accepted(check, resource, tuple(envs), reason.strip())
+        for key in entry.keys():
+            if key in seen:
+                raise bad(f"{key[0]} {key[1]} [{key[2]}] is already accepted by entry {seen[key]}",
+                          "keep one entry per finding and environment")
+            seen[key] = i
+        entries.append(entry)
+    return entries
+
+
+# -- verdict -------------------------------------------------------------------
+
+@dataclass
+class Verdict:
+    scans: list[EnvironmentScan]
+    unaccepted: list[Finding]
+    accepted: list[Finding]
+    stale: list[tuple[Accepted, str]]
+
+    @property
+    def secrets(self) -> list[tuple[str, SecretFinding]]:
+        return [(s.environment, f) for s in self.scans for f in s.secrets]
+
+    @property
+    def ok(self) -> bool:
+        return not (self.unaccepted or self.stale or self.secrets)
+
+    def counts(self, environment: str) -> dict[str, int]:
+        s = next(s for s in self.scans if s.environment == environment)
+        return {
+            "passed": s.passed,
+            "failed": sum(1 for f in self.unaccepted if f.environment == environment),
+            "accepted": sum(1 for f in self.accepted if f.environment == environment),
+            "secrets": len(s.secrets),
+        }
+
+
+def evaluate(scans: Sequence[EnvironmentScan], accepted: Sequence[Accepted]) -> Verdict:
+    """Compare findings with the accepted list; entries count as stale only in scanned environments."""
+    scanned = {s.environment for s in scans}
+    allowed = {key for entry in accepted for key in entry.keys()}
+    findings = [f for s in scans for f in s.failed]
+    found = {f.key for f in findings}
+    stale = [(entry, env) for entry in accepted for env in entry.environments
+             if env in scanned and (entry.check, entry.resource, env) not in found]
+    return Verdict(
+        scans=list(scans),
+        unaccepted=[f for f in findings if f.key not in allowed],
+        accepted=[f for f in findings if f.key in allowed],
+        stale=stale,
+    )
+
+
+def report(verdict: Verdict, seconds: float, accepted_file: Path = ACCEPTED_FILE) -> str:
+    versions = sorted({s.checkov_version for s in verdict.scans})
+    lines = [f"security gate: checkov {', '.join(versions)} (terraform_json, offline) + secret scan, "
+             f"{len(verdict.scans)} environment(s), {seconds:.1f} s",
+             f"  {'env':<10}{'passed':>8}{'failed':>8}{'accepted':>10}{'secrets':>9}"]
+    for s in verdict.scans:
+        c = verdict.counts(s.environment)
+        lines.append(f"  {s.environment:<10}{c['passed']:>8}{c['failed']:>8}{c['accepted']:>10}{c['secrets']:>9}")
+    try:
+        shown = accepted_file.relative_to(ROOT)
+    except ValueError:
+        shown = accepted_file
+    for f in verdict.unaccepted:
+        lines.append(f"FAILED  [{f.environment}] {f.check_id} {f.resource} ({f.resource_type or '?'}): {f.check_name}")
+    if verdict.unaccepted:
+        lines.append(f"        fix it in the construct, or, if the design means it, accept it in {shown} "
+                     "(docs/security-gate.md)")
+    for entry, env in verdict.stale:
+        lines.append(f"STALE   [{env}] {entry.check} {entry.resource}: accepted in {shown} but no longer found — "
+                     f"remove {env!r} from its environments (or the entry)")
+    for env, secret in verdict.secrets:
+        lines.append(f"SECRET  [{env}] {secret} — put the value in Secrets Manager and reference it")
+    problems = [f"{len(verdict.unaccepted)} unaccepted", f"{len(verdict.stale)} stale", f"{len(verdict.secrets)} secret(s)"]
+    lines.append("gate: passed" if verdict.ok else f"gate: FAILED ({', '.join(problems)})")
+    return "\n".join(lines)
+
+
+def run_gate(environments: Sequence[str], outdir: Path, accepted_file: Path = ACCEPTED_FILE,
+             checkov: Path = CHECKOV) -> tuple[Verdict, float]:
+    accepted = load_accepted(accepted_file)
+    start = time.monotonic()
+    scans = scan(environments, outdir, checkov)
+    return evaluate(scans, accepted), time.monotonic() - start
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from environments import ENVIRONMENT_NAMES
+
+    parser = argparse.ArgumentParser(prog="python -m security.gate", description=__doc__.split("\n\n")[0])
+    parser.add_argument("environments", nargs="*", metavar="ENV",
+                        help=f"environments to scan (default: all of {', '.join(ENVIRONMENT_NAMES)})")
+    parser.add_argument("--outdir", type=Path, default=Path(os.environ.get("CDKTF_OUTDIR", "cdktf.out")),
+                        help="synth output directory (default: $CDKTF_OUTDIR or cdktf.out)")
+    parser.add_argument("--accepted", type=Path, default=ACCEPTED_FILE, help="accepted-findings file")
+    parser.add_argument("--checkov", type=Path, default=Path(os.environ.get("CHECKOV", CHECKOV)),
+                        help="checkov executable (default: $CHECKOV or .venv-checkov/bin/checkov)")
+    args = parser.parse_args(argv)
+    environments = list(dict.fromkeys(args.environments)) or list(ENVIRONMENT_NAMES)
+    unknown = [e for e in environments if e not in ENVIRONMENT_NAMES]
+    if unknown:
+        parser.error(f"unknown environment(s) {unknown}; known: {', '.join(ENVIRONMENT_NAMES)}")
+    try:
+        verdict, seconds = run_gate(environments, args.outdir, args.accepted, args.checkov)
+    except GateError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    print(report(verdict, seconds, args.accepted))
+    return 0 if verdict.ok else EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

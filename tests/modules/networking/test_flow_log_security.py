@@ -1,0 +1,82 @@
+"""modules/networking/vpc flow logs: encrypted with a customer-managed key, written by a role only this account's flow logs can assume."""
+
+from __future__ import annotations
+
+import json
+
+from modules import framework
+from modules.framework import aws
+from modules.naming import Naming
+from modules.networking.vpc import Vpc
+from tests.support import Synth
+
+LOG_GROUP = aws.cloudwatch_log_group.CloudwatchLogGroup.TF_RESOURCE_TYPE
+KEY = aws.kms_key.KmsKey.TF_RESOURCE_TYPE
+ROLE = aws.iam_role.IamRole.TF_RESOURCE_TYPE
+ROLE_POLICY = aws.iam_role_policy.IamRolePolicy.TF_RESOURCE_TYPE
+CALLER = aws.data_aws_caller_identity.DataAwsCallerIdentity.TF_RESOURCE_TYPE
+
+
+def synth_vpc(**overrides) -> Synth:
+    """A stack holding only the VPC (no key, no account given: the VPC brings its own)."""
+    stack = framework.TerraformStack(framework.Testing.app(), "test")
+    aws.provider.AwsProvider(stack, "aws", region="ap-northeast-2")
+    props = dict(naming=Naming("codemate", "test"), region="ap-northeast-2", cidr="10.0.0.0/16",
+                 availability_zones=("ap-northeast-2a", "ap-northeast-2c"),
+                 public_subnet_cidrs=("10.0.1.0/24", "10.0.2.0/24"))
+    Vpc(stack, "network", **{**props, **overrides})
+    return Synth(framework.Testing.synth(stack))
+
+
+def is_ref(value: str, type_: str, attribute: str) -> bool:
+    return value.startswith(f"${{{type_}.") and value.endswith(f".{attribute}}}")
+
+
+def test_flow_log_group_is_encrypted_with_the_environments_logs_key(stack):
+    # GIVEN an environment stack: one key, the logs key
+    group = stack.one(LOG_GROUP)
+    assert stack.count(KEY) == 1
+    # THEN the flow-log group names that key by ARN (CloudWatch Logs requires the ARN)
+    assert is_ref(group["kms_key_id"], KEY, "arn")
+
+
+def test_flow_log_role_trusts_only_flow_logs_of_this_account_and_region(stack):
+    (role,) = stack.resources(ROLE).values()
+    (statement,) = json.loads(role["assume_role_policy"])["Statement"]
+    account = "${data.aws_caller_identity.account.account_id}"
+    assert statement["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
+    assert statement["Action"] == "sts:AssumeRole"
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": account},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:ec2:ap-northeast-2:{account}:vpc-flow-log/*"},
+    }
+
+
+def test_flow_log_role_may_only_write_to_its_log_group(stack):
+    (policy,) = stack.resources(ROLE_POLICY).values()
+    (statement,) = json.loads(policy["policy"])["Statement"]
+    assert statement["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+    assert statement["Resource"].startswith(f"${{{LOG_GROUP}.") and statement["Resource"].endswith(".arn}:*")
+
+
+def test_vpc_without_a_given_key_brings_its_own_cloudwatch_logs_key():
+    s = synth_vpc()
+    key = s.one(KEY)
+    sids = [st["Sid"] for st in json.loads(key["policy"])["Statement"]]
+    assert sids == ["AccountAdministersKeyThroughIam", "CloudWatchLogsOfThisAccount"]
+    assert key["enable_key_rotation"] is True
+    assert is_ref(s.one(LOG_GROUP)["kms_key_id"], KEY, "arn")
+    assert len(s.data(CALLER)) == 1
+
+
+def test_vpc_given_an_account_reads_no_caller_identity():
+    s = synth_vpc(account_id="123456789012")
+    assert s.data(CALLER) == {}
+    assert "arn:aws:iam::123456789012:root" in s.one(KEY)["policy"]
+
+
+def test_vpc_without_flow_logs_has_no_key_and_no_log_group():
+    s = synth_vpc(flow_logs=False)
+    assert s.count(KEY) == 0
+    assert s.count(LOG_GROUP) == 0
+    assert s.data(CALLER) == {}

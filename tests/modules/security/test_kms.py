@@ -1,0 +1,97 @@
+"""modules/security/kms: a rotated customer-managed key whose policy names its users, nothing broader."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from modules.errors import ConfigError
+from modules import framework
+from modules.framework import aws
+from modules.naming import NameKind, Naming
+from modules.security.kms import CLOUDWATCH_LOGS_ACTIONS, KmsKey, partition_of
+from tests.support import Synth
+
+KEY = aws.kms_key.KmsKey.TF_RESOURCE_TYPE
+ALIAS = aws.kms_alias.KmsAlias.TF_RESOURCE_TYPE
+CALLER = aws.data_aws_caller_identity.DataAwsCallerIdentity.TF_RESOURCE_TYPE
+ACCOUNT = "${data.aws_caller_identity.account.account_id}"
+
+
+def synth_key(**overrides) -> Synth:
+    """A stack holding only one key (account ID given as a literal)."""
+    stack = framework.TerraformStack(framework.Testing.app(), "test")
+    aws.provider.AwsProvider(stack, "aws", region="ap-northeast-2")
+    props = dict(naming=Naming("codemate", "test"), purpose="data", region="ap-northeast-2",
+                 account_id="123456789012", description="test key")
+    KmsKey(stack, "key", **{**props, **overrides})
+    return Synth(framework.Testing.synth(stack))
+
+
+def statements(key: dict) -> dict[str, dict]:
+    return {s["Sid"]: s for s in json.loads(key["policy"])["Statement"]}
+
+
+def test_each_environment_has_one_rotated_logs_key_with_an_alias(env, stack):
+    key = stack.one(KEY)
+    assert stack.count(KEY) == 1
+    assert key["enable_key_rotation"] is True
+    assert key["rotation_period_in_days"] == 365
+    assert key["deletion_window_in_days"] == 30
+    # the only key of the stack (Testing.synth here has no construct metadata to resolve a ref with)
+    target = stack.one(ALIAS, name=f"alias/codemate-logs-{env}")["target_key_id"]
+    assert target.startswith(f"${{{KEY}.") and target.endswith(".key_id}")
+
+
+def test_logs_key_policy_delegates_to_the_account_and_lets_only_cloudwatch_logs_use_it(stack):
+    policy = statements(stack.one(KEY))
+    assert set(policy) == {"AccountAdministersKeyThroughIam", "CloudWatchLogsOfThisAccount"}
+    account = policy["AccountAdministersKeyThroughIam"]
+    assert account["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
+    logs = policy["CloudWatchLogsOfThisAccount"]
+    assert logs["Principal"] == {"Service": "logs.ap-northeast-2.amazonaws.com"}
+    assert logs["Action"] == list(CLOUDWATCH_LOGS_ACTIONS)
+    # only log groups of this account in this region, through the encryption context
+    assert logs["Condition"] == {"ArnLike": {
+        "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:ap-northeast-2:{ACCOUNT}:log-group:*"}}
+
+
+def test_account_id_comes_from_the_callers_identity(stack):
+    assert list(stack.data(CALLER)) == ["account"]
+
+
+def test_no_statement_trusts_everyone_and_the_service_gets_no_wildcard_action(stack):
+    policy = statements(stack.one(KEY))
+    assert all(s["Principal"] != "*" and s["Principal"].get("AWS") != "*" for s in policy.values())
+    assert not [a for a in policy["CloudWatchLogsOfThisAccount"]["Action"] if "*" in a]
+
+
+def test_a_key_without_service_users_has_only_the_account_statement():
+    key = synth_key().one(KEY)
+    assert list(statements(key)) == ["AccountAdministersKeyThroughIam"]
+    assert statements(key)["AccountAdministersKeyThroughIam"]["Principal"] == {
+        "AWS": "arn:aws:iam::123456789012:root"}
+
+
+def test_deletion_window_can_be_shortened():
+    assert synth_key(deletion_window_days=7).one(KEY)["deletion_window_in_days"] == 7
+
+
+@pytest.mark.parametrize("region, partition", [
+    ("ap-northeast-2", "aws"), ("cn-north-1", "aws-cn"), ("us-gov-west-1", "aws-us-gov"),
+])
+def test_partition_follows_the_region(region, partition):
+    assert partition_of(region) == partition
+
+
+def test_key_in_a_china_region_uses_the_china_partition():
+    key = synth_key(region="cn-north-1", cloudwatch_logs=True).one(KEY)
+    logs = statements(key)["CloudWatchLogsOfThisAccount"]
+    assert logs["Principal"] == {"Service": "logs.cn-north-1.amazonaws.com"}
+    assert statements(key)["AccountAdministersKeyThroughIam"]["Principal"]["AWS"].startswith("arn:aws-cn:iam::")
+
+
+def test_alias_longer_than_aws_allows_is_a_config_error():
+    with pytest.raises(ConfigError, match="KMS alias name .* is 256 chars; AWS allows 250"):
+        Naming("p" * 247, "dev")("logs", kind=NameKind.KMS_ALIAS)

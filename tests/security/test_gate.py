@@ -1,0 +1,260 @@
+"""security/gate: checkov + secret scan of every synthesized environment, against the accepted list.
+
+These tests run the real checkov from ``.venv-checkov`` (``make test`` creates it);
+they fail, not skip, when it is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tomllib
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from environments import ENVIRONMENT_NAMES, load
+from main import synthesize
+from security import gate
+from security.gate import Accepted, GateError, evaluate, load_accepted, run_checkov, scan
+
+LOG_GROUP_PATH = "network/flow-log-group"
+
+
+@pytest.fixture(scope="session")
+def committed_output(tmp_path_factory) -> Path:
+    """``main.py``'s output for every environment with its committed settings."""
+    outdir = tmp_path_factory.mktemp("gate") / "cdktf.out"
+    synthesize([load(env) for env in ENVIRONMENT_NAMES], outdir)
+    return outdir
+
+
+@pytest.fixture(scope="session")
+def committed(committed_output):
+    """(scans, raw checkov reports by environment) of the committed output: checkov runs once per session."""
+    reports: dict[str, object] = {}
+
+    def recording(stack_file: Path, checkov: Path):
+        reports[stack_file.parent.name] = run_checkov(stack_file, checkov)
+        return reports[stack_file.parent.name]
+
+    return scan(ENVIRONMENT_NAMES, committed_output, run=recording), reports
+
+
+def copy_stack(committed_output: Path, env: str, tmp_path: Path) -> tuple[Path, dict]:
+    """A copy of ``env``'s output under ``tmp_path`` (to weaken), and its parsed JSON."""
+    outdir = tmp_path / "cdktf.out"
+    shutil.copytree(committed_output / "stacks" / env, outdir / "stacks" / env)
+    return outdir, json.loads((outdir / "stacks" / env / "cdk.tf.json").read_text())
+
+
+def write_stack(outdir: Path, env: str, doc: dict) -> None:
+    (outdir / "stacks" / env / "cdk.tf.json").write_text(json.dumps(doc, indent=2))
+
+
+# -- the committed environments ------------------------------------------------
+
+def test_every_environment_passes_the_gate_with_the_committed_accepted_list(committed):
+    # GIVEN freshly synthesized dev, staging and prod WHEN the gate judges them
+    scans, _ = committed
+    verdict = evaluate(scans, load_accepted())
+    # THEN nothing is unaccepted, nothing accepted is stale, no secret is found
+    assert verdict.ok, gate.report(verdict, 0)
+    assert [s.environment for s in scans] == list(ENVIRONMENT_NAMES)
+
+
+def test_checkov_really_evaluated_every_environment(committed):
+    # the checkov that ran is the one pinned in pyproject.toml's [scan] extra (locked in requirements-checkov.txt)
+    pin = tomllib.loads((gate.ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["scan"]
+    scans, _ = committed
+    for s in scans:
+        # a scan that silently checked nothing would pass any gate
+        assert s.passed >= 80, f"{s.environment}: only {s.passed} checks passed"
+        assert [f"checkov=={s.checkov_version}"] == pin
+
+
+def test_prod_accepts_nothing_about_log_encryption_or_retention(committed):
+    # GIVEN prod WHEN scanned THEN its flow-log group passes encryption and 1-year retention outright
+    scans, _ = committed
+    prod = next(s for s in scans if s.environment == "prod")
+    failed = {(f.check_id, f.resource) for f in prod.failed}
+    assert ("CKV_AWS_158", LOG_GROUP_PATH) not in failed
+    assert ("CKV_AWS_338", LOG_GROUP_PATH) not in failed
+
+
+def test_findings_are_named_by_construct_path_not_hashed_logical_id(committed):
+    scans, _ = committed
+    resources = {f.resource for s in scans for f in s.failed}
+    assert "security-groups/alb-in-80" in resources
+    assert not [r for r in resources if re.search(r"_[0-9A-F]{8}$", r) or r.startswith(("resource.", "aws_"))]
+
+
+# -- the gate fails when a construct is weakened -------------------------------
+
+def test_gate_fails_when_flow_logs_are_switched_off(tmp_path, capsys):
+    # GIVEN dev synthesized with flow logs off
+    dev = load("dev")
+    outdir = tmp_path / "cdktf.out"
+    synthesize([replace(dev, network=replace(dev.network, flow_logs=False))], outdir)
+    # WHEN the gate runs on it
+    code = gate.main(["dev", "--outdir", str(outdir)])
+    out = capsys.readouterr().out
+    # THEN it fails on the VPC without flow logs, and on the accepted entry that no longer matches
+    assert code == gate.EXIT_FAILED
+    assert "FAILED  [dev] CKV2_AWS_11 network/vpc (aws_vpc)" in out
+    assert f"STALE   [dev] CKV_AWS_338 {LOG_GROUP_PATH}" in out
+    assert out.rstrip().endswith("gate: FAILED (1 unaccepted, 1 stale, 0 secret(s))")
+
+
+def test_gate_fails_when_the_flow_log_group_loses_its_kms_key(committed_output, tmp_path):
+    # GIVEN prod's output with the KMS key removed from the flow-log group
+    outdir, doc = copy_stack(committed_output, "prod", tmp_path)
+    (group,) = doc["resource"]["aws_cloudwatch_log_group"].values()
+    del group["kms_key_id"]
+    write_stack(outdir, "prod", doc)
+    # WHEN scanned
+    verdict = evaluate(scan(["prod"], outdir), load_accepted())
+    # THEN exactly that finding is unaccepted
+    assert not verdict.ok
+    assert [f.key for f in verdict.unaccepted] == [("CKV_AWS_158", LOG_GROUP_PATH, "prod")]
+    assert verdict.stale == []
+
+
+def test_gate_fails_on_a_planted_secret(committed_output, committed, tmp_path, capsys):
+    # GIVEN dev's output with an AWS access key planted in a tag (checkov's report replayed: it is unchanged)
+    _, reports = committed
+    outdir, doc = copy_stack(committed_output, "dev", tmp_path)
+    (vpc,) = doc["resource"]["aws_vpc"].values()
+    vpc["tags"]["Debug"] = "AKIAIOSFODNN7EXAMPLE"
+    write_stack(outdir, "dev", doc)
+    # WHEN the gate judges it
+    verdict = evaluate(scan(["dev"], outdir, run=lambda *_: reports["dev"]), load_accepted())
+    text = gate.report(verdict, 0)
+    # THEN it fails, names where the secret is, and does not print it
+    assert not verdict.ok
+    assert "SECRET  [dev] aws_vpc network/vpc: tags.Debug: AWS access key ID" in text
+    assert "AKIAIOSFODNN7EXAMPLE" not in text
+
+
+# -- the accepted list never rots ----------------------------------------------
+
+def test_an_accepted_entry_that_matches_no_finding_fails_the_gate(committed):
+    # GIVEN the committed list plus an entry for a finding prod does not have
+    scans, _ = committed
+    stale = Accepted("CKV_AWS_338", LOG_GROUP_PATH, ("prod",), "prod keeps flow logs a year, so this is stale")
+    # WHEN judged
+    verdict = evaluate(scans, [*load_accepted(), stale])
+    # THEN the gate fails on that entry and environment only
+    assert not verdict.ok
+    assert verdict.stale == [(stale, "prod")]
+    assert verdict.unaccepted == []
+
+
+def test_an_entry_is_stale_only_in_the_environments_it_no_longer_matches(committed):
+    scans, _ = committed
+    entry = Accepted("CKV_AWS_338", LOG_GROUP_PATH, ("dev", "prod"), "dev matches, prod does not any more")
+    verdict = evaluate(scans, [e for e in load_accepted() if e.check != "CKV_AWS_338"] + [entry])
+    assert verdict.stale == [(entry, "prod")]
+    # staging's finding lost its entry: unaccepted
+    assert [f.key for f in verdict.unaccepted] == [("CKV_AWS_338", LOG_GROUP_PATH, "staging")]
+
+
+def test_entries_of_environments_not_scanned_are_not_stale(committed):
+    scans, _ = committed
+    dev_only = [s for s in scans if s.environment == "dev"]
+    assert evaluate(dev_only, load_accepted()).ok
+
+
+def test_a_finding_without_an_entry_fails_the_gate(committed):
+    scans, _ = committed
+    without_port_80 = [e for e in load_accepted() if e.check != "CKV_AWS_260"]
+    verdict = evaluate(scans, without_port_80)
+    assert sorted(f.key for f in verdict.unaccepted) == sorted(
+        ("CKV_AWS_260", "security-groups/alb-in-80", env) for env in ENVIRONMENT_NAMES)
+
+
+# -- the command ----------------------------------------------------------------
+
+def test_prints_counts_per_environment(committed, capsys):
+    scans, _ = committed
+    verdict = evaluate(scans, load_accepted())
+    lines = gate.report(verdict, 1.25).splitlines()
+    assert lines[0] == (f"security gate: checkov {scans[0].checkov_version} (terraform_json, offline) + secret scan, "
+                        "3 environment(s), 1.2 s")
+    assert lines[1].split() == ["env", "passed", "failed", "accepted", "secrets"]
+    for env, line in zip(ENVIRONMENT_NAMES, lines[2:5]):
+        c = verdict.counts(env)
+        assert line.split() == [env, str(c["passed"]), "0", str(c["accepted"]), "0"]
+    assert lines[-1] == "gate: passed"
+
+
+def test_missing_checkov_is_an_error_with_the_fix(committed_output, tmp_path, capsys):
+    code = gate.main(["dev", "--outdir", str(committed_output), "--checkov", str(tmp_path / "no-checkov")])
+    assert code == gate.EXIT_ERROR
+    assert "run 'make checkov'" in capsys.readouterr().err
+
+
+def test_missing_synth_output_is_an_error_with_the_fix(tmp_path, capsys):
+    code = gate.main(["prod", "--outdir", str(tmp_path / "nothing")])
+    assert code == gate.EXIT_ERROR
+    assert "synthesize first" in capsys.readouterr().err
+
+
+def test_checkov_resource_names_map_to_construct_paths():
+    doc = {"resource": {"aws_vpc": {"network_vpc_4E8F0223": {"//": {"metadata": {"path": "dev/network/vpc"}}}}}}
+    index = gate.construct_index(doc)
+    assert gate.map_resource("aws_vpc.network_vpc_4E8F0223", index) == ("aws_vpc", "network/vpc")
+    assert gate.map_resource("resource.network_vpc_4E8F0223", index) == ("aws_vpc", "network/vpc")
+    # unknown names stay as checkov printed them, so they can still be accepted or fixed
+    assert gate.map_resource("aws.default", index) == ("", "aws.default")
+
+
+def test_checkov_runs_without_api_key_mapping_download_or_update_check(monkeypatch):
+    monkeypatch.setenv("BC_API_KEY", "would-send-results-to-the-platform")
+    env = gate.checkov_env()
+    assert "BC_API_KEY" not in env
+    assert env["BC_SKIP_MAPPING"] == "TRUE" and env["CKV_SKIP_PACKAGE_UPDATE_CHECK"] == "true"
+
+
+# -- the accepted-findings file ---------------------------------------------------
+
+def test_committed_accepted_list_is_valid_and_every_entry_has_a_reason():
+    entries = load_accepted()
+    assert entries
+    assert all(len(e.reason) >= 20 for e in entries)
+
+
+GOOD = {"check": "CKV_AWS_338", "resource": "network/flow-log-group", "environments": ["dev"],
+        "reason": "dev keeps flow logs a week by cost choice"}
+
+
+def toml_entry(**fields) -> str:
+    body = "\n".join(f"{k} = {json.dumps(v)}" for k, v in fields.items())
+    return f"[[accepted]]\n{body}\n"
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"check": "CKV_AWS_X"}, "is not a checkov check ID"),
+    ({"resource": "/dev/network/vpc"}, "is not a construct path"),
+    ({"environments": []}, "environments = []"),
+    ({"environments": ["qa"]}, "names unknown environment(s) ['qa']"),
+    ({"environments": ["dev", "dev"]}, "lists an environment twice"),
+    ({"reason": "ok"}, "reason is missing"),
+    ({"reason": "first line is fine\nsecond line is not"}, "longer than one line"),
+    ({"reviewer": "me"}, "has keys"),
+])
+def test_malformed_accepted_entry_is_rejected_with_the_fix(tmp_path, change, message):
+    path = tmp_path / "accepted.toml"
+    path.write_text(toml_entry(**{**GOOD, **change}))
+    with pytest.raises(GateError, match="entry 1: .*" + re.escape(message)) as error:
+        load_accepted(path)
+    assert " — fix: " in str(error.value)
+
+
+def test_the_same_finding_accepted_twice_is_rejected(tmp_path):
+    path = tmp_path / "accepted.toml"
+    path.write_text(toml_entry(**GOOD) + toml_entry(**{**GOOD, "environments": ["staging", "dev"]}))
+    with pytest.raises(GateError, match=r"entry 2: CKV_AWS_338 network/flow-log-group \[dev\] is already accepted"):
+        load_accepted(path)

@@ -38,14 +38,25 @@ class Synth:
 
     def ref(self, type_: str, resource: dict, attribute: str = "id") -> str:
         """The interpolation another resource uses to point at ``resource``: ``${type.logical_id.attr}``."""
-        logical_id = resource["//"]["metadata"]["uniqueId"]
+        logical_id = next(key for key, value in self.resources(type_).items() if value is resource)
         return f"${{{type_}.{logical_id}.{attribute}}}"
 
     def by_path(self, type_: str, path_suffix: str) -> dict:
-        """The resource whose construct path ends with ``path_suffix`` (e.g. ``"network/db-rt"``)."""
-        found = [r for r in self.resources(type_).values() if r["//"]["metadata"]["path"].endswith(path_suffix)]
+        """The resource whose construct path ends with ``path_suffix`` (e.g. ``"network/db-rt"``).
+
+        ``Testing.synth`` drops the ``//`` metadata, so the path is read from the logical ID
+        (construct path joined by ``_``, then ``_<hash>``); the hash itself is never compared.
+        """
+        wanted = path_suffix.replace("/", "_")
+        found = [r for key, r in self.resources(type_).items() if _path_of(key) == wanted
+                 or _path_of(key).endswith("_" + wanted)]
         assert len(found) == 1, f"expected one {type_} at */{path_suffix}, found {len(found)}"
         return found[0]
+
+    def under(self, type_: str, path_prefix: str) -> list[dict]:
+        """Resources of ``type_`` inside the construct at ``path_prefix`` (e.g. ``"svc-backend"``)."""
+        wanted = path_prefix.replace("/", "_") + "_"
+        return [r for key, r in self.resources(type_).items() if _path_of(key).startswith(wanted)]
 
     @property
     def outputs(self) -> dict[str, dict]:
@@ -53,6 +64,11 @@ class Synth:
 
     def has(self, type_: str, properties: dict) -> bool:
         return Testing.to_have_resource_with_properties(self.text, type_, properties)
+
+
+def _path_of(logical_id: str) -> str:
+    """``svc-backend_service_D445038B`` -> ``svc-backend_service``."""
+    return logical_id.rsplit("_", 1)[0]
 
 
 def synth_settings(settings: EnvironmentSettings) -> Synth:

@@ -215,6 +215,9 @@ class StorageSettings:
     Defaults to the app's own only."""
     files_noncurrent_version_days: int = 90
     """Days an overwritten or deleted upload stays recoverable. Defaults to 90."""
+    bucket_prefix: str | None = None
+    """First part of every bucket name (``<prefix>-files-<env>-<account>``), e.g. an organisation
+    prefix. Defaults to the project name."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -89,6 +89,7 @@ class EnvironmentStack(TerraformStack):
             self.buckets = Buckets(
                 self, "storage", naming=naming, account_id=account_id,
                 files_noncurrent_version_days=settings.storage.files_noncurrent_version_days,
+                bucket_prefix=settings.storage.bucket_prefix,
             )
         self.repositories = {
             s.name: EcrRepository(

@@ -497,6 +497,9 @@ class _Check:
         if st.files_noncurrent_version_days < 1:
             self.fail("storage.files_noncurrent_version_days", st.files_noncurrent_version_days,
                       "S3 needs at least 1 day", "use e.g. 90")
+        naming = Naming(self.s.project.name, self.env)
+        for purpose in ("files", "static", "logs"):
+            naming.bucket_name(purpose, ACCOUNT_ID_PLACEHOLDER, prefix=st.bucket_prefix)
 
     def cluster(self) -> None:
         ns = self.s.cluster.discovery_namespace
@@ -515,6 +518,3 @@ class _Check:
             naming.role_name(svc.name, "task")
         for name in self.s.secrets.names:
             naming.secret_name(name)
-        if self.s.storage is not None:
-            for purpose in ("files", "static", "logs"):
-                naming.bucket_name(purpose, ACCOUNT_ID_PLACEHOLDER)

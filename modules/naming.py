@@ -106,18 +106,21 @@ class Naming:
         """``codemate/<env>/<secret>`` (SPEC §3)."""
         return self.check(f"{self.project}/{self.environment}/{secret}", NameKind.SECRET)
 
-    def bucket_name(self, purpose: str, account_id: str) -> str:
-        """``codemate-<purpose>-<env>-<account_id>``, checked against S3's rules.
+    def bucket_name(self, purpose: str, account_id: str, *, prefix: str | None = None) -> str:
+        """``<prefix>-<purpose>-<env>-<account_id>``, checked against S3's rules.
 
-        ``account_id`` is usually a token at synth time, so the check assumes a 12-digit ID.
+        ``prefix`` defaults to the project name. ``account_id`` is usually a token at synth
+        time, so the check assumes a 12-digit ID.
         """
-        probe = f"{self.project}-{purpose}-{self.environment}-{'0' * 12}"
+        start = prefix or self.project
+        probe = f"{start}-{purpose}-{self.environment}-{'0' * 12}"
         if problem := bucket_name_problem(probe):
             raise ConfigError(
-                self.environment, "project.name / environment name", probe.replace("0" * 12, "<account-id>"),
-                problem, "shorten the project or environment name",
+                self.environment, "storage.bucket_prefix" if prefix else "project.name / environment name",
+                probe.replace("0" * 12, "<account-id>"), problem,
+                "use lowercase letters, digits and '-', and keep the name within 63 characters",
             )
-        return f"{self.project}-{purpose}-{self.environment}-{account_id}"
+        return f"{start}-{purpose}-{self.environment}-{account_id}"
 
 
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")

@@ -48,15 +48,18 @@ class Buckets(Construct):
         naming: Naming,
         account_id: str,
         files_noncurrent_version_days: int = 90,
+        bucket_prefix: str | None = None,
     ) -> None:
         """
         :param account_id: the AWS account (usually ``aws_caller_identity``'s token).
         :param files_noncurrent_version_days: defaults to 90 days before an overwritten or
             deleted upload is gone for good.
+        :param bucket_prefix: defaults to the project name.
         """
         super().__init__(scope, id)
         self._naming = naming
         self._account_id = account_id
+        self._prefix = bucket_prefix
         self._cors = None
         self._policies: dict[str, object] = {}
 
@@ -148,7 +151,7 @@ class Buckets(Construct):
         self, purpose: str, *, versioned: bool, rules: list,
         extra_statements: Callable[[str], Sequence[Statement]] = lambda arn: (),
     ):
-        name = self._naming.bucket_name(purpose, self._account_id)
+        name = self._naming.bucket_name(purpose, self._account_id, prefix=self._prefix)
         bucket = aws.s3_bucket.S3Bucket(
             self, purpose, bucket=name, force_destroy=False, tags=self._naming.tag(purpose),
         )

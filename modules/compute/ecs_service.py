@@ -188,7 +188,8 @@ class EcsService(Construct):
                         ttl=10, type="A",
                     )],
                 },
-                health_check_custom_config={"failure_threshold": 1},
+                # ECS reports task health to Cloud Map (failure_threshold is obsolete: always 1).
+                health_check_custom_config={},
             )
             registry = {"registry_arn": discovery.arn}
 

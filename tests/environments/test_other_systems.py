@@ -156,6 +156,7 @@ def test_internal_service_registers_in_the_private_namespace(unisync_style):
     assert discovery["name"] == "worker"
     assert discovery["dns_config"]["namespace_id"] == unisync_style.ref(NAMESPACE, namespace)
     assert discovery["dns_config"]["dns_records"] == [{"ttl": 10, "type": "A"}]
+    assert discovery["health_check_custom_config"] == {}  # ECS reports task health to Cloud Map
     worker = unisync_style.by_path(SERVICE, "svc-worker/service")
     assert worker["service_registries"] == {"registry_arn": unisync_style.ref(DISCOVERY, discovery, "arn")}
 

@@ -181,7 +181,8 @@ class EnvironmentStack(TerraformStack):
         self._output("ecr_repository_urls", {n: r.repository_url for n, r in self.repositories.items()},
                      "ECR repository of each service (CI/CD pushes here)")
         if self.secrets.secrets:
-            self._output("secret_names", self.secrets.secret_names, "Secrets Manager containers (set values out of band)")
+            self._output("secret_names", self.secrets.secret_names,
+                         "Secrets Manager containers (set values out of band)")
         if self.buckets:
             self._output("files_bucket_name", self.buckets.files_bucket_name, "User uploads")
             self._output("static_bucket_name", self.buckets.static_bucket_name, "Next.js static assets")

@@ -84,7 +84,9 @@ class LoadBalancer(Construct):
         super().__init__(scope, id)
         defaults = [t for t in targets if not t.path_patterns]
         if len(defaults) != 1:
-            raise ValueError(f"LoadBalancer: exactly one target without path patterns, got {[t.name for t in defaults]}")
+            raise ValueError(
+                f"LoadBalancer: exactly one target without path patterns, got {[t.name for t in defaults]}"
+            )
         routed = sorted((t for t in targets if t.path_patterns), key=lambda t: t.priority or 0)
         if any(t.priority is None for t in routed) or len({t.priority for t in routed}) != len(routed):
             raise ValueError("LoadBalancer: every target with path patterns needs its own priority")

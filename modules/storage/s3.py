@@ -1,10 +1,11 @@
 """The three buckets of SPEC §3: files (user uploads), static (Next.js assets), logs.
 
-| bucket                          | versioned | lifecycle                                          |
-|---------------------------------|-----------|----------------------------------------------------|
-| ``<project>-files-<env>-<acct>``  | yes       | Standard-IA 30 d, Glacier IR 90 d, Deep Archive 365 d; old versions expire |
-| ``<project>-static-<env>-<acct>`` | no        | expire after 30 d                                  |
-| ``<project>-logs-<env>-<acct>``   | no        | Glacier 90 d, expire 365 d                         |
+| bucket                            | versioned | lifecycle                                      |
+|-----------------------------------|-----------|------------------------------------------------|
+| ``<project>-files-<env>-<acct>``  | yes       | Standard-IA 30 d, Glacier IR 90 d, Deep        |
+|                                   |           | Archive 365 d; old versions expire             |
+| ``<project>-static-<env>-<acct>`` | no        | expire after 30 d                              |
+| ``<project>-logs-<env>-<acct>``   | no        | Glacier 90 d, expire 365 d                     |
 
 Every bucket: all public access blocked, ACLs disabled (bucket owner
 enforced), SSE-S3 default encryption (the only one ALB access logs accept,
@@ -173,7 +174,8 @@ class Buckets(Construct):
                 self, f"{purpose}-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"},
             )
         abort = _lc.S3BucketLifecycleConfigurationRule(
-            id="abort-incomplete-uploads", status="Enabled", filter=[_lc.S3BucketLifecycleConfigurationRuleFilter(prefix="")],
+            id="abort-incomplete-uploads", status="Enabled",
+            filter=[_lc.S3BucketLifecycleConfigurationRuleFilter(prefix="")],
             abort_incomplete_multipart_upload=[_lc.S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(
                 days_after_initiation=7,
             )],

@@ -83,7 +83,9 @@ def test_https_listener_uses_the_validated_certificate_and_tls13_policy(request,
     assert https["ssl_policy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
     assert https["certificate_arn"] == stack.ref(VALIDATION, stack.one(VALIDATION), "certificate_arn")
     frontend = stack.by_path(TARGET_GROUP, "alb/tg-frontend")
-    assert https["default_action"] == [{"type": "forward", "target_group_arn": stack.ref(TARGET_GROUP, frontend, "arn")}]
+    assert https["default_action"] == [
+        {"type": "forward", "target_group_arn": stack.ref(TARGET_GROUP, frontend, "arn")},
+    ]
 
 
 @pytest.mark.parametrize("env_name", ["staging", "prod"])

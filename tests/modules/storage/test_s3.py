@@ -16,7 +16,8 @@ from tests.app_support import BUCKET, BUCKET_POLICY, policy, statements
 
 PUBLIC_ACCESS = aws.s3_bucket_public_access_block.S3BucketPublicAccessBlock.TF_RESOURCE_TYPE
 OWNERSHIP = aws.s3_bucket_ownership_controls.S3BucketOwnershipControls.TF_RESOURCE_TYPE
-ENCRYPTION = aws.s3_bucket_server_side_encryption_configuration.S3BucketServerSideEncryptionConfigurationA.TF_RESOURCE_TYPE
+_sse = aws.s3_bucket_server_side_encryption_configuration
+ENCRYPTION = _sse.S3BucketServerSideEncryptionConfigurationA.TF_RESOURCE_TYPE
 VERSIONING = aws.s3_bucket_versioning.S3BucketVersioningA.TF_RESOURCE_TYPE
 LIFECYCLE = aws.s3_bucket_lifecycle_configuration.S3BucketLifecycleConfiguration.TF_RESOURCE_TYPE
 CORS = aws.s3_bucket_cors_configuration.S3BucketCorsConfiguration.TF_RESOURCE_TYPE

@@ -1,13 +1,26 @@
 """dev: smallest sizes, a single NAT gateway, short retention (SPEC §3-4)."""
 
-from environments.project import PROJECT
+from environments.project import (
+    BACKEND_ENVIRONMENT,
+    BACKEND_HEALTH_CHECK,
+    BACKEND_PATHS,
+    BACKEND_SECRETS,
+    FRONTEND_ENVIRONMENT,
+    FRONTEND_HEALTH_CHECK,
+    FRONTEND_SECRETS,
+    PROJECT,
+    SECRET_NAMES,
+)
 from environments.settings import (
     CacheSettings,
     DatabaseSettings,
     EnvironmentSettings,
+    LoadBalancerSettings,
     NatMode,
     NetworkSettings,
+    SecretsSettings,
     ServiceSettings,
+    StorageSettings,
 )
 
 SETTINGS = EnvironmentSettings(
@@ -24,10 +37,16 @@ SETTINGS = EnvironmentSettings(
         ServiceSettings(
             name="frontend", port=3000, cpu=512, memory=1024, health_check_path="/api/health",
             desired_count=1, min_count=1, max_count=2,
+            environment=FRONTEND_ENVIRONMENT, secrets=FRONTEND_SECRETS,
+            container_health_check=FRONTEND_HEALTH_CHECK, cpu_scaling_target=70,
         ),
         ServiceSettings(
             name="backend", port=3001, cpu=1024, memory=2048, health_check_path="/health",
             desired_count=1, min_count=1, max_count=2,
+            path_patterns=BACKEND_PATHS, listener_priority=100,
+            environment=BACKEND_ENVIRONMENT, secrets=BACKEND_SECRETS,
+            container_health_check=BACKEND_HEALTH_CHECK, cpu_scaling_target=70, memory_scaling_target=80,
+            files_bucket_access=True,
         ),
     ),
     database=DatabaseSettings(
@@ -38,4 +57,13 @@ SETTINGS = EnvironmentSettings(
     ),
     cache=CacheSettings(node_type="cache.t4g.micro", num_cache_clusters=1, snapshot_retention_days=1),
     log_retention_days=7,
+    load_balancer=LoadBalancerSettings(
+        domain=None,
+        idle_timeout_seconds=3600,
+        deregistration_delay_seconds=300,
+        stickiness=True,
+        deletion_protection=False,
+    ),
+    secrets=SecretsSettings(names=SECRET_NAMES, recovery_window_days=0),
+    storage=StorageSettings(cors_origins=("http://localhost:3000",)),
 )

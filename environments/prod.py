@@ -1,12 +1,25 @@
 """prod: Multi-AZ everything, one NAT per AZ, longer retention (SPEC §3-4)."""
 
-from environments.project import PROJECT
+from environments.project import (
+    BACKEND_ENVIRONMENT,
+    BACKEND_HEALTH_CHECK,
+    BACKEND_PATHS,
+    BACKEND_SECRETS,
+    FRONTEND_ENVIRONMENT,
+    FRONTEND_HEALTH_CHECK,
+    FRONTEND_SECRETS,
+    PLACEHOLDER_DOMAIN,
+    PROJECT,
+    SECRET_NAMES,
+)
 from environments.settings import (
     CacheSettings,
     DatabaseSettings,
     EnvironmentSettings,
+    LoadBalancerSettings,
     NatMode,
     NetworkSettings,
+    SecretsSettings,
     ServiceSettings,
 )
 
@@ -25,10 +38,16 @@ SETTINGS = EnvironmentSettings(
         ServiceSettings(
             name="frontend", port=3000, cpu=512, memory=1024, health_check_path="/api/health",
             desired_count=2, min_count=2, max_count=5,
+            environment=FRONTEND_ENVIRONMENT, secrets=FRONTEND_SECRETS,
+            container_health_check=FRONTEND_HEALTH_CHECK, cpu_scaling_target=70,
         ),
         ServiceSettings(
             name="backend", port=3001, cpu=1024, memory=2048, health_check_path="/health",
             desired_count=2, min_count=2, max_count=6,
+            path_patterns=BACKEND_PATHS, listener_priority=100,
+            environment=BACKEND_ENVIRONMENT, secrets=BACKEND_SECRETS,
+            container_health_check=BACKEND_HEALTH_CHECK, cpu_scaling_target=70, memory_scaling_target=80,
+            files_bucket_access=True,
         ),
     ),
     database=DatabaseSettings(
@@ -40,4 +59,12 @@ SETTINGS = EnvironmentSettings(
     ),
     cache=CacheSettings(node_type="cache.t4g.small", num_cache_clusters=2, snapshot_retention_days=5),
     log_retention_days=30,
+    load_balancer=LoadBalancerSettings(
+        domain=PLACEHOLDER_DOMAIN,
+        idle_timeout_seconds=3600,
+        deregistration_delay_seconds=300,
+        stickiness=True,
+        deletion_protection=True,
+    ),
+    secrets=SecretsSettings(names=SECRET_NAMES, recovery_window_days=30),
 )

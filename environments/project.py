@@ -1,6 +1,6 @@
 """Project-wide settings: the one place for name, region, AZs and the state backend."""
 
-from environments.settings import ProjectSettings
+from environments.settings import ProjectSettings, SecretReference
 
 PROJECT = ProjectSettings(
     name="codemate",
@@ -9,3 +9,36 @@ PROJECT = ProjectSettings(
     state_bucket="codemate-terraform-state",
     lock_table="codemate-terraform-locks",
 )
+
+# The application's wiring, identical in every environment (the environment files add sizes and counts).
+SECRET_NAMES = ("database", "nextauth", "anthropic", "github-oauth")
+"""Secrets Manager containers ``codemate/<env>/<name>``; values are set out of band."""
+
+FRONTEND_ENVIRONMENT = {"NODE_ENV": "production", "PORT": "3000", "HOSTNAME": "0.0.0.0"}
+FRONTEND_SECRETS = (
+    SecretReference(variable="NEXTAUTH_SECRET", secret="nextauth"),
+    SecretReference(variable="GITHUB_ID", secret="github-oauth", json_key="client_id"),
+    SecretReference(variable="GITHUB_SECRET", secret="github-oauth", json_key="client_secret"),
+)
+BACKEND_ENVIRONMENT = {"NODE_ENV": "production", "PORT": "3001"}
+BACKEND_SECRETS = (
+    SecretReference(variable="DATABASE_USERNAME", secret="database", json_key="username"),
+    SecretReference(variable="DATABASE_PASSWORD", secret="database", json_key="password"),
+    SecretReference(variable="NEXTAUTH_SECRET", secret="nextauth"),
+    SecretReference(variable="ANTHROPIC_API_KEY", secret="anthropic"),
+)
+BACKEND_PATHS = ("/api/*", "/socket.io/*")
+"""SPEC §3: these go to the backend, everything else to the frontend."""
+
+# Both images run Node.js, so the Docker health check uses node itself (no curl in slim images).
+FRONTEND_HEALTH_CHECK = (
+    "node -e \"require('http').get('http://localhost:3000/api/health',"
+    " r => process.exit(r.statusCode < 400 ? 0 : 1)).on('error', () => process.exit(1))\""
+)
+BACKEND_HEALTH_CHECK = (
+    "node -e \"require('http').get('http://localhost:3001/health',"
+    " r => process.exit(r.statusCode < 400 ? 0 : 1)).on('error', () => process.exit(1))\""
+)
+
+PLACEHOLDER_DOMAIN = "codemate.example.com"
+"""Placeholder public hosted zone of staging and prod: replace it with the real zone before deploying."""

@@ -58,6 +58,47 @@ class ServiceSettings:
     desired_count: int
     min_count: int
     max_count: int
+    image_repository: str | None = None
+    """ECR repository name without the environment. Defaults to ``<project>-<name>``; the
+    environment is always appended (``codemate-frontend-dev``) because environments may share
+    an account."""
+    image_tag: str = "bootstrap"
+    """Image tag of the task definition Terraform registers. Push an image with this tag before
+    the first apply; afterwards CI/CD registers revisions with its own tags and Terraform ignores
+    them. Defaults to ``bootstrap`` (tags are immutable, so never ``latest``)."""
+    path_patterns: tuple[str, ...] = ()
+    """Listener path patterns routed to this service (at most 5, e.g. ``/api/*``). Defaults to
+    none: the service is the listener's default action (exactly one load-balanced service has none)."""
+    listener_priority: int | None = None
+    """Priority of the listener rule of ``path_patterns`` (1-50000, lower is evaluated first;
+    unique per environment). Required with ``path_patterns``; defaults to none (no rule)."""
+    load_balanced: bool = True
+    """Behind the load balancer (target group, listener rule or default action). Defaults to on;
+    off for an internal service reached through ``discovery_name``."""
+    cpu_scaling_target: int | None = 70
+    """Target-tracking goal for average CPU (%). Defaults to 70; ``None`` adds no CPU policy."""
+    memory_scaling_target: int | None = None
+    """Target-tracking goal for average memory (%). Defaults to none: no memory policy."""
+    environment: dict[str, str] = field(default_factory=dict)
+    """Plain environment variables of the container. Never secrets (use ``secrets``). Defaults to none."""
+    secrets: tuple[SecretReference, ...] = ()
+    """Environment variables filled from Secrets Manager when a task starts. Defaults to none."""
+    discovery_name: str | None = None
+    """Cloud Map name (``<name>.<cluster.discovery_namespace>``) for service-to-service calls; other
+    tasks may then reach this service's port. Defaults to none: no registration."""
+    assign_public_ip: bool = False
+    """Run tasks in the public subnets with a public IP (the no-NAT design). Defaults to off:
+    private app subnets, no public IP."""
+    fargate_spot: bool = False
+    """Run on FARGATE_SPOT (about 70% cheaper, tasks can be interrupted): for non-critical work.
+    Defaults to off: on-demand FARGATE."""
+    files_bucket_access: bool = False
+    """Task role may get/put/delete objects in the files bucket and list it. Defaults to off: no S3 access."""
+    container_health_check: str | None = None
+    """Shell command of the container's Docker health check (``CMD-SHELL``); its image must have
+    the tool it calls. Defaults to none: the target group's health check alone decides."""
+    health_check_grace_seconds: int = 60
+    """Seconds a new task may fail load-balancer health checks while it starts. Defaults to 60."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -103,7 +144,91 @@ class EnvironmentSettings:
     beside the DynamoDB table, for teams migrating off DynamoDB. Defaults to off."""
     extra_tags: dict[str, str] = field(default_factory=dict)
     """Tags added to the provider's default tags. Defaults to none."""
+    load_balancer: LoadBalancerSettings = field(default_factory=lambda: LoadBalancerSettings())
+    """The application load balancer, TLS and DNS. Defaults to an HTTP-only load balancer with
+    AWS's timeouts (no domain)."""
+    secrets: SecretsSettings = field(default_factory=lambda: SecretsSettings())
+    """Secrets Manager containers of the environment. Defaults to none."""
+    storage: StorageSettings | None = field(default_factory=lambda: StorageSettings())
+    """The S3 buckets (files, static, logs). Defaults to all three with SPEC's lifecycle;
+    ``None`` creates no bucket (then no load-balancer access logs and no files access)."""
+    cluster: ClusterSettings = field(default_factory=lambda: ClusterSettings())
+    """The ECS cluster. Defaults to Container Insights on."""
 
     @property
     def state_key(self) -> str:
         return f"{self.name}/terraform.tfstate"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SecretReference:
+    """One environment variable of a container, filled from Secrets Manager when the task starts."""
+
+    variable: str
+    """Name of the environment variable in the container, e.g. ``DATABASE_PASSWORD``."""
+    secret: str
+    """Short name of a secret of ``secrets.names`` (``database`` is ``<project>/<env>/database``)."""
+    json_key: str | None = None
+    """Key of a JSON secret (``arn:...:secret:name:key::``). Defaults to none: the whole secret string."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SecretsSettings:
+    """Secret containers ``<project>/<env>/<name>``; their values are set out of band, never here."""
+
+    names: tuple[str, ...] = ()
+    """Short names of the secrets, e.g. ``("database", "nextauth")``. Defaults to none."""
+    recovery_window_days: int = 30
+    """Days a deleted secret can be restored: 0 (delete at once: dev only) or 7-30. Defaults to 30."""
+    customer_managed_key: bool = True
+    """Encrypt with a KMS key of the environment (rotated yearly; about 1 USD/month). Off uses
+    the AWS-managed key ``aws/secretsmanager``. Defaults to on."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoadBalancerSettings:
+    """The internet-facing application load balancer, its TLS certificate and DNS name."""
+
+    domain: str | None = None
+    """Public Route 53 hosted zone, e.g. ``codemate.example.com``: HTTPS with a DNS-validated
+    wildcard certificate, HTTP redirects. Defaults to none: HTTP only, no certificate, no record."""
+    host_name: str | None = None
+    """Host name of the app, one label below ``domain``. Defaults to ``<project>-<env>.<domain>``."""
+    deletion_protection: bool = False
+    """Refuse to delete the load balancer. Defaults to off."""
+    idle_timeout_seconds: int = 60
+    """Connection idle timeout (1-4000; long for WebSockets). Defaults to AWS's 60."""
+    deregistration_delay_seconds: int = 300
+    """Time a stopping task keeps serving open connections (0-3600). Defaults to AWS's 300."""
+    stickiness: bool = False
+    """Load-balancer cookie stickiness (one day) on every target group. Defaults to off."""
+    ssl_policy: str = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    """TLS policy of the HTTPS listener. Defaults to TLS 1.3 and 1.2 only."""
+    access_logs: bool = True
+    """Access logs to the logs bucket (needs ``storage``). Defaults to on."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class StorageSettings:
+    """The three buckets of SPEC §3: files (uploads), static (assets), logs."""
+
+    cors_origins: tuple[str, ...] = ()
+    """Browser origins allowed on the files bucket besides the app's own (``https://<host>``, or
+    the load balancer's ``http://`` DNS name without a domain), e.g. ``http://localhost:3000``.
+    Defaults to the app's own only."""
+    files_noncurrent_version_days: int = 90
+    """Days an overwritten or deleted upload stays recoverable. Defaults to 90."""
+    bucket_prefix: str | None = None
+    """First part of every bucket name (``<prefix>-files-<env>-<account>``), e.g. an organisation
+    prefix. Defaults to the project name."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClusterSettings:
+    """The ECS cluster of the environment (FARGATE and FARGATE_SPOT capacity)."""
+
+    container_insights: bool = True
+    """CloudWatch Container Insights (per-task metrics; billed as custom metrics). Defaults to on."""
+    discovery_namespace: str | None = None
+    """Private DNS namespace of services with a ``discovery_name``. Defaults to
+    ``<env>.<project>.internal``; created only when a service has a discovery name."""

@@ -5,11 +5,18 @@ from __future__ import annotations
 from backend.wiring import configure_backend
 from environments.settings import EnvironmentSettings
 from environments.validation import validate
+from modules.compute.ecr import EcrRepository
+from modules.compute.ecs_cluster import EcsCluster
+from modules.compute.ecs_service import ContainerSecret, EcsService
 from modules.framework import Construct, TerraformOutput, TerraformStack, aws
 from modules.naming import Naming
+from modules.networking.alb import LoadBalancer, Target
+from modules.networking.dns import AliasRecord, PublicCertificate
 from modules.networking.security_groups import SecurityGroups
 from modules.networking.vpc import Vpc
+from modules.secrets.secrets_manager import Secrets
 from modules.security.kms import KmsKey
+from modules.storage.s3 import ALB_LOG_PREFIX, Buckets
 
 
 class EnvironmentStack(TerraformStack):
@@ -63,7 +70,8 @@ class EnvironmentStack(TerraformStack):
         )
         self.security_groups = SecurityGroups(
             self, "security-groups", naming=naming, vpc_id=self.vpc.vpc_id,
-            service_ports=[s.port for s in settings.services],
+            service_ports=[s.port for s in settings.services if s.load_balanced],
+            peer_ports=[s.port for s in settings.services if s.discovery_name],
             database_port=settings.database.port, cache_port=settings.cache.port,
         )
 
@@ -73,6 +81,122 @@ class EnvironmentStack(TerraformStack):
         self._output("database_subnet_ids", self.vpc.database_subnet_ids, "Isolated database subnets")
         self._output("alb_security_group_id", self.security_groups.alb_security_group_id, "ALB security group")
         self._output("ecs_security_group_id", self.security_groups.ecs_security_group_id, "ECS security group")
+        self._application_tier(settings, naming)
 
     def _output(self, name: str, value: object, description: str) -> None:
         TerraformOutput(self, name, value=value, description=description)
+
+    def _application_tier(self, settings: EnvironmentSettings, naming: Naming) -> None:
+        """Secrets, buckets, images, cluster, load balancer with TLS and DNS, services (SPEC §3)."""
+        project, lb = settings.project, settings.load_balancer
+        account_id = self.account.account_id
+
+        self.secrets = Secrets(
+            self, "secrets", naming=naming, names=settings.secrets.names,
+            recovery_window_days=settings.secrets.recovery_window_days,
+            customer_managed_key=settings.secrets.customer_managed_key,
+        )
+        self.buckets = None
+        if settings.storage is not None:
+            self.buckets = Buckets(
+                self, "storage", naming=naming, account_id=account_id,
+                files_noncurrent_version_days=settings.storage.files_noncurrent_version_days,
+                bucket_prefix=settings.storage.bucket_prefix,
+            )
+        self.repositories = {
+            s.name: EcrRepository(
+                self, f"ecr-{s.name}", name=naming.repository_name(s.image_repository or f"{project.name}-{s.name}"),
+            )
+            for s in settings.services
+        }
+        discovery = any(s.discovery_name for s in settings.services)
+        self.cluster = EcsCluster(
+            self, "cluster", name=naming.ecs_cluster_name(), container_insights=settings.cluster.container_insights,
+            discovery_namespace=(settings.cluster.discovery_namespace or f"{settings.name}.{project.name}.internal")
+            if discovery else None,
+            vpc_id=self.vpc.vpc_id,
+        )
+
+        certificate = PublicCertificate(self, "tls", naming=naming, domain=lb.domain) if lb.domain else None
+        self.host_name = (lb.host_name or f"{project.name}-{settings.name}.{lb.domain}") if lb.domain else None
+        balanced = [s for s in settings.services if s.load_balanced]
+        self.load_balancer = None
+        if balanced:
+            logs = self.buckets if lb.access_logs else None
+            self.load_balancer = LoadBalancer(
+                self, "alb", naming=naming, vpc_id=self.vpc.vpc_id, subnet_ids=self.vpc.public_subnet_ids,
+                security_group_ids=[self.security_groups.alb_security_group_id],
+                targets=[Target(name=s.name, port=s.port, health_check_path=s.health_check_path,
+                                path_patterns=s.path_patterns, priority=s.listener_priority) for s in balanced],
+                certificate_arn=certificate.certificate_arn if certificate else None, ssl_policy=lb.ssl_policy,
+                idle_timeout_seconds=lb.idle_timeout_seconds,
+                deregistration_delay_seconds=lb.deregistration_delay_seconds, stickiness=lb.stickiness,
+                deletion_protection=lb.deletion_protection,
+                access_logs_bucket=logs.logs_bucket_name if logs else None, access_logs_prefix=ALB_LOG_PREFIX,
+                depends_on=[logs.logs_bucket_policy] if logs else (),
+            )
+            if certificate:
+                AliasRecord(
+                    self, "dns", zone_id=certificate.zone_id, name=self.host_name,
+                    target_dns_name=self.load_balancer.alb_dns_name, target_zone_id=self.load_balancer.alb_zone_id,
+                )
+            else:
+                self.notes.append(
+                    "no domain: the load balancer serves plain HTTP on port 80 (no TLS certificate, no DNS "
+                    "record); set load_balancer.domain for HTTPS"
+                )
+
+        self.services: dict[str, EcsService] = {}
+        for s in settings.services:
+            environment = dict(s.environment)
+            task_statements = []
+            if s.files_bucket_access and self.buckets:
+                environment["FILES_BUCKET"] = self.buckets.files_bucket_name
+                task_statements = self.buckets.files_access_statements()
+            self.services[s.name] = EcsService(
+                self, f"svc-{s.name}", naming=naming, name=s.name, region=project.region, account_id=account_id,
+                cluster=self.cluster, repository=self.repositories[s.name], port=s.port, cpu=s.cpu,
+                memory=s.memory, image_tag=s.image_tag, log_retention_days=settings.log_retention_days,
+                log_kms_key_arn=self.logs_key.key_arn,
+                environment=environment,
+                secrets=[ContainerSecret(r.variable, self.secrets.secret_arns[r.secret], r.json_key)
+                         for r in s.secrets],
+                secrets_kms_key_arn=self.secrets.kms_key_arn,
+                subnet_ids=self.vpc.public_subnet_ids if s.assign_public_ip else self.vpc.private_app_subnet_ids,
+                security_group_ids=[self.security_groups.ecs_security_group_id], assign_public_ip=s.assign_public_ip,
+                target_group_arn=self.load_balancer.target_group_arns[s.name] if s.load_balanced else None,
+                health_check_grace_seconds=s.health_check_grace_seconds,
+                container_health_check=s.container_health_check, desired_count=s.desired_count,
+                min_count=s.min_count, max_count=s.max_count, cpu_scaling_target=s.cpu_scaling_target,
+                memory_scaling_target=s.memory_scaling_target, fargate_spot=s.fargate_spot,
+                discovery_name=s.discovery_name, task_policy_statements=task_statements,
+                depends_on=[*self.load_balancer.listeners, *self.load_balancer.rules] if s.load_balanced else (),
+            )
+
+        if self.host_name:
+            self.app_url = f"https://{self.host_name}"
+        elif self.load_balancer:
+            self.app_url = f"http://{self.load_balancer.alb_dns_name}"
+        else:
+            self.app_url = None
+        if self.buckets:
+            origins = [*([self.app_url] if self.app_url else []), *settings.storage.cors_origins]
+            if origins:
+                self.buckets.allow_cors(origins)
+
+        if self.load_balancer:
+            self._output("alb_dns_name", self.load_balancer.alb_dns_name, "DNS name of the load balancer")
+        if self.app_url:
+            self._output("app_url", self.app_url, "URL of the application")
+        self._output("ecs_cluster_name", self.cluster.cluster_name, "ECS cluster")
+        self._output("ecs_service_names", {n: s.service_name for n, s in self.services.items()},
+                     "ECS service of each service (CI/CD deploys to these)")
+        self._output("ecr_repository_urls", {n: r.repository_url for n, r in self.repositories.items()},
+                     "ECR repository of each service (CI/CD pushes here)")
+        if self.secrets.secrets:
+            self._output("secret_names", self.secrets.secret_names,
+                         "Secrets Manager containers (set values out of band)")
+        if self.buckets:
+            self._output("files_bucket_name", self.buckets.files_bucket_name, "User uploads")
+            self._output("static_bucket_name", self.buckets.static_bucket_name, "Next.js static assets")
+            self._output("logs_bucket_name", self.buckets.logs_bucket_name, "ALB access logs and VPC flow logs")

@@ -44,6 +44,19 @@ _SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
 _TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 _RDS_CLASS = re.compile(r"^db\.[a-z][a-z0-9-]*\.[a-z0-9]+$")
 _CACHE_NODE = re.compile(r"^cache\.[a-z][a-z0-9]*\.[a-z0-9]+$")
+_ECR_REPOSITORY = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
+_IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_ENV_VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SECRET_LIKE = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL", re.I)
+_SECRET_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_JSON_KEY = re.compile(r"^[^:\s]+$")
+_DNS_LABEL = re.compile(r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
+_DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_ORIGIN = re.compile(r"^https?://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$")
+_PATH_PATTERN = re.compile(r"^/[A-Za-z0-9_\-.$/~\"'@:+*?&=%]{0,127}$")
+# An ALB listener rule holds at most 5 condition values.
+MAX_PATH_PATTERNS = 5
+ACCOUNT_ID_PLACEHOLDER = "123456789012"
 
 
 def validate(settings: EnvironmentSettings) -> None:
@@ -118,6 +131,13 @@ class _Check:
         self.cache()
         self.retention()
         self.names()
+        self.secrets()
+        self.routing()
+        self.service_details()
+        self.load_balancer()
+        self.storage()
+        self.cluster()
+        self.application_names()
 
     # -- project ----------------------------------------------------------
     def project(self) -> None:
@@ -203,7 +223,7 @@ class _Check:
         seen_names: dict[str, int] = {}
         seen_ports: dict[int, int] = {}
         for i, svc in enumerate(self.s.services):
-            path = f"services[{i}]"
+            path = f"services[{i}]({svc.name})"
             if not _SERVICE_NAME.match(svc.name):
                 self.fail(f"{path}.name", svc.name, "use lowercase letters, digits and inner hyphens",
                           "rename the service, e.g. 'backend'")
@@ -214,7 +234,8 @@ class _Check:
             if not 1 <= svc.port <= 65535:
                 self.fail(f"{path}.port", svc.port, "not a TCP port", "use a port from 1 to 65535")
             if svc.port in seen_ports:
-                self.fail(f"{path}.port", svc.port, f"same port as services[{seen_ports[svc.port]}]",
+                other = self.s.services[seen_ports[svc.port]].name
+                self.fail(f"{path}.port", svc.port, f"same port as services[{seen_ports[svc.port]}]({other})",
                           "give every service its own container port")
             seen_ports[svc.port] = i
             if svc.cpu not in FARGATE_MEMORY_MIB:
@@ -294,3 +315,213 @@ class _Check:
         naming.alb_name()
         for svc in self.s.services:
             naming.target_group_name(svc.name)
+
+    # -- application tier (SPEC §3 compute, load balancer, secrets, storage) --
+    def _svc(self, i: int) -> str:
+        return f"services[{i}]({self.s.services[i].name})"
+
+    def secrets(self) -> None:
+        sec = self.s.secrets
+        for i, name in enumerate(sec.names):
+            if not _SECRET_NAME.match(name):
+                self.fail(f"secrets.names[{i}]", name, "use lowercase letters, digits, '-' and '_'",
+                          "rename it, e.g. 'github-oauth'")
+            if name in sec.names[:i]:
+                self.fail(f"secrets.names[{i}]", name, "listed twice", "list each secret once")
+        if sec.recovery_window_days != 0 and not 7 <= sec.recovery_window_days <= 30:
+            self.fail("secrets.recovery_window_days", sec.recovery_window_days,
+                      "Secrets Manager accepts 0 (delete at once) or 7 to 30 days",
+                      "use 0 only in dev, otherwise 7 to 30")
+
+    def routing(self) -> None:
+        patterns: dict[str, str] = {}
+        priorities: dict[int, str] = {}
+        defaults: list[int] = []
+        for i, svc in enumerate(self.s.services):
+            path = self._svc(i)
+            if not svc.load_balanced:
+                if svc.path_patterns or svc.listener_priority is not None:
+                    self.fail(f"{path}.path_patterns", svc.path_patterns,
+                              "path patterns on a service that is not behind the load balancer",
+                              "set load_balanced=True or remove path_patterns and listener_priority")
+                continue
+            if len(svc.path_patterns) > MAX_PATH_PATTERNS:
+                self.fail(f"{path}.path_patterns", svc.path_patterns,
+                          f"a listener rule holds at most {MAX_PATH_PATTERNS} path patterns",
+                          "use wildcards ('/api/*') to need fewer patterns")
+            for pattern in svc.path_patterns:
+                if not _PATH_PATTERN.match(pattern):
+                    self.fail(f"{path}.path_patterns", pattern, "not an ALB path pattern",
+                              "start it with '/', at most 128 characters, no spaces, e.g. '/api/*'")
+                if pattern in patterns:
+                    self.fail(f"{path}.path_patterns", pattern, f"already routed to service '{patterns[pattern]}'",
+                              "route each path pattern to exactly one service")
+                patterns[pattern] = svc.name
+            priority = svc.listener_priority
+            if not svc.path_patterns:
+                if priority is not None:
+                    self.fail(f"{path}.listener_priority", priority,
+                              "a priority without path patterns (the default action has no rule)",
+                              "remove listener_priority, or add path_patterns")
+                defaults.append(i)
+                continue
+            if priority is None:
+                self.fail(f"{path}.listener_priority", None, "path patterns need a listener rule priority",
+                          "set listener_priority from 1 to 50000 (lower is evaluated first)")
+            if not 1 <= priority <= 50000:
+                self.fail(f"{path}.listener_priority", priority, "ALB rule priorities are 1 to 50000",
+                          "choose a priority from 1 to 50000")
+            if priority in priorities:
+                self.fail(f"{path}.listener_priority", priority,
+                          f"same priority as the rule of service '{priorities[priority]}'",
+                          "give every service's listener rule its own priority")
+            priorities[priority] = svc.name
+        balanced = [s.name for s in self.s.services if s.load_balanced]
+        if balanced and not defaults:
+            self.fail("services", tuple(balanced), "every load-balanced service has path_patterns: "
+                      "the listener has no default action", "leave path_patterns empty on exactly one service")
+        if len(defaults) > 1:
+            first = self.s.services[defaults[0]].name
+            self.fail(f"{self._svc(defaults[1])}.path_patterns", (),
+                      f"service '{first}' is already the default action (no path_patterns)",
+                      "give this service path_patterns and a listener_priority")
+
+    def service_details(self) -> None:
+        n, known_secrets = self.s.network, set(self.s.secrets.names)
+        from environments.settings import NatMode
+
+        discovery: dict[str, str] = {}
+        for i, svc in enumerate(self.s.services):
+            path = self._svc(i)
+            if svc.image_repository is not None and not (
+                2 <= len(svc.image_repository) <= 200 and _ECR_REPOSITORY.match(svc.image_repository)
+            ):
+                self.fail(f"{path}.image_repository", svc.image_repository, "not a valid ECR repository name",
+                          "use lowercase letters, digits, '.', '_', '-' and '/' between parts, "
+                          "e.g. 'openmarket/backend'")
+            if not _IMAGE_TAG.match(svc.image_tag) or svc.image_tag == "latest":
+                self.fail(f"{path}.image_tag", svc.image_tag,
+                          "not a usable tag of an immutable repository ('latest' cannot be pushed twice)",
+                          "use a fixed tag such as 'bootstrap' or a release version")
+            for field, target in (("cpu_scaling_target", svc.cpu_scaling_target),
+                                  ("memory_scaling_target", svc.memory_scaling_target)):
+                if target is not None and not 10 <= target <= 95:
+                    self.fail(f"{path}.{field}", target, "a utilisation target outside 10-95 %",
+                              "use e.g. 70 for CPU, 80 for memory")
+            if svc.max_count > svc.min_count and svc.cpu_scaling_target is None and svc.memory_scaling_target is None:
+                self.fail(f"{path}.cpu_scaling_target", None,
+                          f"min_count {svc.min_count} < max_count {svc.max_count} but no scaling target",
+                          "set cpu_scaling_target (e.g. 70), or make min_count equal max_count")
+            for variable, value in svc.environment.items():
+                if not _ENV_VARIABLE.match(variable):
+                    self.fail(f"{path}.environment", variable, "not an environment variable name",
+                              "use letters, digits and '_', not starting with a digit")
+                if _SECRET_LIKE.search(variable):
+                    self.fail(f"{path}.environment", variable,
+                              "looks like a secret: plain environment values end up in the task definition",
+                              "store it in Secrets Manager and reference it in secrets=(SecretReference(...),)")
+            seen: set[str] = set()
+            for j, ref in enumerate(svc.secrets):
+                where = f"{path}.secrets[{j}]"
+                if not _ENV_VARIABLE.match(ref.variable):
+                    self.fail(f"{where}.variable", ref.variable, "not an environment variable name",
+                              "use letters, digits and '_', not starting with a digit")
+                if ref.variable in svc.environment:
+                    self.fail(f"{where}.variable", ref.variable, "also set as a plain environment value",
+                              f"remove {ref.variable} from environment")
+                if ref.variable in seen:
+                    self.fail(f"{where}.variable", ref.variable, "set by two secret references",
+                              "reference each variable once")
+                seen.add(ref.variable)
+                if ref.secret not in known_secrets:
+                    self.fail(f"{where}.secret", ref.secret, "not a secret of this environment",
+                              f"use one of {sorted(known_secrets)} or add it to secrets.names")
+                if ref.json_key is not None and not _JSON_KEY.match(ref.json_key):
+                    self.fail(f"{where}.json_key", ref.json_key, "a JSON key with ':' or spaces breaks the ARN form",
+                              "use the key's plain name, e.g. 'password'")
+            if svc.discovery_name is not None:
+                if not _DNS_LABEL.match(svc.discovery_name):
+                    self.fail(f"{path}.discovery_name", svc.discovery_name, "not a DNS label",
+                              "use lowercase letters, digits and inner hyphens, e.g. 'user-service'")
+                if svc.discovery_name in discovery:
+                    self.fail(f"{path}.discovery_name", svc.discovery_name,
+                              f"already the name of service '{discovery[svc.discovery_name]}'",
+                              "give every service its own discovery name")
+                discovery[svc.discovery_name] = svc.name
+            if not svc.assign_public_ip:
+                if not n.private_app_subnet_cidrs:
+                    self.fail(f"{path}.assign_public_ip", False, "no private app subnets to run the tasks in",
+                              "set assign_public_ip=True (public subnets) or add private_app_subnet_cidrs")
+                if n.nat_mode is NatMode.NONE:
+                    self.fail(f"{path}.assign_public_ip", False,
+                              "tasks without public IP and without NAT cannot pull their image",
+                              "set assign_public_ip=True or choose a nat_mode other than NONE")
+            if svc.files_bucket_access and self.s.storage is None:
+                self.fail(f"{path}.files_bucket_access", True, "there is no files bucket (storage is None)",
+                          "set storage=StorageSettings() or files_bucket_access=False")
+            if svc.container_health_check is not None and not svc.container_health_check.strip():
+                self.fail(f"{path}.container_health_check", svc.container_health_check, "an empty command",
+                          "give a shell command, or leave it out")
+            if not 0 <= svc.health_check_grace_seconds <= 7200:
+                self.fail(f"{path}.health_check_grace_seconds", svc.health_check_grace_seconds,
+                          "outside 0-7200 seconds", "use e.g. 60")
+
+    def load_balancer(self) -> None:
+        lb = self.s.load_balancer
+        if lb.domain is not None and not _DOMAIN.match(lb.domain):
+            self.fail("load_balancer.domain", lb.domain, "not a domain name",
+                      "use the hosted zone's name in lowercase, e.g. 'codemate.example.com'")
+        if lb.host_name is not None:
+            if lb.domain is None:
+                self.fail("load_balancer.host_name", lb.host_name, "a host name without a domain",
+                          "set load_balancer.domain, or remove host_name")
+            label, _, rest = lb.host_name.partition(".")
+            if rest != lb.domain or not _DNS_LABEL.match(label):
+                self.fail("load_balancer.host_name", lb.host_name,
+                          f"the wildcard certificate *.{lb.domain} covers exactly one label below the domain",
+                          f"use '<label>.{lb.domain}'")
+        if not 1 <= lb.idle_timeout_seconds <= 4000:
+            self.fail("load_balancer.idle_timeout_seconds", lb.idle_timeout_seconds,
+                      "ALB idle timeouts are 1 to 4000 seconds", "use e.g. 3600 for WebSockets")
+        if not 0 <= lb.deregistration_delay_seconds <= 3600:
+            self.fail("load_balancer.deregistration_delay_seconds", lb.deregistration_delay_seconds,
+                      "target groups accept 0 to 3600 seconds", "use e.g. 300")
+        if not lb.ssl_policy.startswith("ELBSecurityPolicy-"):
+            self.fail("load_balancer.ssl_policy", lb.ssl_policy, "not an ELB security policy",
+                      "use e.g. 'ELBSecurityPolicy-TLS13-1-2-2021-06'")
+        if lb.access_logs and self.s.storage is None:
+            self.fail("load_balancer.access_logs", True, "access logs need the logs bucket (storage is None)",
+                      "set load_balancer.access_logs=False or storage=StorageSettings()")
+
+    def storage(self) -> None:
+        st = self.s.storage
+        if st is None:
+            return
+        for i, origin in enumerate(st.cors_origins):
+            if not _ORIGIN.match(origin):
+                self.fail(f"storage.cors_origins[{i}]", origin, "not a browser origin",
+                          "write scheme://host[:port] without a path or trailing '/', e.g. 'http://localhost:3000'")
+        if st.files_noncurrent_version_days < 1:
+            self.fail("storage.files_noncurrent_version_days", st.files_noncurrent_version_days,
+                      "S3 needs at least 1 day", "use e.g. 90")
+        naming = Naming(self.s.project.name, self.env)
+        for purpose in ("files", "static", "logs"):
+            naming.bucket_name(purpose, ACCOUNT_ID_PLACEHOLDER, prefix=st.bucket_prefix)
+
+    def cluster(self) -> None:
+        ns = self.s.cluster.discovery_namespace
+        if ns is not None and not _DOMAIN.match(ns):
+            self.fail("cluster.discovery_namespace", ns, "not a DNS name", "use e.g. 'dev.codemate.internal'")
+
+    def application_names(self) -> None:
+        naming = Naming(self.s.project.name, self.env)
+        naming.ecs_cluster_name()
+        for svc in self.s.services:
+            naming.ecs_service_name(svc.name)
+            naming.task_family(svc.name)
+            naming.repository_name(svc.image_repository or f"{self.s.project.name}-{svc.name}")
+            naming.ecs_log_group_name(svc.name)
+            naming.role_name(svc.name, "exec")
+            naming.role_name(svc.name, "task")
+        for name in self.s.secrets.names:
+            naming.secret_name(name)

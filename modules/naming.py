@@ -24,6 +24,9 @@ class NameKind(Enum):
     RDS_IDENTIFIER = ("RDS identifier", 63)
     LOG_GROUP = ("log group name", 512)
     KMS_ALIAS = ("KMS alias name (after alias/)", 250)
+    SECRET = ("Secrets Manager secret name", 512)
+    TASK_FAMILY = ("ECS task definition family", 255)
+    ECS_SERVICE = ("ECS service name", 255)
     GENERIC = ("name", 255)
 
     @property
@@ -74,6 +77,51 @@ class Naming:
     def tag(self, *parts: str) -> dict[str, str]:
         """A ``Name`` tag (not length-checked: tags allow 256 chars)."""
         return {"Name": "-".join([self.project, *parts, self.environment])}
+
+    def ecs_cluster_name(self) -> str:
+        """``codemate-cluster-<env>``: cluster names are unique per account and region, and
+        environments may share an account."""
+        return self("cluster", kind=NameKind.ECS_CLUSTER)
+
+    def ecs_service_name(self, service: str) -> str:
+        """``codemate-<service>-service`` (SPEC §3 CI/CD): unique within its cluster, which carries the env."""
+        return self(service, "service", kind=NameKind.ECS_SERVICE, env_suffix=False)
+
+    def task_family(self, service: str) -> str:
+        """``codemate-<service>-<env>``: families are per account and region."""
+        return self(service, kind=NameKind.TASK_FAMILY)
+
+    def repository_name(self, base: str) -> str:
+        """``<base>-<env>``, e.g. ``codemate-frontend-dev``: repositories are per account and region."""
+        return self.check(f"{base}-{self.environment}", NameKind.ECR_REPOSITORY)
+
+    def ecs_log_group_name(self, service: str) -> str:
+        """``/aws/ecs/codemate-<service>-<env>`` (SPEC's name plus the env: envs may share an account)."""
+        return self.check(f"/aws/ecs/{self(service)}", NameKind.LOG_GROUP)
+
+    def role_name(self, *parts: str) -> str:
+        """``codemate-<parts>-<env>`` (IAM: at most 64 characters, unique per account)."""
+        return self(*parts, kind=NameKind.IAM_ROLE)
+
+    def secret_name(self, secret: str) -> str:
+        """``codemate/<env>/<secret>`` (SPEC §3)."""
+        return self.check(f"{self.project}/{self.environment}/{secret}", NameKind.SECRET)
+
+    def bucket_name(self, purpose: str, account_id: str, *, prefix: str | None = None) -> str:
+        """``<prefix>-<purpose>-<env>-<account_id>``, checked against S3's rules.
+
+        ``prefix`` defaults to the project name. ``account_id`` is usually a token at synth
+        time, so the check assumes a 12-digit ID.
+        """
+        start = prefix or self.project
+        probe = f"{start}-{purpose}-{self.environment}-{'0' * 12}"
+        if problem := bucket_name_problem(probe):
+            raise ConfigError(
+                self.environment, "storage.bucket_prefix" if prefix else "project.name / environment name",
+                probe.replace("0" * 12, "<account-id>"), problem,
+                "use lowercase letters, digits and '-', and keep the name within 63 characters",
+            )
+        return f"{start}-{purpose}-{self.environment}-{account_id}"
 
 
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")

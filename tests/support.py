@@ -17,6 +17,15 @@ class Synth:
     def __init__(self, text: str):
         self.text = text
         self.doc: dict[str, Any] = json.loads(text)
+        # The "//" metadata (construct path, logical id) is kept aside, so resource dicts
+        # hold only what Terraform reads and compare cleanly with ==.
+        self._meta: dict[int, tuple[str, str]] = {}
+        for block in ("resource", "data"):
+            for resources in self.doc.get(block, {}).values():
+                for logical_id, props in resources.items():
+                    meta = props.pop("//", {}).get("metadata", {})
+                    path = meta.get("path", logical_id).split("/", 1)[-1]  # without the stack name
+                    self._meta[id(props)] = (logical_id, path)
 
     def resources(self, type_: str) -> dict[str, dict]:
         """``{logical_id: properties}`` of every resource of ``type_``."""
@@ -39,14 +48,23 @@ class Synth:
 
     def ref(self, type_: str, resource: dict, attribute: str = "id") -> str:
         """The interpolation another resource uses to point at ``resource``: ``${type.logical_id.attr}``."""
-        logical_id = resource["//"]["metadata"]["uniqueId"]
+        logical_id = self._meta[id(resource)][0]
         return f"${{{type_}.{logical_id}.{attribute}}}"
 
     def by_path(self, type_: str, path_suffix: str) -> dict:
         """The resource whose construct path ends with ``path_suffix`` (e.g. ``"network/db-rt"``)."""
-        found = [r for r in self.resources(type_).values() if r["//"]["metadata"]["path"].endswith(path_suffix)]
+        found = [r for r in self.resources(type_).values() if ("/" + self.path(r)).endswith("/" + path_suffix)]
         assert len(found) == 1, f"expected one {type_} at */{path_suffix}, found {len(found)}"
         return found[0]
+
+    def under(self, type_: str, path_prefix: str) -> list[dict]:
+        """Resources of ``type_`` inside the construct at ``path_prefix`` (e.g. ``"svc-backend"``)."""
+        return [r for r in self.resources(type_).values()
+                if self.path(r).startswith(path_prefix.rstrip("/") + "/")]
+
+    def path(self, resource: dict) -> str:
+        """The construct path of ``resource`` inside its stack, e.g. ``network/db-rt``."""
+        return self._meta[id(resource)][1]
 
     @property
     def outputs(self) -> dict[str, dict]:

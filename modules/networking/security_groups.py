@@ -36,12 +36,15 @@ class SecurityGroups(Construct):
         database_port: int | None = 5432,
         cache_port: int | None = 6379,
         public_http: bool = True,
+        peer_ports: Sequence[int] = (),
     ) -> None:
         """
         :param service_ports: container ports the ALB forwards to.
         :param database_port: defaults to PostgreSQL's 5432; ``None`` creates no database group.
         :param cache_port: defaults to Redis's 6379; ``None`` creates no cache group.
         :param public_http: defaults to opening 80 (redirect only) beside 443.
+        :param peer_ports: ports ECS tasks may reach on each other (service discovery); defaults
+            to none.
         """
         super().__init__(scope, id)
         self._naming = naming
@@ -75,6 +78,12 @@ class SecurityGroups(Construct):
             description="All outbound (image pulls, AWS APIs, third-party APIs)",
             ip_protocol="-1", cidr_ipv4=ANYWHERE_IPV4,
         )
+        for port in peer_ports:
+            aws.vpc_security_group_ingress_rule.VpcSecurityGroupIngressRule(
+                self, f"ecs-peer-in-{port}", security_group_id=self.ecs.id,
+                description=f"From other ECS tasks on {port} (service discovery)", ip_protocol="tcp",
+                from_port=port, to_port=port, referenced_security_group_id=self.ecs.id,
+            )
         for group, port, what in ((self.database, database_port, "database"), (self.cache, cache_port, "Redis")):
             if group is None:
                 continue

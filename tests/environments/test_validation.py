@@ -145,7 +145,7 @@ def test_fails_when_log_retention_is_not_a_cloudwatch_value(dev_settings):
 def test_fails_when_cpu_and_memory_are_not_a_fargate_size(dev_settings):
     bad = replace(dev_settings.services[0], cpu=512, memory=512)
     error = rejected(replace(dev_settings, services=(bad, dev_settings.services[1])))
-    assert error.field == "services[0].memory"
+    assert error.field == "services[0](frontend).memory"
     assert "use 1024..4096 MiB in steps of 1024" == error.fix
 
 

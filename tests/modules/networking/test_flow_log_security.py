@@ -8,7 +8,7 @@ from modules import framework
 from modules.framework import aws
 from modules.naming import Naming
 from modules.networking.vpc import Vpc
-from tests.support import Synth
+from tests.support import Synth, synth_stack
 
 LOG_GROUP = aws.cloudwatch_log_group.CloudwatchLogGroup.TF_RESOURCE_TYPE
 KEY = aws.kms_key.KmsKey.TF_RESOURCE_TYPE
@@ -25,7 +25,7 @@ def synth_vpc(**overrides) -> Synth:
                  availability_zones=("ap-northeast-2a", "ap-northeast-2c"),
                  public_subnet_cidrs=("10.0.1.0/24", "10.0.2.0/24"))
     Vpc(stack, "network", **{**props, **overrides})
-    return Synth(framework.Testing.synth(stack))
+    return synth_stack(stack)
 
 
 def is_ref(value: str, type_: str, attribute: str) -> bool:
@@ -33,15 +33,14 @@ def is_ref(value: str, type_: str, attribute: str) -> bool:
 
 
 def test_flow_log_group_is_encrypted_with_the_environments_logs_key(stack):
-    # GIVEN an environment stack: one key, the logs key
-    group = stack.one(LOG_GROUP)
-    assert stack.count(KEY) == 1
-    # THEN the flow-log group names that key by ARN (CloudWatch Logs requires the ARN)
-    assert is_ref(group["kms_key_id"], KEY, "arn")
+    # GIVEN an environment stack WHEN its flow-log group is synthesized
+    group = stack.by_path(LOG_GROUP, "network/flow-log-group")
+    # THEN it names the environment's logs key by ARN (CloudWatch Logs requires the ARN)
+    assert group["kms_key_id"] == stack.ref(KEY, stack.by_path(KEY, "logs-key/key"), "arn")
 
 
 def test_flow_log_role_trusts_only_flow_logs_of_this_account_and_region(stack):
-    (role,) = stack.resources(ROLE).values()
+    role = stack.by_path(ROLE, "network/flow-log-role")
     (statement,) = json.loads(role["assume_role_policy"])["Statement"]
     account = "${data.aws_caller_identity.account.account_id}"
     assert statement["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
@@ -53,7 +52,7 @@ def test_flow_log_role_trusts_only_flow_logs_of_this_account_and_region(stack):
 
 
 def test_flow_log_role_may_only_write_to_its_log_group(stack):
-    (policy,) = stack.resources(ROLE_POLICY).values()
+    policy = stack.by_path(ROLE_POLICY, "network/flow-log-policy")
     (statement,) = json.loads(policy["policy"])["Statement"]
     assert statement["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
     assert statement["Resource"].startswith(f"${{{LOG_GROUP}.") and statement["Resource"].endswith(".arn}:*")

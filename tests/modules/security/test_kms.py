@@ -34,18 +34,16 @@ def statements(key: dict) -> dict[str, dict]:
 
 
 def test_each_environment_has_one_rotated_logs_key_with_an_alias(env, stack):
-    key = stack.one(KEY)
-    assert stack.count(KEY) == 1
+    key = stack.by_path(KEY, "logs-key/key")
     assert key["enable_key_rotation"] is True
     assert key["rotation_period_in_days"] == 365
     assert key["deletion_window_in_days"] == 30
-    # the only key of the stack (Testing.synth here has no construct metadata to resolve a ref with)
     target = stack.one(ALIAS, name=f"alias/codemate-logs-{env}")["target_key_id"]
-    assert target.startswith(f"${{{KEY}.") and target.endswith(".key_id}")
+    assert target == stack.ref(KEY, key, "key_id")
 
 
 def test_logs_key_policy_delegates_to_the_account_and_lets_only_cloudwatch_logs_use_it(stack):
-    policy = statements(stack.one(KEY))
+    policy = statements(stack.by_path(KEY, "logs-key/key"))
     assert set(policy) == {"AccountAdministersKeyThroughIam", "CloudWatchLogsOfThisAccount"}
     account = policy["AccountAdministersKeyThroughIam"]
     assert account["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
@@ -62,7 +60,7 @@ def test_account_id_comes_from_the_callers_identity(stack):
 
 
 def test_no_statement_trusts_everyone_and_the_service_gets_no_wildcard_action(stack):
-    policy = statements(stack.one(KEY))
+    policy = statements(stack.by_path(KEY, "logs-key/key"))
     assert all(s["Principal"] != "*" and s["Principal"].get("AWS") != "*" for s in policy.values())
     assert not [a for a in policy["CloudWatchLogsOfThisAccount"]["Action"] if "*" in a]
 

@@ -1,0 +1,1 @@
+"""Compute: ECR repositories, the ECS cluster and its Fargate services."""

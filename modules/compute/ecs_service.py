@@ -1,0 +1,272 @@
+"""A reusable Fargate service: task definition, IAM roles, log group, service, autoscaling.
+
+* Task definition: awsvpc, Fargate, the given cpu/memory, one container
+  with its port mapping, optional Docker health check, ``awslogs`` to its
+  own log group, plain ``environment`` values and ``secrets`` taken from
+  Secrets Manager by ARN (whole secret, or one key of a JSON secret:
+  ``<arn>:<key>::``). Secret values never appear in the definition.
+* Execution role (used by ECS to start the task): pull from *its*
+  repository, write *its* log group, read exactly *its* secrets (and
+  ``kms:Decrypt`` on their key, through Secrets Manager only).
+* Task role (used by the app): only the statements it is given.
+* Service: in the given subnets and security groups, public IP only on
+  request, attached to its target group, deployment circuit breaker with
+  rollback, FARGATE or FARGATE_SPOT capacity, optional Cloud Map name.
+* CI/CD owns the running image: the service ignores drift of
+  ``task_definition`` (a pipeline's new revision is not rolled back by the
+  next ``terraform apply``) and, under autoscaling, of ``desired_count``.
+  Terraform-side task definition changes register a new revision that the
+  next pipeline deploy (or ``aws ecs update-service``) rolls out; old
+  revisions are kept (``skip_destroy``) so a running one never vanishes.
+* Autoscaling: target tracking on average CPU (and memory where set)
+  between ``min_count`` and ``max_count``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from modules.compute.ecr import EcrRepository
+from modules.compute.ecs_cluster import FARGATE, FARGATE_SPOT, EcsCluster
+from modules.framework import Construct, aws
+from modules.iam.policy import Statement, allow, document, service_trust
+from modules.naming import Naming
+
+SCALE_IN_COOLDOWN_SECONDS = 300
+SCALE_OUT_COOLDOWN_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class ContainerSecret:
+    """Environment variable ``variable`` filled from the secret ``secret_arn`` (or its ``json_key``)."""
+
+    variable: str
+    secret_arn: str
+    json_key: str | None = None
+
+    @property
+    def value_from(self) -> str:
+        """The ``valueFrom`` of the container definition: the ARN, or ``<arn>:<key>::`` for a JSON key
+        (empty version stage and version id: the current version)."""
+        return f"{self.secret_arn}:{self.json_key}::" if self.json_key else self.secret_arn
+
+
+class EcsService(Construct):
+    """Attributes: ``service``, ``service_name``, ``task_definition``, ``task_definition_arn``,
+    ``execution_role``, ``task_role``, ``log_group``, ``log_group_name``, ``autoscaling_target``
+    (``None`` when ``min_count == max_count``)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        naming: Naming,
+        name: str,
+        region: str,
+        account_id: str,
+        cluster: EcsCluster,
+        repository: EcrRepository,
+        port: int,
+        cpu: int,
+        memory: int,
+        subnet_ids: Sequence[str],
+        security_group_ids: Sequence[str],
+        image_tag: str = "bootstrap",
+        log_retention_days: int = 30,
+        log_kms_key_arn: str | None = None,
+        environment: Mapping[str, str] | None = None,
+        secrets: Sequence[ContainerSecret] = (),
+        secrets_kms_key_arn: str | None = None,
+        assign_public_ip: bool = False,
+        target_group_arn: str | None = None,
+        health_check_grace_seconds: int = 60,
+        container_health_check: str | None = None,
+        desired_count: int = 1,
+        min_count: int = 1,
+        max_count: int = 1,
+        cpu_scaling_target: int | None = 70,
+        memory_scaling_target: int | None = None,
+        fargate_spot: bool = False,
+        discovery_name: str | None = None,
+        task_policy_statements: Sequence[Statement] = (),
+        depends_on: Sequence = (),
+    ) -> None:
+        """
+        :param name: the short service name (``frontend``); physical names come from ``naming``.
+        :param image_tag: defaults to ``bootstrap``, the image Terraform's first revision runs.
+        :param log_retention_days: defaults to 30 days.
+        :param log_kms_key_arn: customer-managed key of the log group; defaults to none
+            (CloudWatch's own encryption).
+        :param environment: defaults to none: no plain environment variables.
+        :param secrets: defaults to none.
+        :param secrets_kms_key_arn: the customer-managed key of the secrets; defaults to none
+            (AWS-managed key: no kms permission needed).
+        :param assign_public_ip: defaults to off (private subnets reach out through NAT).
+        :param target_group_arn: defaults to none: not behind a load balancer.
+        :param health_check_grace_seconds: defaults to 60 (only with a target group).
+        :param container_health_check: defaults to none: no Docker health check.
+        :param min_count: with ``max_count`` the autoscaling range; equal values (the default)
+            create no autoscaling.
+        :param cpu_scaling_target: defaults to 70 (% average CPU); ``None`` for no CPU policy.
+        :param memory_scaling_target: defaults to none: no memory policy.
+        :param fargate_spot: defaults to off: on-demand FARGATE.
+        :param discovery_name: defaults to none: no Cloud Map registration (needs the cluster's namespace).
+        :param task_policy_statements: defaults to none: the app gets no AWS permission.
+        :param depends_on: e.g. the load balancer's listeners (a target group must belong to a
+            load balancer before a service can use it).
+        """
+        super().__init__(scope, id)
+        environment = dict(environment or {})
+        clash = sorted({s.variable for s in secrets} & set(environment))
+        if clash:
+            raise ValueError(f"service {name}: {clash} are both plain environment values and secrets")
+        if not min_count <= desired_count <= max_count:
+            raise ValueError(f"service {name}: needs min_count <= desired_count <= max_count")
+        if discovery_name and cluster.discovery_namespace_id is None:
+            raise ValueError(f"service {name}: discovery_name needs a cluster with a discovery namespace")
+
+        self.log_group = aws.cloudwatch_log_group.CloudwatchLogGroup(
+            self, "logs", name=naming.ecs_log_group_name(name), retention_in_days=log_retention_days,
+            kms_key_id=log_kms_key_arn,
+        )
+        self.log_group_name: str = self.log_group.name
+
+        self.execution_role = aws.iam_role.IamRole(
+            self, "execution-role", name=naming.role_name(name, "exec"),
+            description=f"ECS starts {name} tasks: image pull, logs, its secrets",
+            assume_role_policy=service_trust("ecs-tasks.amazonaws.com", source_account=account_id),
+        )
+        aws.iam_role_policy.IamRolePolicy(
+            self, "execution-policy", role=self.execution_role.id, name="pull-log-read-secrets",
+            policy=document(*self._execution_statements(region, repository, secrets, secrets_kms_key_arn)),
+        )
+        self.task_role = aws.iam_role.IamRole(
+            self, "task-role", name=naming.role_name(name, "task"),
+            description=f"The {name} application's own AWS permissions",
+            assume_role_policy=service_trust("ecs-tasks.amazonaws.com", source_account=account_id),
+        )
+        if task_policy_statements:
+            aws.iam_role_policy.IamRolePolicy(
+                self, "task-policy", role=self.task_role.id, name="app", policy=document(*task_policy_statements),
+            )
+
+        container: dict = {
+            "name": name,
+            "image": f"{repository.repository_url}:{image_tag}",
+            "essential": True,
+            "portMappings": [{"name": name, "containerPort": port, "hostPort": port, "protocol": "tcp"}],
+            "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
+            "secrets": [{"name": s.variable, "valueFrom": s.value_from} for s in secrets],
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {
+                    "awslogs-group": self.log_group.name,
+                    "awslogs-region": region,
+                    "awslogs-stream-prefix": name,
+                },
+            },
+        }
+        if container_health_check:
+            container["healthCheck"] = {
+                "command": ["CMD-SHELL", container_health_check],
+                "interval": 30, "timeout": 5, "retries": 3, "startPeriod": 60,
+            }
+        self.task_definition = aws.ecs_task_definition.EcsTaskDefinition(
+            self, "task", family=naming.task_family(name), network_mode="awsvpc",
+            requires_compatibilities=["FARGATE"], cpu=str(cpu), memory=str(memory),
+            execution_role_arn=self.execution_role.arn, task_role_arn=self.task_role.arn,
+            container_definitions=json.dumps([container]), skip_destroy=True,
+        )
+        self.task_definition_arn: str = self.task_definition.arn
+
+        registry = None
+        if discovery_name:
+            discovery = aws.service_discovery_service.ServiceDiscoveryService(
+                self, "discovery", name=discovery_name,
+                dns_config={
+                    "namespace_id": cluster.discovery_namespace_id, "routing_policy": "MULTIVALUE",
+                    "dns_records": [aws.service_discovery_service.ServiceDiscoveryServiceDnsConfigDnsRecords(
+                        ttl=10, type="A",
+                    )],
+                },
+                # ECS reports task health to Cloud Map (failure_threshold is obsolete: always 1).
+                health_check_custom_config={},
+            )
+            registry = {"registry_arn": discovery.arn}
+
+        autoscaled = max_count > min_count
+        self.service = aws.ecs_service.EcsService(
+            self, "service", name=naming.ecs_service_name(name), cluster=cluster.cluster_arn,
+            task_definition=self.task_definition.arn, desired_count=desired_count,
+            capacity_provider_strategy=[aws.ecs_service.EcsServiceCapacityProviderStrategy(
+                capacity_provider=FARGATE_SPOT if fargate_spot else FARGATE, weight=1,
+            )],
+            network_configuration={
+                "subnets": list(subnet_ids), "security_groups": list(security_group_ids),
+                "assign_public_ip": assign_public_ip,
+            },
+            load_balancer=[aws.ecs_service.EcsServiceLoadBalancer(
+                target_group_arn=target_group_arn, container_name=name, container_port=port,
+            )] if target_group_arn else None,
+            health_check_grace_period_seconds=health_check_grace_seconds if target_group_arn else None,
+            deployment_circuit_breaker={"enable": True, "rollback": True},
+            deployment_minimum_healthy_percent=100, deployment_maximum_percent=200,
+            service_registries=registry, propagate_tags="SERVICE", enable_ecs_managed_tags=True,
+            lifecycle={"ignore_changes": ["task_definition", *(["desired_count"] if autoscaled else [])]},
+            depends_on=[cluster.capacity_providers, *depends_on],
+        )
+        self.service_name: str = self.service.name
+
+        self.autoscaling_target = None
+        if autoscaled:
+            self._autoscaling(cluster, min_count, max_count, cpu_scaling_target, memory_scaling_target)
+
+    def _execution_statements(
+        self, region: str, repository: EcrRepository, secrets: Sequence[ContainerSecret], kms_key_arn: str | None,
+    ) -> list[Statement]:
+        statements = [
+            # GetAuthorizationToken has no resource-level scoping: AWS requires "*".
+            allow("EcrLogin", ["ecr:GetAuthorizationToken"], "*"),
+            allow("EcrPull", ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+                  repository.repository_arn),
+            allow("WriteLogs", ["logs:CreateLogStream", "logs:PutLogEvents"],
+                  f"{self.log_group.arn}:log-stream:*"),
+        ]
+        secret_arns = list(dict.fromkeys(s.secret_arn for s in secrets))
+        if secret_arns:
+            statements.append(allow("ReadSecrets", ["secretsmanager:GetSecretValue"], secret_arns))
+            if kms_key_arn:
+                statements.append(allow(
+                    "DecryptSecrets", ["kms:Decrypt"], kms_key_arn,
+                    condition={"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}},
+                ))
+        return statements
+
+    def _autoscaling(self, cluster: EcsCluster, min_count: int, max_count: int,
+                     cpu_target: int | None, memory_target: int | None) -> None:
+        self.autoscaling_target = aws.appautoscaling_target.AppautoscalingTarget(
+            self, "scaling-target", service_namespace="ecs", scalable_dimension="ecs:service:DesiredCount",
+            resource_id=f"service/{cluster.cluster_name}/{self.service.name}",
+            min_capacity=min_count, max_capacity=max_count,
+        )
+        for metric, target, predefined in (
+            ("cpu", cpu_target, "ECSServiceAverageCPUUtilization"),
+            ("memory", memory_target, "ECSServiceAverageMemoryUtilization"),
+        ):
+            if target is None:
+                continue
+            aws.appautoscaling_policy.AppautoscalingPolicy(
+                self, f"scale-on-{metric}", name=f"{metric}-target-tracking", policy_type="TargetTrackingScaling",
+                service_namespace=self.autoscaling_target.service_namespace,
+                scalable_dimension=self.autoscaling_target.scalable_dimension,
+                resource_id=self.autoscaling_target.resource_id,
+                target_tracking_scaling_policy_configuration={
+                    "target_value": target,
+                    "predefined_metric_specification": {"predefined_metric_type": predefined},
+                    "scale_in_cooldown": SCALE_IN_COOLDOWN_SECONDS,
+                    "scale_out_cooldown": SCALE_OUT_COOLDOWN_SECONDS,
+                },
+            )

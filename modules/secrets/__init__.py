@@ -1,0 +1,1 @@
+"""Secrets: Secrets Manager containers (values are set out of band)."""

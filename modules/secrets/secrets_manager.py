@@ -1,0 +1,69 @@
+"""Secret containers ``<project>/<env>/<name>`` in Secrets Manager.
+
+Only the containers are managed here: no ``aws_secretsmanager_secret_version``,
+so no value ever appears in code, settings, the synthesized JSON or the
+Terraform state. Set a value out of band, e.g.::
+
+    aws secretsmanager put-secret-value --secret-id codemate/dev/database \\
+        --secret-string '{"username":"app","password":"..."}'
+
+Tasks read them at start through their execution role (by ARN, see
+:mod:`modules.compute.ecs_service`).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from modules.framework import Construct, aws
+from modules.naming import Naming
+
+
+class Secrets(Construct):
+    """Attributes: ``secrets`` and ``secret_arns`` (by short name), ``secret_names`` (full names),
+    ``kms_key_arn`` (``None`` with the AWS-managed key)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        naming: Naming,
+        names: Sequence[str],
+        recovery_window_days: int = 30,
+        customer_managed_key: bool = True,
+    ) -> None:
+        """
+        :param names: short names, e.g. ``database`` for ``codemate/<env>/database``.
+        :param recovery_window_days: defaults to 30 days in which a deleted secret can be
+            restored; 0 deletes at once (dev only: the name is free again immediately).
+        :param customer_managed_key: defaults to a KMS key of the environment with yearly
+            rotation; off uses the AWS-managed key ``aws/secretsmanager``.
+        """
+        super().__init__(scope, id)
+        self.kms_key = None
+        self.kms_key_arn: str | None = None
+        if customer_managed_key and names:
+            # No key policy given: AWS's default one delegates to IAM, so only roles whose
+            # policies allow kms:Decrypt on this key ARN (the execution roles) can use it.
+            self.kms_key = aws.kms_key.KmsKey(
+                self, "key", description=f"Secrets Manager secrets of {naming.project} {naming.environment}",
+                enable_key_rotation=True, deletion_window_in_days=max(7, recovery_window_days),
+                tags=naming.tag("secrets-key"),
+            )
+            aws.kms_alias.KmsAlias(
+                self, "key-alias", name=f"alias/{naming('secrets')}", target_key_id=self.kms_key.key_id,
+            )
+            self.kms_key_arn = self.kms_key.arn
+
+        self.secrets = {
+            name: aws.secretsmanager_secret.SecretsmanagerSecret(
+                self, name, name=naming.secret_name(name),
+                description=f"{name} of {naming.project} {naming.environment} (value set out of band)",
+                kms_key_id=self.kms_key_arn, recovery_window_in_days=recovery_window_days,
+                tags=naming.tag("secret", name),
+            )
+            for name in names
+        }
+        self.secret_arns: dict[str, str] = {name: s.arn for name, s in self.secrets.items()}
+        self.secret_names: dict[str, str] = {name: naming.secret_name(name) for name in names}

@@ -1,0 +1,1 @@
+"""Storage: the S3 buckets of the application."""

@@ -1,0 +1,195 @@
+"""The three buckets of SPEC §3: files (user uploads), static (Next.js assets), logs.
+
+| bucket                            | versioned | lifecycle                                      |
+|-----------------------------------|-----------|------------------------------------------------|
+| ``<project>-files-<env>-<acct>``  | yes       | Standard-IA 30 d, Glacier IR 90 d, Deep        |
+|                                   |           | Archive 365 d; old versions expire             |
+| ``<project>-static-<env>-<acct>`` | no        | expire after 30 d                              |
+| ``<project>-logs-<env>-<acct>``   | no        | Glacier 90 d, expire 365 d                     |
+
+Every bucket: all public access blocked, ACLs disabled (bucket owner
+enforced), SSE-S3 default encryption (the only one ALB access logs accept,
+so the same everywhere), a policy that denies any request without TLS,
+incomplete multipart uploads aborted after 7 days.
+
+The account ID is in every name (bucket names are global across AWS); the
+environment too, because environments may share an account (SPEC names the
+logs bucket ``codemate-logs-<account>``: adding the env keeps dev, staging
+and prod from fighting over one bucket). The logs bucket lets the region's
+Elastic Load Balancing account write ``alb/AWSLogs/<account>/`` and the
+log delivery service (VPC flow logs) write ``vpc-flow-logs/AWSLogs/<account>/``.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from modules.framework import Construct, aws
+from modules.iam.policy import Statement, allow, document
+from modules.naming import Naming
+
+ALB_LOG_PREFIX = "alb"
+FLOW_LOG_PREFIX = "vpc-flow-logs"
+CORS_METHODS = ("GET", "PUT", "POST", "DELETE")
+CORS_MAX_AGE_SECONDS = 3000
+
+_lc = aws.s3_bucket_lifecycle_configuration
+
+
+class Buckets(Construct):
+    """Attributes: ``files_bucket``, ``static_bucket``, ``logs_bucket`` (the ``S3Bucket``s), their
+    ``*_bucket_name`` and ``*_bucket_arn``, ``logs_bucket_policy`` (depend on it before pointing a
+    load balancer at the bucket) and ``flow_logs_destination_arn``."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        naming: Naming,
+        account_id: str,
+        files_noncurrent_version_days: int = 90,
+        bucket_prefix: str | None = None,
+    ) -> None:
+        """
+        :param account_id: the AWS account (usually ``aws_caller_identity``'s token).
+        :param files_noncurrent_version_days: defaults to 90 days before an overwritten or
+            deleted upload is gone for good.
+        :param bucket_prefix: defaults to the project name.
+        """
+        super().__init__(scope, id)
+        self._naming = naming
+        self._account_id = account_id
+        self._prefix = bucket_prefix
+        self._cors = None
+        self._policies: dict[str, object] = {}
+
+        self.files_bucket = self._bucket(
+            "files", versioned=True,
+            rules=[_lc.S3BucketLifecycleConfigurationRule(
+                id="tiering", status="Enabled", filter=[_lc.S3BucketLifecycleConfigurationRuleFilter(prefix="")],
+                transition=[
+                    _lc.S3BucketLifecycleConfigurationRuleTransition(days=30, storage_class="STANDARD_IA"),
+                    _lc.S3BucketLifecycleConfigurationRuleTransition(days=90, storage_class="GLACIER_IR"),
+                    _lc.S3BucketLifecycleConfigurationRuleTransition(days=365, storage_class="DEEP_ARCHIVE"),
+                ],
+                noncurrent_version_expiration=[_lc.S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
+                    noncurrent_days=files_noncurrent_version_days,
+                )],
+            )],
+        )
+        self.static_bucket = self._bucket(
+            "static", versioned=False,
+            rules=[_lc.S3BucketLifecycleConfigurationRule(
+                id="expire", status="Enabled", filter=[_lc.S3BucketLifecycleConfigurationRuleFilter(prefix="")],
+                expiration=[_lc.S3BucketLifecycleConfigurationRuleExpiration(days=30)],
+            )],
+        )
+
+        elb_account = aws.data_aws_elb_service_account.DataAwsElbServiceAccount(self, "elb-account")
+        self.logs_bucket = self._bucket(
+            "logs", versioned=False,
+            rules=[_lc.S3BucketLifecycleConfigurationRule(
+                id="archive-then-expire", status="Enabled",
+                filter=[_lc.S3BucketLifecycleConfigurationRuleFilter(prefix="")],
+                transition=[_lc.S3BucketLifecycleConfigurationRuleTransition(days=90, storage_class="GLACIER")],
+                expiration=[_lc.S3BucketLifecycleConfigurationRuleExpiration(days=365)],
+            )],
+            extra_statements=lambda arn: self._log_delivery_statements(arn, elb_account.arn),
+        )
+
+        self.files_bucket_name: str = self.files_bucket.bucket
+        self.files_bucket_arn: str = self.files_bucket.arn
+        self.static_bucket_name: str = self.static_bucket.bucket
+        self.static_bucket_arn: str = self.static_bucket.arn
+        self.logs_bucket_name: str = self.logs_bucket.bucket
+        self.logs_bucket_arn: str = self.logs_bucket.arn
+        self.logs_bucket_policy = self._policies["logs"]
+        self.flow_logs_destination_arn = f"{self.logs_bucket_arn}/{FLOW_LOG_PREFIX}/"
+
+    # -- use ----------------------------------------------------------------
+    def files_access_statements(self) -> list[Statement]:
+        """IAM statements for an app's task role: get/put/delete objects of the files bucket and
+        list it — nothing wider."""
+        return [
+            allow("FilesObjects", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], f"{self.files_bucket_arn}/*"),
+            allow("FilesList", ["s3:ListBucket"], self.files_bucket_arn),
+        ]
+
+    def allow_cors(self, origins: Sequence[str]) -> None:
+        """Let browsers on ``origins`` call the files bucket (GET, PUT, POST, DELETE; max age 3000 s).
+
+        Called once the app's origin is known (the load balancer's DNS name is a token)."""
+        if self._cors is not None:
+            raise ValueError("allow_cors was already called: pass every origin at once")
+        self._cors = aws.s3_bucket_cors_configuration.S3BucketCorsConfiguration(
+            self, "files-cors", bucket=self.files_bucket.id,
+            cors_rule=[aws.s3_bucket_cors_configuration.S3BucketCorsConfigurationCorsRule(
+                id="app", allowed_origins=list(origins), allowed_methods=list(CORS_METHODS),
+                allowed_headers=["*"], expose_headers=["ETag"], max_age_seconds=CORS_MAX_AGE_SECONDS,
+            )],
+        )
+
+    # -- build --------------------------------------------------------------
+    def _log_delivery_statements(self, arn: str, elb_account_arn: str) -> list[Statement]:
+        account = self._account_id
+        from_this_account = {"ArnLike": {"aws:SourceArn": f"arn:aws:logs:*:{account}:*"}}
+        return [
+            # ap-northeast-2 predates Aug 2022: ELB writes as the region's ELB account
+            # (600734575887 there), which aws_elb_service_account looks up for the provider's region.
+            allow("AlbAccessLogs", ["s3:PutObject"], f"{arn}/{ALB_LOG_PREFIX}/AWSLogs/{self._account_id}/*",
+                  principal={"AWS": elb_account_arn}),
+            allow("FlowLogsWrite", ["s3:PutObject"], f"{arn}/{FLOW_LOG_PREFIX}/AWSLogs/{self._account_id}/*",
+                  principal={"Service": "delivery.logs.amazonaws.com"},
+                  condition={**from_this_account, "StringEquals": {
+                      "aws:SourceAccount": account, "s3:x-amz-acl": "bucket-owner-full-control"}}),
+            allow("FlowLogsAclCheck", ["s3:GetBucketAcl", "s3:ListBucket"], arn,
+                  principal={"Service": "delivery.logs.amazonaws.com"},
+                  condition={**from_this_account, "StringEquals": {"aws:SourceAccount": account}}),
+        ]
+
+    def _bucket(
+        self, purpose: str, *, versioned: bool, rules: list,
+        extra_statements: Callable[[str], Sequence[Statement]] = lambda arn: (),
+    ):
+        name = self._naming.bucket_name(purpose, self._account_id, prefix=self._prefix)
+        bucket = aws.s3_bucket.S3Bucket(
+            self, purpose, bucket=name, force_destroy=False, tags=self._naming.tag(purpose),
+        )
+        block = aws.s3_bucket_public_access_block.S3BucketPublicAccessBlock(
+            self, f"{purpose}-public-access", bucket=bucket.id, block_public_acls=True, block_public_policy=True,
+            ignore_public_acls=True, restrict_public_buckets=True,
+        )
+        aws.s3_bucket_ownership_controls.S3BucketOwnershipControls(
+            self, f"{purpose}-ownership", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"},
+        )
+        aws.s3_bucket_server_side_encryption_configuration.S3BucketServerSideEncryptionConfigurationA(
+            self, f"{purpose}-encryption", bucket=bucket.id,
+            rule=[aws.s3_bucket_server_side_encryption_configuration.S3BucketServerSideEncryptionConfigurationRuleA(
+                apply_server_side_encryption_by_default={"sse_algorithm": "AES256"},
+            )],
+        )
+        if versioned:
+            aws.s3_bucket_versioning.S3BucketVersioningA(
+                self, f"{purpose}-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"},
+            )
+        abort = _lc.S3BucketLifecycleConfigurationRule(
+            id="abort-incomplete-uploads", status="Enabled",
+            filter=[_lc.S3BucketLifecycleConfigurationRuleFilter(prefix="")],
+            abort_incomplete_multipart_upload=[_lc.S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(
+                days_after_initiation=7,
+            )],
+        )
+        aws.s3_bucket_lifecycle_configuration.S3BucketLifecycleConfiguration(
+            self, f"{purpose}-lifecycle", bucket=bucket.id, rule=[*rules, abort],
+        )
+        tls_only = {
+            "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+            "Resource": [bucket.arn, f"{bucket.arn}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+        self._policies[purpose] = aws.s3_bucket_policy.S3BucketPolicy(
+            self, f"{purpose}-policy", bucket=bucket.id, policy=document(tls_only, *extra_statements(bucket.arn)),
+            depends_on=[block],
+        )
+        return bucket

@@ -38,6 +38,11 @@ test: install cli
 bench: install
 	$(PY) benchmarks/bench.py
 
+# Create or repair the state bucket and lock table: make bootstrap ARGS="--dry-run --profile admin"
+.PHONY: bootstrap
+bootstrap: install
+	$(PY) -m backend bootstrap $(ARGS)
+
 # The official cdktf CLI (npm), run with the Node.js from .venv.
 cli: node_modules/.installed
 

@@ -40,6 +40,11 @@ test: install cli checkov
 bench: install
 	$(PY) benchmarks/bench.py $(ARGS)
 
+# Create or repair the state bucket and lock table: make bootstrap ARGS="--dry-run --profile admin"
+.PHONY: bootstrap
+bootstrap: install
+	$(PY) -m backend bootstrap $(ARGS)
+
 # The official cdktf CLI (npm), run with the Node.js from .venv: bin/cdktf.
 # npm ci builds node-pty (allowScripts in package.json) against the headers the
 # wheel ships, whatever nodedir a user's ~/.npmrc names; .npmrc makes any other

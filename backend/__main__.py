@@ -1,0 +1,83 @@
+"""Create, verify and repair the Terraform state backend (S3 bucket + DynamoDB lock table).
+
+    python -m backend bootstrap              # create what is missing, repair drift
+    python -m backend bootstrap --dry-run    # print what would change, change nothing
+    python -m backend verify                 # list every missing or weaker setting
+
+Names and region default to environments/project.py, the settings every
+stack's S3 backend uses. Never prompts. Exit status: 0 when the backend is as
+required, 1 when it is not (verify found problems, or a dry run would change
+something), 2 on an error (bad input, credentials, permissions, ownership).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence, TextIO
+
+from backend.bootstrap import BackendError, BackendSpec, Mode, make_clients, run, validate_spec
+from environments.project import PROJECT
+
+EXIT_OK = 0
+EXIT_NOT_AS_REQUIRED = 1
+EXIT_ERROR = 2
+
+
+def parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--region", help=f"AWS region (default: {PROJECT.region}, from environments/project.py)")
+    common.add_argument("--bucket", help=f"state bucket (default: {PROJECT.state_bucket})")
+    common.add_argument("--table", help=f"lock table (default: {PROJECT.lock_table})")
+    common.add_argument("--kms-key-id", help="KMS key for the bucket and the table "
+                                             "(default: AES-256 for the bucket, aws/dynamodb for the table)")
+    common.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
+    common.add_argument("--endpoint-url", metavar="URL",
+                        help="a local AWS emulator such as moto or LocalStack (skips the TLS-only bucket policy)")
+    top = argparse.ArgumentParser(prog="python -m backend", description=__doc__.split("\n\n")[0])
+    commands = top.add_subparsers(dest="command", required=True)
+    bootstrap = commands.add_parser("bootstrap", parents=[common], help="create and repair the backend")
+    bootstrap.add_argument("--dry-run", action="store_true", help="print what would change, change nothing")
+    commands.add_parser("verify", parents=[common], help="check the backend; change nothing")
+    return top
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    args = parser().parse_args(argv)
+    mode = Mode.VERIFY if args.command == "verify" else Mode.DRY_RUN if args.dry_run else Mode.APPLY
+    spec = BackendSpec.from_project(PROJECT, bucket=args.bucket, table=args.table, region=args.region,
+                                    kms_key_id=args.kms_key_id)
+    lines: list[str] = []
+
+    def emit(line: str) -> None:
+        lines.append(line)
+        print(line, file=out, flush=True)
+
+    try:
+        validate_spec(spec)  # before any credentials or network
+        target = f"bucket {spec.bucket}, table {spec.table}, region {spec.region}"
+        print(f"{mode.value}: {target}" + (f", endpoint {args.endpoint_url}" if args.endpoint_url else ""), file=out)
+        for name, given, configured in (("bucket", spec.bucket, PROJECT.state_bucket),
+                                        ("table", spec.table, PROJECT.lock_table)):
+            if given != configured:
+                print(f"note: --{name} {given} is not the {configured} that environments/project.py "
+                      "gives every stack's backend", file=out)
+        clients = make_clients(region=spec.region, profile=args.profile, endpoint_url=args.endpoint_url)
+        report = run(spec, clients, mode, emit)
+    except BackendError as error:
+        print(f"error: {error.message}", file=err)
+        print(f"fix: {error.fix}", file=err)
+        changed = sum(line.startswith(("created", "repaired")) for line in lines)
+        print(f"{changed} change(s) made before the error; rerun when fixed (the bootstrap is idempotent)"
+              if changed else "nothing was changed", file=err)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted; rerun to finish (the bootstrap is idempotent)", file=err)
+        return EXIT_ERROR
+    print(report.summary, file=out)
+    return EXIT_OK if report.as_required else EXIT_NOT_AS_REQUIRED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

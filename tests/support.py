@@ -13,9 +13,9 @@ from modules.framework import Testing
 class Synth:
     """A synthesized stack: the JSON text (for ``Testing.*`` matchers) and the parsed document."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, document: dict[str, Any] | None = None):
         self.text = text
-        self.doc: dict[str, Any] = json.loads(text)
+        self.doc: dict[str, Any] = document if document is not None else json.loads(text)
 
     def resources(self, type_: str) -> dict[str, dict]:
         """``{logical_id: properties}`` of every resource of ``type_``."""
@@ -61,7 +61,10 @@ def synth_settings(settings: EnvironmentSettings) -> Synth:
 
     app = Testing.app()
     stack = EnvironmentStack(app, settings)
-    return Synth(Testing.synth(stack))
+    text = Testing.synth(stack)
+    # Testing.synth strips the "//" metadata that ref() and by_path() read; the prepared stack's
+    # own document is the same JSON with it.
+    return Synth(text, json.loads(json.dumps(stack.to_terraform())))
 
 
 def with_changes(settings: EnvironmentSettings, **changes: Any) -> EnvironmentSettings:

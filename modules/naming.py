@@ -20,9 +20,12 @@ class NameKind(Enum):
     SECURITY_GROUP = ("security group name", 255)
     ECS_CLUSTER = ("ECS cluster name", 255)
     ECR_REPOSITORY = ("ECR repository name", 256)
+    SECRET = ("Secrets Manager secret name", 512)
+    DB_PARAMETER_GROUP = ("RDS/ElastiCache parameter or subnet group name", 255)
     ELASTICACHE_GROUP = ("ElastiCache replication group id", 40)
     RDS_IDENTIFIER = ("RDS identifier", 63)
     LOG_GROUP = ("log group name", 512)
+    KMS_ALIAS = ("KMS alias name (after alias/)", 250)
     GENERIC = ("name", 255)
 
     @property
@@ -69,6 +72,10 @@ class Naming:
     def target_group_name(self, service: str) -> str:
         """``codemate-<service>-tg-<env>`` (AWS: at most 32 characters, unique per account and region)."""
         return self(service, "tg", kind=NameKind.TARGET_GROUP)
+
+    def secret_name(self, *parts: str) -> str:
+        """``codemate/<env>/<parts...>``: the Secrets Manager path of SPEC §3 (``codemate/<env>/database``)."""
+        return self.check("/".join([self.project, self.environment, *parts]), NameKind.SECRET)
 
     def tag(self, *parts: str) -> dict[str, str]:
         """A ``Name`` tag (not length-checked: tags allow 256 chars)."""

@@ -1,0 +1,1 @@
+"""Security: KMS keys (and, later, IAM helpers shared by several modules)."""

@@ -52,7 +52,7 @@ class EnvironmentStack(TerraformStack):
         self.security_groups = SecurityGroups(
             self, "security-groups", naming=naming, vpc_id=self.vpc.vpc_id,
             service_ports=[s.port for s in settings.services],
-            database_port=settings.database.port, cache_port=settings.cache.port,
+            database_port=settings.database.effective_port, cache_port=settings.cache.port,
         )
 
         self._output("vpc_id", self.vpc.vpc_id, "VPC of the environment")

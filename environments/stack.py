@@ -9,6 +9,8 @@ from modules.framework import Construct, TerraformOutput, TerraformStack, aws
 from modules.naming import Naming
 from modules.networking.security_groups import SecurityGroups
 from modules.networking.vpc import Vpc
+from modules.database.rds import RdsDatabase
+from modules.security.kms import KmsKey
 
 
 class EnvironmentStack(TerraformStack):
@@ -61,6 +63,44 @@ class EnvironmentStack(TerraformStack):
         self._output("database_subnet_ids", self.vpc.database_subnet_ids, "Isolated database subnets")
         self._output("alb_security_group_id", self.security_groups.alb_security_group_id, "ALB security group")
         self._output("ecs_security_group_id", self.security_groups.ecs_security_group_id, "ECS security group")
+
+        self._data_tier(settings, naming)
+
+    def _data_tier(self, settings: EnvironmentSettings, naming: Naming) -> None:
+        """RDS in the database subnets, encrypted with one customer-managed key."""
+        project, db, cache = settings.project, settings.database, settings.cache
+        self.account = aws.data_aws_caller_identity.DataAwsCallerIdentity(self, "account")
+        self.data_key = KmsKey(
+            self, "data-key", naming=naming, purpose="data", region=project.region,
+            account_id=self.account.account_id, description=f"Data tier of {project.name}-{settings.name}: "
+            "RDS, ElastiCache, their secrets and log groups",
+            service_principals=("rds", "elasticache", "secretsmanager"), cloudwatch_logs=True,
+        )
+        self.database = RdsDatabase(
+            self, "database", naming=naming, engine=db.engine, engine_version=db.engine_version,
+            instance_class=db.instance_class, allocated_storage_gb=db.allocated_storage_gb,
+            max_allocated_storage_gb=db.max_allocated_storage_gb, multi_az=db.multi_az,
+            reader_count=db.aurora_reader_count, port=db.effective_port,
+            subnet_ids=self.vpc.database_subnet_ids, availability_zones=project.availability_zones,
+            security_group=self.security_groups.database, kms_key=self.data_key,
+            database_name=db.database_name, master_username=db.master_username,
+            backup_retention_days=db.backup_retention_days, backup_window=db.backup_window,
+            maintenance_window=db.maintenance_window, deletion_protection=db.deletion_protection,
+            final_snapshot=db.final_snapshot, performance_insights=db.performance_insights,
+            performance_insights_retention_days=db.performance_insights_retention_days,
+            log_exports=db.effective_log_exports, log_retention_days=settings.log_retention_days,
+        )
+        if db.allow_unprotected_prod and not (db.deletion_protection and db.final_snapshot):
+            self.notes.append("database: allow_unprotected_prod is set — no deletion protection or final snapshot")
+
+        self._output("database_endpoint", self.database.endpoint_address, "Database writer endpoint (host name)")
+        self._output("database_port", self.database.port, "Database port")
+        self._output("database_master_secret_arn", self.database.master_user_secret_arn,
+                     "Secrets Manager secret of the master user (generated and rotated by RDS)")
+        if self.database.reader_endpoint_address is not None:
+            self._output("database_reader_endpoint", self.database.reader_endpoint_address,
+                         "Aurora reader endpoint (host name)")
+        self._output("data_kms_key_arn", self.data_key.key_arn, "KMS key of the data tier")
 
     def _output(self, name: str, value: object, description: str) -> None:
         TerraformOutput(self, name, value=value, description=description)

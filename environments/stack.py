@@ -9,6 +9,7 @@ from modules.framework import Construct, TerraformOutput, TerraformStack, aws
 from modules.naming import Naming
 from modules.networking.security_groups import SecurityGroups
 from modules.networking.vpc import Vpc
+from modules.database.elasticache import RedisCache
 from modules.database.rds import RdsDatabase
 from modules.security.kms import KmsKey
 
@@ -67,7 +68,7 @@ class EnvironmentStack(TerraformStack):
         self._data_tier(settings, naming)
 
     def _data_tier(self, settings: EnvironmentSettings, naming: Naming) -> None:
-        """RDS in the database subnets, encrypted with one customer-managed key."""
+        """RDS and Redis in the database subnets, encrypted with one customer-managed key."""
         project, db, cache = settings.project, settings.database, settings.cache
         self.account = aws.data_aws_caller_identity.DataAwsCallerIdentity(self, "account")
         self.data_key = KmsKey(
@@ -90,6 +91,17 @@ class EnvironmentStack(TerraformStack):
             performance_insights_retention_days=db.performance_insights_retention_days,
             log_exports=db.effective_log_exports, log_retention_days=settings.log_retention_days,
         )
+        self.cache = RedisCache(
+            self, "cache", naming=naming, node_type=cache.node_type, num_cache_clusters=cache.num_cache_clusters,
+            engine_version=cache.engine_version, port=cache.port,
+            subnet_ids=self.vpc.database_subnet_ids, availability_zones=project.availability_zones,
+            security_group=self.security_groups.cache, kms_key=self.data_key,
+            snapshot_retention_days=cache.snapshot_retention_days, snapshot_window=cache.snapshot_window,
+            maintenance_window=cache.maintenance_window, auth_token_secret_name=cache.auth_token_secret_name,
+            auth_token_version=cache.auth_token_version,
+            auth_token_recovery_window_days=cache.auth_token_recovery_window_days,
+            log_retention_days=settings.log_retention_days,
+        )
         if db.allow_unprotected_prod and not (db.deletion_protection and db.final_snapshot):
             self.notes.append("database: allow_unprotected_prod is set — no deletion protection or final snapshot")
 
@@ -100,6 +112,9 @@ class EnvironmentStack(TerraformStack):
         if self.database.reader_endpoint_address is not None:
             self._output("database_reader_endpoint", self.database.reader_endpoint_address,
                          "Aurora reader endpoint (host name)")
+        self._output("redis_primary_endpoint", self.cache.primary_endpoint_address, "Redis primary endpoint")
+        self._output("redis_auth_token_secret_arn", self.cache.auth_token_secret_arn,
+                     "Secrets Manager secret of the Redis AUTH token")
         self._output("data_kms_key_arn", self.data_key.key_arn, "KMS key of the data tier")
 
     def _output(self, name: str, value: object, description: str) -> None:

@@ -12,36 +12,38 @@ The AUTH token never appears in settings or in the synthesized JSON:
 
 * **generated** (default): the stack creates the secret
   ``<project>/<env>/redis-auth`` (encrypted with the data key) and writes a
-  value from the ``aws_secretsmanager_random_password`` data source through
-  the *write-only* ``secret_string_wo`` — Terraform stores no copy of it for
-  the secret version, and writes again only when ``auth_token_version`` is
-  bumped (rotation).
+  token from an *ephemeral* ``aws_secretsmanager_random_password`` through
+  the *write-only* ``secret_string_wo``: Terraform neither prints nor stores
+  the generated value, and writes again only when ``auth_token_version`` is
+  bumped (rotation). Not the data source of the same name: its ``id`` is the
+  password, so ``terraform plan`` prints it and the state keeps it.
 * **out of band** (``auth_token_secret_name``): an existing secret whose value
   an operator set (``aws secretsmanager put-secret-value``); the stack only
   reads it.
 
 Either way the replication group gets the token from the
 ``aws_secretsmanager_secret_version`` data source that reads the secret's
-current value, so the secret is the one source of truth. Trade-off: the
-provider (6.25) has no write-only ``auth_token`` for ElastiCache, so the
-token *is* in the Terraform state — in the replication group's
-``auth_token`` and the data source's ``secret_string`` (both sensitive, so
-never printed by plan), and, for the generated token, in the random-password
-data source's last reading. The state bucket is encrypted and private; treat
-it as a secret store. Only ElastiCache RBAC with IAM authentication would
-keep every credential out of state (no password at all).
+current value after the write, so the secret is the one source of truth.
+Trade-off: the provider (6.25) has no write-only ``auth_token`` for
+ElastiCache, so the token *is* in the Terraform state, twice: the
+replication group's ``auth_token`` and the data source's ``secret_string``
+(both sensitive, never shown by ``plan``). The state bucket is encrypted and
+private; treat it as a secret store. Only ElastiCache RBAC with IAM
+authentication would keep every credential out of state (no password at all).
+Requires Terraform 1.11+ (write-only arguments, ephemeral resources).
 """
 
 from __future__ import annotations
 
 from typing import Sequence
 
-from modules.framework import Construct, aws
+from modules.framework import Construct, TerraformStack, aws
 from modules.naming import NameKind, Naming
 from modules.security.kms import KmsKey
 
 # ElastiCache AUTH tokens: 16-128 printable characters without '@', '"', '/' — plain alphanumerics are safe.
 AUTH_TOKEN_LENGTH = 64
+RANDOM_PASSWORD = "aws_secretsmanager_random_password"
 
 
 class RedisCache(Construct):
@@ -109,13 +111,9 @@ class RedisCache(Construct):
                 description="AUTH token of the Redis replication group", kms_key_id=kms_key.key_arn,
                 recovery_window_in_days=auth_token_recovery_window_days, tags=naming.tag("redis-auth"),
             )
-            generated = aws.data_aws_secretsmanager_random_password.DataAwsSecretsmanagerRandomPassword(
-                self, "auth-generated", password_length=AUTH_TOKEN_LENGTH, exclude_punctuation=True,
-                include_space=False,
-            )
             version = aws.secretsmanager_secret_version.SecretsmanagerSecretVersion(
                 self, "auth-value", secret_id=self.auth_secret.id,
-                secret_string_wo=generated.random_password, secret_string_wo_version=auth_token_version,
+                secret_string_wo=self._ephemeral_random_password(), secret_string_wo_version=auth_token_version,
             )
             current = aws.data_aws_secretsmanager_secret_version.DataAwsSecretsmanagerSecretVersion(
                 self, "auth-token", secret_id=self.auth_secret.id, depends_on=[version],
@@ -155,3 +153,17 @@ class RedisCache(Construct):
         )
         self.primary_endpoint_address: str = self.replication_group.primary_endpoint_address
         self.reader_endpoint_address: str = self.replication_group.reader_endpoint_address
+
+    def _ephemeral_random_password(self) -> str:
+        """A reference to an ``ephemeral "aws_secretsmanager_random_password"`` block.
+
+        Ephemeral: Terraform neither prints nor stores its value, and a write-only argument
+        may take it. The data source of the same name would do neither — its ``id`` *is* the
+        password, so ``plan`` prints it and the state keeps it. cdktf 0.21 has no binding for
+        ephemeral resources, so the block is added to the stack's JSON as an override.
+        """
+        name = self.node.path.split("/", 1)[1].replace("/", "_") + "_auth-token"
+        TerraformStack.of(self).add_override(f"ephemeral.{RANDOM_PASSWORD}.{name}", {
+            "password_length": AUTH_TOKEN_LENGTH, "exclude_punctuation": True, "include_space": False,
+        })
+        return f"${{ephemeral.{RANDOM_PASSWORD}.{name}.random_password}}"

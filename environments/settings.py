@@ -75,8 +75,9 @@ class DatabaseSettings:
     engine: DatabaseEngine = DatabaseEngine.POSTGRES
     """Defaults to PostgreSQL (SPEC §3); MySQL and Aurora MySQL for the systems of SPEC §5."""
     engine_version: str | None = None
-    """Defaults to the engine's current default: PostgreSQL ``16``, MySQL ``8.0`` (newest minors,
-    upgraded automatically), Aurora MySQL ``8.0.mysql_aurora.3.08.2`` (Aurora needs a full version)."""
+    """Defaults to the engine's current default: PostgreSQL ``16``, MySQL ``8.4`` (newest minors,
+    upgraded automatically), Aurora MySQL ``8.0.mysql_aurora.3.08.2`` (Aurora needs a full version).
+    A major on RDS Extended Support (PostgreSQL 13, MySQL 8.0) is built, with a note at synth."""
     database_name: str | None = None
     """Initial database. Defaults to the project name with ``-`` as ``_`` (``codemate``)."""
     master_username: str = "dbadmin"

@@ -10,6 +10,7 @@ from modules.naming import Naming
 from modules.networking.security_groups import SecurityGroups
 from modules.networking.vpc import Vpc
 from modules.database.elasticache import RedisCache
+from modules.database.engines import support_note
 from modules.database.rds import RdsDatabase
 from modules.security.kms import KmsKey
 
@@ -102,6 +103,8 @@ class EnvironmentStack(TerraformStack):
             auth_token_recovery_window_days=cache.auth_token_recovery_window_days,
             log_retention_days=settings.log_retention_days,
         )
+        if note := support_note(db.engine, db.effective_engine_version):
+            self.notes.append(note)
         if db.allow_unprotected_prod and not (db.deletion_protection and db.final_snapshot):
             self.notes.append("database: allow_unprotected_prod is set — no deletion protection or final snapshot")
 

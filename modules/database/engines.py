@@ -42,7 +42,10 @@ class EngineSpec:
     version_pattern: re.Pattern[str]
     """What ``engine_version`` must look like; group 1 is the major version."""
     supported_majors: tuple[str, ...]
-    """Majors in RDS standard support (end-of-standard-support majors are refused)."""
+    """Majors this module builds; anything older is refused."""
+    extended_support: dict[str, str]
+    """Supported majors past RDS standard support, with the date RDS Extended Support (billed
+    per vCPU-hour) began. Accepted — SPEC §5 asks for MySQL 8.0 — with a note at synth."""
     tls_parameter: tuple[str, str]
     log_exports: tuple[str, ...]
     """Log types AWS accepts in ``enabled_cloudwatch_logs_exports`` for this engine."""
@@ -61,15 +64,17 @@ ENGINES: dict[DatabaseEngine, EngineSpec] = {
         label="PostgreSQL", port=5432, default_version="16",
         version_pattern=re.compile(r"^(\d{2})(?:\.\d+)?$"),
         supported_majors=("13", "14", "15", "16", "17"),
+        extended_support={"13": "2026-03-01"},
         tls_parameter=("rds.force_ssl", "1"),
         log_exports=("postgresql", "upgrade", "iam-db-auth-error"),
         default_log_exports=("postgresql", "upgrade"),
         cluster=False,
     ),
     DatabaseEngine.MYSQL: EngineSpec(
-        label="MySQL", port=3306, default_version="8.0",
+        label="MySQL", port=3306, default_version="8.4",
         version_pattern=re.compile(r"^(8\.[04]|5\.7)(?:\.\d+)?$"),
         supported_majors=("8.0", "8.4"),
+        extended_support={"8.0": "2026-08-01"},
         tls_parameter=("require_secure_transport", "1"),
         # "audit" also exists for RDS MySQL but needs the MARIADB_AUDIT_PLUGIN option group,
         # which this module does not create: it is refused rather than exported empty.
@@ -81,6 +86,7 @@ ENGINES: dict[DatabaseEngine, EngineSpec] = {
         label="Aurora MySQL", port=3306, default_version="8.0.mysql_aurora.3.08.2",
         version_pattern=re.compile(r"^(8\.0|5\.7)\.mysql_aurora\.\d+\.\d{2}\.\d+$"),
         supported_majors=("8.0",),
+        extended_support={},
         tls_parameter=("require_secure_transport", "ON"),
         log_exports=("audit", "error", "general", "instance", "slowquery", "iam-db-auth-error"),
         default_log_exports=("error", "slowquery"),
@@ -130,9 +136,20 @@ def version_problem(engine: DatabaseEngine, version: str) -> tuple[str, str] | N
         return (f"not a {spec.label} engine version",
                 f"write it like '{spec.default_version}' (the default), or leave it out")
     if major not in spec.supported_majors:
-        return (f"{spec.label} {major} is past RDS standard support (or unknown here)",
+        return (f"{spec.label} {major} is not a major this module builds (past support, or unknown here)",
                 f"use one of {', '.join(spec.supported_majors)}; add a major to modules/database/engines.py "
                 "only once RDS supports it")
+    return None
+
+
+def support_note(engine: DatabaseEngine, version: str) -> str | None:
+    """A note for the synth summary if ``version`` runs on (billed) RDS Extended Support."""
+    spec = ENGINES[engine]
+    major = major_version(engine, version)
+    if major in spec.extended_support:
+        return (f"database: {spec.label} {major} is on RDS Extended Support since "
+                f"{spec.extended_support[major]} (billed per vCPU-hour); plan the upgrade to "
+                f"{spec.supported_majors[-1]}")
     return None
 
 

@@ -11,6 +11,7 @@ from modules.database.engines import (
     log_export_problem,
     major_version,
     performance_insights_problem,
+    support_note,
     version_problem,
 )
 
@@ -25,7 +26,7 @@ def test_default_version_and_log_exports_of_every_engine_are_accepted(engine):
 
 @pytest.mark.parametrize(("engine", "family"), [
     (DatabaseEngine.POSTGRES, "postgres16"),
-    (DatabaseEngine.MYSQL, "mysql8.0"),
+    (DatabaseEngine.MYSQL, "mysql8.4"),
     (DatabaseEngine.AURORA_MYSQL, "aurora-mysql8.0"),
 ])
 def test_parameter_group_family_comes_from_the_default_major(engine, family):
@@ -56,3 +57,18 @@ def test_instance_classes_each_engine_offers(engine, instance_class, offered):
 ])
 def test_performance_insights_availability_by_engine_and_class(engine, instance_class, offered):
     assert (performance_insights_problem(engine, instance_class) is None) is offered
+
+
+@pytest.mark.parametrize(("engine", "version", "extended"), [
+    (DatabaseEngine.MYSQL, "8.0", True),
+    (DatabaseEngine.MYSQL, "8.0.42", True),
+    (DatabaseEngine.MYSQL, "8.4", False),
+    (DatabaseEngine.POSTGRES, "13", True),
+    (DatabaseEngine.POSTGRES, "16", False),
+    (DatabaseEngine.AURORA_MYSQL, "8.0.mysql_aurora.3.08.2", False),
+])
+def test_majors_past_standard_support_are_noted_as_extended_support(engine, version, extended):
+    note = support_note(engine, version)
+    assert (note is not None) is extended
+    if extended:
+        assert "RDS Extended Support" in note and "upgrade" in note

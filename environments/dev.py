@@ -54,8 +54,14 @@ SETTINGS = EnvironmentSettings(
         allocated_storage_gb=20,
         multi_az=False,
         backup_retention_days=3,
+        deletion_protection=False,  # torn down and rebuilt at will: one `destroy`, no leftovers
+        final_snapshot=False,
+        performance_insights=False,
     ),
-    cache=CacheSettings(node_type="cache.t4g.micro", num_cache_clusters=1, snapshot_retention_days=1),
+    cache=CacheSettings(
+        node_type="cache.t4g.micro", num_cache_clusters=1, snapshot_retention_days=1,
+        auth_token_recovery_window_days=0,  # a rebuilt dev reuses the secret name at once
+    ),
     log_retention_days=7,
     load_balancer=LoadBalancerSettings(
         domain=None,

@@ -56,8 +56,14 @@ SETTINGS = EnvironmentSettings(
         max_allocated_storage_gb=100,
         multi_az=True,
         backup_retention_days=7,
+        deletion_protection=True,
+        final_snapshot=True,
+        performance_insights=True,
     ),
-    cache=CacheSettings(node_type="cache.t4g.small", num_cache_clusters=2, snapshot_retention_days=5),
+    cache=CacheSettings(
+        node_type="cache.t4g.small", num_cache_clusters=2, snapshot_retention_days=5,
+        auth_token_recovery_window_days=30,
+    ),
     log_retention_days=30,
     load_balancer=LoadBalancerSettings(
         domain=PLACEHOLDER_DOMAIN,

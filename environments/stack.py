@@ -14,6 +14,9 @@ from modules.networking.alb import LoadBalancer, Target
 from modules.networking.dns import AliasRecord, PublicCertificate
 from modules.networking.security_groups import SecurityGroups
 from modules.networking.vpc import Vpc
+from modules.database.elasticache import RedisCache
+from modules.database.engines import support_note
+from modules.database.rds import RdsDatabase
 from modules.secrets.secrets_manager import Secrets
 from modules.security.kms import KmsKey
 from modules.storage.s3 import ALB_LOG_PREFIX, Buckets
@@ -72,7 +75,7 @@ class EnvironmentStack(TerraformStack):
             self, "security-groups", naming=naming, vpc_id=self.vpc.vpc_id,
             service_ports=[s.port for s in settings.services if s.load_balanced],
             peer_ports=[s.port for s in settings.services if s.discovery_name],
-            database_port=settings.database.port, cache_port=settings.cache.port,
+            database_port=settings.database.effective_port, cache_port=settings.cache.port,
         )
 
         self._output("vpc_id", self.vpc.vpc_id, "VPC of the environment")
@@ -82,6 +85,59 @@ class EnvironmentStack(TerraformStack):
         self._output("alb_security_group_id", self.security_groups.alb_security_group_id, "ALB security group")
         self._output("ecs_security_group_id", self.security_groups.ecs_security_group_id, "ECS security group")
         self._application_tier(settings, naming)
+
+        self._data_tier(settings, naming)
+
+    def _data_tier(self, settings: EnvironmentSettings, naming: Naming) -> None:
+        """RDS and Redis in the database subnets, encrypted with one customer-managed key."""
+        project, db, cache = settings.project, settings.database, settings.cache
+        self.data_key = KmsKey(
+            self, "data-key", naming=naming, purpose="data", region=project.region,
+            account_id=self.account.account_id, description=f"Data tier of {project.name}-{settings.name}: "
+            "RDS, ElastiCache, their secrets and log groups",
+            service_principals=("rds", "elasticache", "secretsmanager"), cloudwatch_logs=True,
+        )
+        self.database = RdsDatabase(
+            self, "database", naming=naming, engine=db.engine, engine_version=db.engine_version,
+            instance_class=db.instance_class, allocated_storage_gb=db.allocated_storage_gb,
+            max_allocated_storage_gb=db.max_allocated_storage_gb, multi_az=db.multi_az,
+            reader_count=db.aurora_reader_count, port=db.effective_port,
+            subnet_ids=self.vpc.database_subnet_ids, availability_zones=project.availability_zones,
+            security_group=self.security_groups.database, kms_key=self.data_key,
+            database_name=db.database_name, master_username=db.master_username,
+            backup_retention_days=db.backup_retention_days, backup_window=db.backup_window,
+            maintenance_window=db.maintenance_window, deletion_protection=db.deletion_protection,
+            final_snapshot=db.final_snapshot, performance_insights=db.performance_insights,
+            performance_insights_retention_days=db.performance_insights_retention_days,
+            log_exports=db.effective_log_exports, log_retention_days=settings.log_retention_days,
+        )
+        self.cache = RedisCache(
+            self, "cache", naming=naming, node_type=cache.node_type, num_cache_clusters=cache.num_cache_clusters,
+            engine_version=cache.engine_version, port=cache.port,
+            subnet_ids=self.vpc.database_subnet_ids, availability_zones=project.availability_zones,
+            security_group=self.security_groups.cache, kms_key=self.data_key,
+            snapshot_retention_days=cache.snapshot_retention_days, snapshot_window=cache.snapshot_window,
+            maintenance_window=cache.maintenance_window, auth_token_secret_name=cache.auth_token_secret_name,
+            auth_token_version=cache.auth_token_version,
+            auth_token_recovery_window_days=cache.auth_token_recovery_window_days,
+            log_retention_days=settings.log_retention_days,
+        )
+        if note := support_note(db.engine, db.effective_engine_version):
+            self.notes.append(note)
+        if db.allow_unprotected_prod and not (db.deletion_protection and db.final_snapshot):
+            self.notes.append("database: allow_unprotected_prod is set — no deletion protection or final snapshot")
+
+        self._output("database_endpoint", self.database.endpoint_address, "Database writer endpoint (host name)")
+        self._output("database_port", self.database.port, "Database port")
+        self._output("database_master_secret_arn", self.database.master_user_secret_arn,
+                     "Secrets Manager secret of the master user (generated and rotated by RDS)")
+        if self.database.reader_endpoint_address is not None:
+            self._output("database_reader_endpoint", self.database.reader_endpoint_address,
+                         "Aurora reader endpoint (host name)")
+        self._output("redis_primary_endpoint", self.cache.primary_endpoint_address, "Redis primary endpoint")
+        self._output("redis_auth_token_secret_arn", self.cache.auth_token_secret_arn,
+                     "Secrets Manager secret of the Redis AUTH token")
+        self._output("data_kms_key_arn", self.data_key.key_arn, "KMS key of the data tier")
 
     def _output(self, name: str, value: object, description: str) -> None:
         TerraformOutput(self, name, value=value, description=description)

@@ -55,8 +55,14 @@ SETTINGS = EnvironmentSettings(
         max_allocated_storage_gb=50,
         multi_az=False,
         backup_retention_days=5,
+        deletion_protection=False,  # rebuilt from scratch for rehearsals ...
+        final_snapshot=True,  # ... but its data survives a destroy as a snapshot
+        performance_insights=True,
     ),
-    cache=CacheSettings(node_type="cache.t4g.micro", num_cache_clusters=2, snapshot_retention_days=3),
+    cache=CacheSettings(
+        node_type="cache.t4g.micro", num_cache_clusters=2, snapshot_retention_days=3,
+        auth_token_recovery_window_days=7,
+    ),
     log_retention_days=14,
     load_balancer=LoadBalancerSettings(
         domain=PLACEHOLDER_DOMAIN,

@@ -20,6 +20,15 @@ from modules.database.instance_classes import (
     RDS_INSTANCE_CLASS_MEMORY_GIB,
 )
 from modules.errors import ConfigError
+from modules.database.engines import (
+    ENGINES,
+    PERFORMANCE_INSIGHTS_RETENTION_DAYS,
+    DatabaseEngine,
+    instance_class_problem,
+    log_export_problem,
+    performance_insights_problem,
+    version_problem,
+)
 from modules.naming import Naming, bucket_name_problem
 
 # CloudWatch Logs accepts only these retention periods (days).
@@ -138,6 +147,10 @@ class _Check:
         self.storage()
         self.cluster()
         self.application_names()
+        self.database_engine()
+        self.database_protection()
+        self.data_windows()
+        self.cache_auth()
 
     # -- project ----------------------------------------------------------
     def project(self) -> None:
@@ -277,8 +290,9 @@ class _Check:
         if not 0 <= d.backup_retention_days <= 35:
             self.fail("database.backup_retention_days", d.backup_retention_days, "RDS keeps backups 0 to 35 days",
                       "choose 0 to 35")
-        if not 1150 <= d.port <= 65535:
-            self.fail("database.port", d.port, "RDS accepts ports 1150 to 65535", "use e.g. 5432")
+        if not 1150 <= d.effective_port <= 65535:
+            self.fail("database.port", d.port, "RDS accepts ports 1150 to 65535",
+                      f"use e.g. {ENGINES[d.engine].port}, or leave it out for the engine's port")
 
     def cache(self) -> None:
         c = self.s.cache
@@ -525,3 +539,128 @@ class _Check:
             naming.role_name(svc.name, "task")
         for name in self.s.secrets.names:
             naming.secret_name(name)
+    # -- data tier: engine, protection, windows, cache auth ----------------
+    def database_engine(self) -> None:
+        d = self.s.database
+        spec = ENGINES[d.engine]
+        if problem := version_problem(d.engine, d.effective_engine_version):
+            self.fail("database.engine_version", d.effective_engine_version, *problem)
+        if problem := instance_class_problem(d.engine, d.instance_class):
+            self.fail("database.instance_class", d.instance_class, *problem)
+        if d.engine is not DatabaseEngine.AURORA_MYSQL and d.aurora_reader_count is not None:
+            self.fail("database.aurora_reader_count", d.aurora_reader_count,
+                      f"{spec.label} is a single instance; readers are an Aurora setting",
+                      "leave it out (multi_az gives this engine its standby)")
+        if not 0 <= d.effective_reader_count <= 15:
+            self.fail("database.aurora_reader_count", d.effective_reader_count,
+                      "an Aurora cluster has 0 to 15 readers", "choose 0 to 15")
+        if spec.cluster and d.max_allocated_storage_gb:
+            self.fail("database.max_allocated_storage_gb", d.max_allocated_storage_gb,
+                      "Aurora storage grows by itself; it has no autoscaling ceiling", "set 0 or leave it out")
+        seen: set[str] = set()
+        for i, log in enumerate(d.effective_log_exports):
+            if problem := log_export_problem(d.engine, log):
+                self.fail(f"database.log_exports[{i}]", log, *problem)
+            if log in seen:
+                self.fail(f"database.log_exports[{i}]", log, "listed twice", "list each log once")
+            seen.add(log)
+        if d.performance_insights:
+            if problem := performance_insights_problem(d.engine, d.instance_class):
+                self.fail("database.performance_insights", True, *problem)
+            if d.performance_insights_retention_days not in PERFORMANCE_INSIGHTS_RETENTION_DAYS:
+                self.fail("database.performance_insights_retention_days", d.performance_insights_retention_days,
+                          "Performance Insights keeps 7 days, a multiple of 31 up to 713, or 731",
+                          "use 7 (free), 31, 62, ... or 731")
+        name = d.database_name if d.database_name is not None else self.s.project.name.replace("-", "_")
+        if not _DB_NAME.match(name):
+            self.fail("database.database_name", name, "RDS database names are a letter then up to 62 "
+                      "letters, digits or '_'", "set database_name, e.g. 'app'")
+        if not _DB_USER.match(d.master_username) or d.master_username.lower() in _RESERVED_DB_USERS:
+            self.fail("database.master_username", d.master_username,
+                      "RDS master users are a letter then up to 15 letters, digits or '_', and not a "
+                      "name RDS reserves", "use e.g. 'dbadmin'")
+
+    def database_protection(self) -> None:
+        d = self.s.database
+        if self.env not in PRODUCTION_ENVIRONMENTS or d.allow_unprotected_prod:
+            return
+        if not d.deletion_protection:
+            self.fail("database.deletion_protection", False, "a production database must refuse deletion",
+                      "set deletion_protection=True, or allow_unprotected_prod=True if you really mean it")
+        if not d.final_snapshot:
+            self.fail("database.final_snapshot", False,
+                      "a production database must leave a final snapshot when destroyed",
+                      "set final_snapshot=True, or allow_unprotected_prod=True if you really mean it")
+
+    def data_windows(self) -> None:
+        d, c = self.s.database, self.s.cache
+        backup = self._daily_window("database.backup_window", d.backup_window, 30)
+        self._weekly_window("database.maintenance_window", d.maintenance_window, 30, backup, "backup_window")
+        snapshot = self._daily_window("cache.snapshot_window", c.snapshot_window, 60)
+        self._weekly_window("cache.maintenance_window", c.maintenance_window, 60, snapshot, "snapshot_window")
+
+    def _daily_window(self, field: str, value: str, minimum: int) -> tuple[int, int]:
+        match = _DAILY_WINDOW.match(value)
+        if not match:
+            self.fail(field, value, "not a daily window", "write it as hh:mm-hh:mm in UTC, e.g. '18:00-19:00'")
+        start, end = (int(match[1]) * 60 + int(match[2]), int(match[3]) * 60 + int(match[4]))
+        if (end - start) % _DAY < minimum:
+            self.fail(field, value, f"AWS needs a window of at least {minimum} minutes",
+                      f"widen it to {minimum} minutes or more")
+        return start, end
+
+    def _weekly_window(self, field: str, value: str, minimum: int, daily: tuple[int, int], daily_field: str) -> None:
+        match = _WEEKLY_WINDOW.match(value)
+        if not match:
+            self.fail(field, value, "not a weekly window",
+                      "write it as ddd:hh:mm-ddd:hh:mm in UTC, e.g. 'sun:20:00-sun:21:00'")
+        start = _DAYS.index(match[1]) * _DAY + int(match[2]) * 60 + int(match[3])
+        end = _DAYS.index(match[4]) * _DAY + int(match[5]) * 60 + int(match[6])
+        length = (end - start) % _WEEK
+        if length < minimum:
+            self.fail(field, value, f"AWS needs a window of at least {minimum} minutes",
+                      f"widen it to {minimum} minutes or more")
+        daily_start, daily_end = daily
+        daily_length = (daily_end - daily_start) % _DAY
+        for day in range(7):
+            other = day * _DAY + daily_start
+            if (other - start) % _WEEK < length or (start - other) % _WEEK < daily_length:
+                self.fail(field, value, f"overlaps the daily {daily_field}",
+                          f"move it outside {daily_field} (AWS refuses overlapping windows)")
+
+    def cache_auth(self) -> None:
+        c = self.s.cache
+        if c.engine_version not in REDIS_VERSIONS:
+            self.fail("cache.engine_version", c.engine_version,
+                      "not a Redis OSS version this module supports (log delivery needs 6.2+)",
+                      f"use one of {', '.join(REDIS_VERSIONS)}")
+        if c.auth_token_secret_name is not None and not _SECRET_ID.match(c.auth_token_secret_name):
+            self.fail("cache.auth_token_secret_name", c.auth_token_secret_name, "not a Secrets Manager secret name",
+                      "use 1-512 characters from letters, digits and /_+=.@-, e.g. 'codemate/dev/redis-auth'")
+        if c.auth_token_version < 1:
+            self.fail("cache.auth_token_version", c.auth_token_version, "token versions start at 1",
+                      "use 1, and add 1 to rotate the token")
+        if c.auth_token_secret_name is not None and c.auth_token_version != 1:
+            self.fail("cache.auth_token_version", c.auth_token_version,
+                      "only a token the stack generates has versions; this one is set out of band",
+                      "leave auth_token_version out, and rotate by writing a new value to the secret")
+        if c.auth_token_recovery_window_days != 0 and not 7 <= c.auth_token_recovery_window_days <= 30:
+            self.fail("cache.auth_token_recovery_window_days", c.auth_token_recovery_window_days,
+                      "Secrets Manager keeps a deleted secret 7 to 30 days, or deletes it at once (0)",
+                      "choose 0 or 7 to 30")
+
+
+PRODUCTION_ENVIRONMENTS = ("prod", "production")
+"""Environments whose database must have deletion protection and a final snapshot."""
+REDIS_VERSIONS = ("6.2", "7.0", "7.1")
+_DB_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
+_DB_USER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,15}$")
+_RESERVED_DB_USERS = frozenset({"rdsadmin", "rdsrepladmin", "rds_superuser", "postgres", "root"})
+_SECRET_ID = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
+_DAILY_WINDOW = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEKLY_WINDOW = re.compile(
+    r"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):([0-5]\d)-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):([0-5]\d)$"
+)
+_DAY = 24 * 60
+_WEEK = 7 * _DAY

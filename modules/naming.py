@@ -20,11 +20,12 @@ class NameKind(Enum):
     SECURITY_GROUP = ("security group name", 255)
     ECS_CLUSTER = ("ECS cluster name", 255)
     ECR_REPOSITORY = ("ECR repository name", 256)
+    SECRET = ("Secrets Manager secret name", 512)
+    DB_PARAMETER_GROUP = ("RDS/ElastiCache parameter or subnet group name", 255)
     ELASTICACHE_GROUP = ("ElastiCache replication group id", 40)
     RDS_IDENTIFIER = ("RDS identifier", 63)
     LOG_GROUP = ("log group name", 512)
     KMS_ALIAS = ("KMS alias name (after alias/)", 250)
-    SECRET = ("Secrets Manager secret name", 512)
     TASK_FAMILY = ("ECS task definition family", 255)
     ECS_SERVICE = ("ECS service name", 255)
     GENERIC = ("name", 255)
@@ -74,6 +75,10 @@ class Naming:
         """``codemate-<service>-tg-<env>`` (AWS: at most 32 characters, unique per account and region)."""
         return self(service, "tg", kind=NameKind.TARGET_GROUP)
 
+    def secret_name(self, *parts: str) -> str:
+        """``codemate/<env>/<parts...>``: the Secrets Manager path of SPEC §3 (``codemate/<env>/database``)."""
+        return self.check("/".join([self.project, self.environment, *parts]), NameKind.SECRET)
+
     def tag(self, *parts: str) -> dict[str, str]:
         """A ``Name`` tag (not length-checked: tags allow 256 chars)."""
         return {"Name": "-".join([self.project, *parts, self.environment])}
@@ -102,10 +107,6 @@ class Naming:
     def role_name(self, *parts: str) -> str:
         """``codemate-<parts>-<env>`` (IAM: at most 64 characters, unique per account)."""
         return self(*parts, kind=NameKind.IAM_ROLE)
-
-    def secret_name(self, secret: str) -> str:
-        """``codemate/<env>/<secret>`` (SPEC §3)."""
-        return self.check(f"{self.project}/{self.environment}/{secret}", NameKind.SECRET)
 
     def bucket_name(self, purpose: str, account_id: str, *, prefix: str | None = None) -> str:
         """``<prefix>-<purpose>-<env>-<account_id>``, checked against S3's rules.

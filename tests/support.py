@@ -62,6 +62,10 @@ class Synth:
         return [r for r in self.resources(type_).values()
                 if self.path(r).startswith(path_prefix.rstrip("/") + "/")]
 
+    def logical_id(self, resource: dict) -> str:
+        """The logical id of ``resource`` (its Terraform address is ``<type>.<logical id>``)."""
+        return self._meta[id(resource)][0]
+
     def path(self, resource: dict) -> str:
         """The construct path of ``resource`` inside its stack, e.g. ``network/db-rt``."""
         return self._meta[id(resource)][1]

@@ -1,24 +1,72 @@
 """A customer-managed KMS key with yearly rotation and a key policy that names its users.
 
-The key policy has one statement per user of the key, nothing broader:
+The key policy grants, statement by statement, nothing broader than this:
 
-* the account itself (``arn:<partition>:iam::<account>:root``): AWS's default
-  key-policy statement. It grants nothing to any person by itself; it lets
-  IAM policies in the account grant use and administration of the key, and
-  keeps the key manageable (a key whose policy locks out its account can
-  only be recovered by AWS support). ``kms:*`` is deliberate here and only
-  here: it is the one way to delegate the key to IAM.
-* CloudWatch Logs of the key's region (``cloudwatch_logs=True``): only the
-  data-key actions it needs, and only for log groups of this account in this
-  region (``kms:EncryptionContext:aws:logs:arn`` condition).
+* **the account administers the key** (``arn:<partition>:iam::<account>:root``):
+  the key-management actions, listed one by one — describe, enable/disable,
+  tag, policy, rotation, deletion scheduling. Not Encrypt/Decrypt. Keeping
+  ``PutKeyPolicy`` with the account keeps the key recoverable (a key that
+  locks out its account can only be rescued by AWS support).
+* **services use the key for this account** (``service_principals``, e.g.
+  ``("rds", "elasticache", "secretsmanager")``): principals of the account
+  whose IAM policies allow it may encrypt, decrypt, generate data keys and
+  create grants for AWS resources, *only through those services in this
+  region* (``kms:ViaService`` and ``kms:CallerAccount``). This is how RDS,
+  ElastiCache and Secrets Manager use a customer-managed key: the AWS-managed
+  ``aws/rds`` key has the same shape.
+* **CloudWatch Logs** (``cloudwatch_logs=True``): the data-key actions Logs
+  needs, for log groups of this account and region only
+  (``kms:EncryptionContext:aws:logs:arn`` condition).
+
+No statement has a wildcard action.
 """
 
 from __future__ import annotations
 
 import json
+from typing import Sequence
 
 from modules.framework import Construct, aws
 from modules.naming import NameKind, Naming
+
+# Administration only: no cryptographic use (that is granted through services below).
+KEY_ADMINISTRATION_ACTIONS = (
+    "kms:DescribeKey",
+    "kms:GetKeyPolicy",
+    "kms:PutKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:EnableKeyRotation",
+    "kms:DisableKeyRotation",
+    "kms:RotateKeyOnDemand",
+    "kms:ListKeyRotations",
+    "kms:EnableKey",
+    "kms:DisableKey",
+    "kms:UpdateKeyDescription",
+    "kms:ListResourceTags",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:CreateAlias",
+    "kms:UpdateAlias",
+    "kms:DeleteAlias",
+    "kms:ListAliases",
+    "kms:ListGrants",
+    "kms:RevokeGrant",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+)
+
+# What a service needs to encrypt a resource for the caller (RDS storage, ElastiCache, a secret).
+VIA_SERVICE_ACTIONS = (
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:DescribeKey",
+    "kms:CreateGrant",
+    "kms:ListGrants",
+)
 
 # What CloudWatch Logs calls on a log group's key (symmetric key, no key pairs).
 CLOUDWATCH_LOGS_ACTIONS = (
@@ -41,6 +89,45 @@ def partition_of(region: str) -> str:
     return "aws"
 
 
+def key_policy(
+    *, region: str, account_id: str, service_principals: Sequence[str] = (), cloudwatch_logs: bool = False,
+) -> dict:
+    """The key policy document described in the module docstring."""
+    partition = partition_of(region)
+    root = f"arn:{partition}:iam::{account_id}:root"
+    statements: list[dict] = [{
+        "Sid": "AccountAdministersKey",
+        "Effect": "Allow",
+        "Principal": {"AWS": root},
+        "Action": list(KEY_ADMINISTRATION_ACTIONS),
+        "Resource": "*",
+    }]
+    if service_principals:
+        statements.append({
+            "Sid": "UseThroughServicesOfThisAccount",
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": list(VIA_SERVICE_ACTIONS),
+            "Resource": "*",
+            "Condition": {"StringEquals": {
+                "kms:CallerAccount": account_id,
+                "kms:ViaService": [f"{service}.{region}.amazonaws.com" for service in service_principals],
+            }},
+        })
+    if cloudwatch_logs:
+        statements.append({
+            "Sid": "CloudWatchLogsOfThisAccount",
+            "Effect": "Allow",
+            "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+            "Action": list(CLOUDWATCH_LOGS_ACTIONS),
+            "Resource": "*",
+            "Condition": {"ArnLike": {
+                "kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account_id}:log-group:*",
+            }},
+        })
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
 class KmsKey(Construct):
     """Attributes: ``key`` (the resource), ``key_arn``, ``key_id``, ``alias_name``."""
 
@@ -54,42 +141,28 @@ class KmsKey(Construct):
         region: str,
         account_id: str,
         description: str,
+        service_principals: Sequence[str] = (),
         cloudwatch_logs: bool = False,
         deletion_window_days: int = 30,
     ) -> None:
         """
-        :param purpose: what the key protects, e.g. ``"logs"``: its alias is ``alias/<project>-<purpose>-<env>``.
+        :param purpose: what the key protects, e.g. ``"data"``: its alias is ``alias/<project>-<purpose>-<env>``.
         :param account_id: the account that owns the key (e.g. ``aws_caller_identity.account_id``).
-        :param cloudwatch_logs: defaults to no service access; ``True`` lets CloudWatch Logs of
-            ``region`` encrypt this account's log groups with the key.
+        :param service_principals: short names of AWS services (``"rds"``, ``"elasticache"``,
+            ``"secretsmanager"``) through which principals of the account may use the key.
+            Defaults to none: the key can then only be administered, not used, except by
+            CloudWatch Logs when ``cloudwatch_logs`` is on.
+        :param cloudwatch_logs: defaults to no access; ``True`` lets CloudWatch Logs of ``region``
+            encrypt this account's log groups with the key.
         :param deletion_window_days: defaults to 30, the longest wait AWS allows before a
             scheduled deletion destroys the key (and every byte encrypted with it).
         """
         super().__init__(scope, id)
-        partition = partition_of(region)
-        statements: list[dict] = [{
-            "Sid": "AccountAdministersKeyThroughIam",
-            "Effect": "Allow",
-            "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
-            "Action": "kms:*",
-            "Resource": "*",
-        }]
-        if cloudwatch_logs:
-            statements.append({
-                "Sid": "CloudWatchLogsOfThisAccount",
-                "Effect": "Allow",
-                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-                "Action": list(CLOUDWATCH_LOGS_ACTIONS),
-                "Resource": "*",
-                "Condition": {"ArnLike": {
-                    "kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account_id}:log-group:*",
-                }},
-            })
-
         self.key = aws.kms_key.KmsKey(
             self, "key", description=description, enable_key_rotation=True, rotation_period_in_days=365,
             deletion_window_in_days=deletion_window_days,
-            policy=json.dumps({"Version": "2012-10-17", "Statement": statements}),
+            policy=json.dumps(key_policy(region=region, account_id=account_id,
+                                         service_principals=service_principals, cloudwatch_logs=cloudwatch_logs)),
             tags=naming.tag(purpose, "key"),
         )
         self.alias_name = "alias/" + naming(purpose, kind=NameKind.KMS_ALIAS)

@@ -103,7 +103,7 @@ def test_conduit_names_come_from_its_own_project(conduit):
     assert conduit.one(REPOSITORY)["name"] == "conduit-backend-prod"
     assert conduit.one(LB)["name"] == "conduit-alb-prod"
     assert conduit.one(SERVICE)["name"] == "conduit-backend-service"
-    assert conduit.one(SECRET)["name"] == "conduit/prod/database"
+    assert [s["name"] for s in conduit.under(SECRET, "secrets")] == ["conduit/prod/database"]
 
 
 def test_conduit_runs_one_public_ip_service_in_the_public_subnets_without_nat(conduit):
@@ -190,8 +190,9 @@ def test_fargate_spot_is_an_opt_in_per_service(unisync_style):
 
 def test_aws_managed_key_means_no_kms_key_and_no_decrypt_permission(unisync_style):
     assert unisync_style.under(KMS_KEY, "secrets") == []  # only the environment's logs key remains
-    assert unisync_style.count(KMS_KEY) == 1
-    assert all("kms_key_id" not in s for s in unisync_style.resources(SECRET).values())
+    assert sorted(unisync_style.path(k) for k in unisync_style.resources(KMS_KEY).values()) == [
+        "data-key/key", "logs-key/key"]
+    assert all("kms_key_id" not in s for s in unisync_style.under(SECRET, "secrets"))
     worker = statements(policy(unisync_style.by_path(ROLE_POLICY, "svc-worker/execution-policy")))
     assert [s["Sid"] for s in worker] == ["EcrLogin", "EcrPull", "WriteLogs", "ReadSecrets"]
     anthropic = unisync_style.ref(SECRET, unisync_style.by_path(SECRET, "secrets/anthropic"), "arn")

@@ -62,7 +62,7 @@ def test_vpc_without_a_given_key_brings_its_own_cloudwatch_logs_key():
     s = synth_vpc()
     key = s.one(KEY)
     sids = [st["Sid"] for st in json.loads(key["policy"])["Statement"]]
-    assert sids == ["AccountAdministersKeyThroughIam", "CloudWatchLogsOfThisAccount"]
+    assert sids == ["AccountAdministersKey", "CloudWatchLogsOfThisAccount"]
     assert key["enable_key_rotation"] is True
     assert is_ref(s.one(LOG_GROUP)["kms_key_id"], KEY, "arn")
     assert len(s.data(CALLER)) == 1

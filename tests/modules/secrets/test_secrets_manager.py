@@ -13,25 +13,25 @@ KMS_ALIAS = aws.kms_alias.KmsAlias.TF_RESOURCE_TYPE
 
 
 def test_the_four_spec_secrets_exist_per_environment(env, stack):
-    names = sorted(s["name"] for s in stack.resources(SECRET).values())
+    names = sorted(s["name"] for s in stack.under(SECRET, "secrets"))
     assert names == sorted(f"codemate/{env}/{n}" for n in ("database", "nextauth", "anthropic", "github-oauth"))
 
 
 def test_secrets_are_containers_without_values(stack):
     # Negative: no secret version, so no value in the code, the JSON or the state
-    assert stack.count(SECRET_VERSION) == 0
-    for secret in stack.resources(SECRET).values():
+    assert stack.under(SECRET_VERSION, "secrets") == []
+    for secret in stack.under(SECRET, "secrets"):
         assert not {"secret_string", "secret_binary"} & set(secret)
 
 
 @pytest.mark.parametrize("env_name, days", [("dev", 0), ("staging", 7), ("prod", 30)])
 def test_recovery_window_is_zero_only_in_dev(request, env_name, days):
     stack = request.getfixturevalue(env_name)
-    assert {s["recovery_window_in_days"] for s in stack.resources(SECRET).values()} == {days}
+    assert {s["recovery_window_in_days"] for s in stack.under(SECRET, "secrets")} == {days}
 
 
 def test_secrets_are_encrypted_with_the_environments_rotating_key(env, stack):
     key = stack.by_path(KMS_KEY, "secrets/key")
     assert key["enable_key_rotation"] is True
-    assert {s["kms_key_id"] for s in stack.resources(SECRET).values()} == {stack.ref(KMS_KEY, key, "arn")}
+    assert {s["kms_key_id"] for s in stack.under(SECRET, "secrets")} == {stack.ref(KMS_KEY, key, "arn")}
     assert stack.by_path(KMS_ALIAS, "secrets/key-alias")["name"] == f"alias/codemate-secrets-{env}"

@@ -10,7 +10,7 @@ from modules.errors import ConfigError
 from modules import framework
 from modules.framework import aws
 from modules.naming import NameKind, Naming
-from modules.security.kms import CLOUDWATCH_LOGS_ACTIONS, KmsKey, partition_of
+from modules.security.kms import CLOUDWATCH_LOGS_ACTIONS, KEY_ADMINISTRATION_ACTIONS, KmsKey, partition_of
 from tests.support import Synth
 
 KEY = aws.kms_key.KmsKey.TF_RESOURCE_TYPE
@@ -44,9 +44,12 @@ def test_each_environment_has_one_rotated_logs_key_with_an_alias(env, stack):
 
 def test_logs_key_policy_delegates_to_the_account_and_lets_only_cloudwatch_logs_use_it(stack):
     policy = statements(stack.by_path(KEY, "logs-key/key"))
-    assert set(policy) == {"AccountAdministersKeyThroughIam", "CloudWatchLogsOfThisAccount"}
-    account = policy["AccountAdministersKeyThroughIam"]
+    assert set(policy) == {"AccountAdministersKey", "CloudWatchLogsOfThisAccount"}
+    account = policy["AccountAdministersKey"]
     assert account["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
+    # the account administers the key but cannot encrypt or decrypt with it directly
+    assert account["Action"] == list(KEY_ADMINISTRATION_ACTIONS)
+    assert not {"kms:*", "kms:Decrypt", "kms:Encrypt"} & set(account["Action"])
     logs = policy["CloudWatchLogsOfThisAccount"]
     assert logs["Principal"] == {"Service": "logs.ap-northeast-2.amazonaws.com"}
     assert logs["Action"] == list(CLOUDWATCH_LOGS_ACTIONS)
@@ -67,8 +70,8 @@ def test_no_statement_trusts_everyone_and_the_service_gets_no_wildcard_action(st
 
 def test_a_key_without_service_users_has_only_the_account_statement():
     key = synth_key().one(KEY)
-    assert list(statements(key)) == ["AccountAdministersKeyThroughIam"]
-    assert statements(key)["AccountAdministersKeyThroughIam"]["Principal"] == {
+    assert list(statements(key)) == ["AccountAdministersKey"]
+    assert statements(key)["AccountAdministersKey"]["Principal"] == {
         "AWS": "arn:aws:iam::123456789012:root"}
 
 
@@ -87,7 +90,7 @@ def test_key_in_a_china_region_uses_the_china_partition():
     key = synth_key(region="cn-north-1", cloudwatch_logs=True).one(KEY)
     logs = statements(key)["CloudWatchLogsOfThisAccount"]
     assert logs["Principal"] == {"Service": "logs.cn-north-1.amazonaws.com"}
-    assert statements(key)["AccountAdministersKeyThroughIam"]["Principal"]["AWS"].startswith("arn:aws-cn:iam::")
+    assert statements(key)["AccountAdministersKey"]["Principal"]["AWS"].startswith("arn:aws-cn:iam::")
 
 
 def test_alias_longer_than_aws_allows_is_a_config_error():

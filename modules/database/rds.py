@@ -1,0 +1,244 @@
+"""The relational database: PostgreSQL (default), MySQL, or an Aurora MySQL cluster.
+
+One construct for the three engines of SPEC §3 and §5, chosen by ``engine``:
+
+* ``postgres`` / ``mysql`` — one ``aws_db_instance`` (gp3, storage autoscaling
+  up to ``max_allocated_storage_gb``, a synchronous standby when ``multi_az``)
+  with a DB parameter group that enforces TLS.
+* ``aurora-mysql`` — an ``aws_rds_cluster`` (storage grows by itself) with a
+  writer and ``reader_count`` readers (``aws_rds_cluster_instance``, spread
+  over the AZs) and a cluster parameter group that enforces TLS.
+
+Whatever the engine, the database:
+
+* lives in a DB subnet group over the (isolated) database subnets, behind the
+  security group it is given, and is never publicly accessible;
+* is encrypted at rest with the customer-managed key it is given, which also
+  encrypts the master secret, Performance Insights and its log groups;
+* has no password in Terraform: ``manage_master_user_password`` makes RDS
+  generate the master password and keep (and rotate) it in Secrets Manager;
+  ``master_user_secret_arn`` is that secret;
+* keeps automated backups ``backup_retention_days`` in ``backup_window``;
+* refuses deletion (``deletion_protection``) and leaves a final snapshot
+  ``<project>-db-final-<env>`` unless told otherwise (dev).
+
+Log groups. AWS fixes the names of exported database logs:
+``/aws/rds/instance/<id>/<log>`` (``/aws/rds/cluster/<id>/<log>`` for
+Aurora). Left alone, RDS creates them with *no expiry and no key*; this
+construct creates each one first, with the environment's retention and the
+data key, so exports land in managed groups. Beside them it creates the SPEC
+group ``/aws/rds/<project>-db-<env>`` (SPEC §3 ``/aws/rds/codemate-db`` plus
+the environment, as every name of a stack is its own) for the database tier's
+own records — the application's migration and connection-pool logs, metric
+filters and subscriptions — which the fixed export names cannot carry.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from modules.database.engines import (
+    ENGINES,
+    MYSQL_LOG_PARAMETERS,
+    DatabaseEngine,
+    instance_class_problem,
+    major_version,
+    version_problem,
+)
+from modules.errors import ConfigError
+from modules.framework import Construct, TerraformResourceLifecycle, aws
+from modules.naming import NameKind, Naming
+from modules.security.kms import KmsKey
+
+
+class RdsDatabase(Construct):
+    """Attributes: ``endpoint_address``, ``reader_endpoint_address`` (Aurora, else ``None``), ``port``,
+    ``master_user_secret_arn``, ``identifier``, ``instance_identifiers``, ``engine``, ``instance_class``,
+    ``log_group_name``, ``export_log_group_names``, and the resources ``instance`` or ``cluster`` /
+    ``cluster_instances``, ``subnet_group``, ``parameter_group``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        naming: Naming,
+        instance_class: str,
+        subnet_ids: Sequence[str],
+        availability_zones: Sequence[str],
+        security_group,
+        kms_key: KmsKey,
+        engine: DatabaseEngine = DatabaseEngine.POSTGRES,
+        engine_version: str | None = None,
+        allocated_storage_gb: int = 20,
+        max_allocated_storage_gb: int = 0,
+        multi_az: bool = False,
+        reader_count: int | None = None,
+        port: int | None = None,
+        database_name: str | None = None,
+        master_username: str = "dbadmin",
+        backup_retention_days: int = 7,
+        backup_window: str = "18:00-19:00",
+        maintenance_window: str = "sun:20:00-sun:21:00",
+        deletion_protection: bool = True,
+        final_snapshot: bool = True,
+        performance_insights: bool = False,
+        performance_insights_retention_days: int = 7,
+        log_exports: Sequence[str] | None = None,
+        log_retention_days: int = 30,
+    ) -> None:
+        """
+        :param subnet_ids: the database subnets (one per AZ) for the DB subnet group.
+        :param availability_zones: AZs of those subnets, in order; Aurora instances are spread over them.
+        :param security_group: the database security group (``SecurityGroups.database``).
+        :param kms_key: the data-tier key: storage, master secret, Performance Insights, log groups.
+        :param engine_version: defaults to the engine's default (``engines.ENGINES``).
+        :param allocated_storage_gb: instances only (Aurora storage grows by itself); defaults to 20 GB.
+        :param max_allocated_storage_gb: defaults to 0, no storage autoscaling (instances only).
+        :param multi_az: defaults to a single AZ. Aurora: a reader in the next AZ unless ``reader_count``.
+        :param reader_count: Aurora only; defaults to 1 when ``multi_az`` else 0.
+        :param port: defaults to the engine's port (5432 PostgreSQL, 3306 MySQL / Aurora MySQL).
+        :param database_name: defaults to the project name with ``-`` as ``_``.
+        :param backup_window: defaults to 18:00-19:00 UTC (03:00 KST).
+        :param maintenance_window: defaults to sun:20:00-sun:21:00 UTC, after the backups.
+        :param deletion_protection: defaults to on.
+        :param final_snapshot: defaults to a final snapshot ``<project>-db-final-<env>`` on destroy.
+        :param performance_insights: defaults to off.
+        :param log_exports: defaults to the engine's useful set (``engines.ENGINES[...].default_log_exports``).
+        :param log_retention_days: retention of every log group of the database; defaults to 30.
+        """
+        super().__init__(scope, id)
+        spec = ENGINES[engine]
+        version = engine_version if engine_version is not None else spec.default_version
+        for problem, field, value in (
+            (version_problem(engine, version), "database.engine_version", version),
+            (instance_class_problem(engine, instance_class), "database.instance_class", instance_class),
+        ):
+            if problem:
+                raise ConfigError(naming.environment, field, value, *problem)
+        major = major_version(engine, version)
+        exports = tuple(log_exports if log_exports is not None else spec.default_log_exports)
+        self.engine = engine
+        self.instance_class = instance_class
+        self.port: int = port if port is not None else spec.port
+        self.identifier = naming("db", kind=NameKind.RDS_IDENTIFIER)
+        db_name = database_name if database_name is not None else naming.project.replace("-", "_")
+        tags = naming.tag("db")
+
+        self.subnet_group = aws.db_subnet_group.DbSubnetGroup(
+            self, "subnet-group", name=naming("db", kind=NameKind.DB_PARAMETER_GROUP),
+            description="Isolated database subnets", subnet_ids=list(subnet_ids), tags=naming.tag("db-subnets"),
+        )
+
+        # Log groups before the database, so exports never create never-expiring, unencrypted groups.
+        self.log_group_name = f"/aws/rds/{naming('db')}"
+        aws.cloudwatch_log_group.CloudwatchLogGroup(
+            self, "log-group", name=naming.check(self.log_group_name, NameKind.LOG_GROUP),
+            retention_in_days=log_retention_days, kms_key_id=kms_key.key_arn, tags=tags,
+        )
+        scope_name = "cluster" if spec.cluster else "instance"
+        self.export_log_group_names = [f"/aws/rds/{scope_name}/{self.identifier}/{log}" for log in exports]
+        export_groups = [
+            aws.cloudwatch_log_group.CloudwatchLogGroup(
+                self, f"export-{log}", name=naming.check(name, NameKind.LOG_GROUP),
+                retention_in_days=log_retention_days, kms_key_id=kms_key.key_arn, tags=tags,
+            )
+            for log, name in zip(exports, self.export_log_group_names)
+        ]
+
+        # TLS enforced, plus what makes the exported MySQL logs produce lines.
+        parameters = [spec.tls_parameter]
+        if engine is not DatabaseEngine.POSTGRES:
+            extra = [p for log in exports for p in MYSQL_LOG_PARAMETERS.get(log, ())]
+            if extra:
+                parameters += [("log_output", "FILE"), *extra]
+            if "audit" in exports:
+                parameters.append(("server_audit_events", "CONNECT,QUERY_DCL,QUERY_DDL"))
+        family = spec.family(major)
+        group_name = naming("db", family.replace(".", "-"), kind=NameKind.DB_PARAMETER_GROUP)
+        group_args = dict(
+            name=group_name, family=family, description=f"{spec.label} {major}: TLS only",
+            # A new family means a new name: create the new group before dropping the old one.
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True), tags=naming.tag("db-params"),
+        )
+        if spec.cluster:
+            module = aws.rds_cluster_parameter_group
+            self.parameter_group = module.RdsClusterParameterGroup(
+                self, "cluster-params", **group_args,
+                parameter=[module.RdsClusterParameterGroupParameter(name=n, value=v) for n, v in parameters],
+            )
+        else:
+            module = aws.db_parameter_group
+            self.parameter_group = module.DbParameterGroup(
+                self, "params", **group_args,
+                parameter=[module.DbParameterGroupParameter(name=n, value=v) for n, v in parameters],
+            )
+
+        protection = dict(
+            deletion_protection=deletion_protection,
+            skip_final_snapshot=not final_snapshot,
+            final_snapshot_identifier=naming("db", "final", kind=NameKind.RDS_IDENTIFIER) if final_snapshot else None,
+        )
+        insights = dict(performance_insights_enabled=performance_insights)
+        if performance_insights:
+            insights.update(performance_insights_kms_key_id=kms_key.key_arn,
+                            performance_insights_retention_period=performance_insights_retention_days)
+
+        self.instance = None
+        self.cluster = None
+        self.cluster_instances: list = []
+        self.reader_endpoint_address: str | None = None
+        if not spec.cluster:
+            self.instance = aws.db_instance.DbInstance(
+                self, "instance", identifier=self.identifier, engine=engine.value, engine_version=version,
+                instance_class=instance_class, allocated_storage=allocated_storage_gb,
+                max_allocated_storage=max_allocated_storage_gb or None, storage_type="gp3",
+                storage_encrypted=True, kms_key_id=kms_key.key_arn,
+                db_name=db_name, username=master_username,
+                manage_master_user_password=True, master_user_secret_kms_key_id=kms_key.key_arn,
+                port=self.port, multi_az=multi_az, publicly_accessible=False,
+                db_subnet_group_name=self.subnet_group.name, vpc_security_group_ids=[security_group.id],
+                parameter_group_name=self.parameter_group.name,
+                backup_retention_period=backup_retention_days, backup_window=backup_window,
+                maintenance_window=maintenance_window, copy_tags_to_snapshot=True,
+                auto_minor_version_upgrade=True, allow_major_version_upgrade=False,
+                enabled_cloudwatch_logs_exports=list(exports),
+                depends_on=export_groups, tags=tags, **protection, **insights,
+            )
+            self.endpoint_address: str = self.instance.address
+            self.master_user_secret_arn: str = self.instance.master_user_secret.get(0).secret_arn
+            self.instance_identifiers = [self.identifier]
+            return
+
+        readers = reader_count if reader_count is not None else (1 if multi_az else 0)
+        self.cluster = aws.rds_cluster.RdsCluster(
+            self, "cluster", cluster_identifier=self.identifier, engine=engine.value, engine_version=version,
+            database_name=db_name, master_username=master_username,
+            manage_master_user_password=True, master_user_secret_kms_key_id=kms_key.key_arn,
+            port=self.port, storage_encrypted=True, kms_key_id=kms_key.key_arn,
+            db_subnet_group_name=self.subnet_group.name, vpc_security_group_ids=[security_group.id],
+            db_cluster_parameter_group_name=self.parameter_group.name,
+            backup_retention_period=backup_retention_days, preferred_backup_window=backup_window,
+            preferred_maintenance_window=maintenance_window, copy_tags_to_snapshot=True,
+            enabled_cloudwatch_logs_exports=list(exports),
+            depends_on=export_groups, tags=tags, **protection,
+        )
+        self.instance_identifiers = []
+        for i in range(1 + readers):
+            number = str(i + 1)
+            identifier = naming("db", number, kind=NameKind.RDS_IDENTIFIER)
+            self.instance_identifiers.append(identifier)
+            self.cluster_instances.append(aws.rds_cluster_instance.RdsClusterInstance(
+                self, f"instance-{number}", identifier=identifier, cluster_identifier=self.cluster.id,
+                engine=self.cluster.engine, engine_version=self.cluster.engine_version,
+                instance_class=instance_class, db_subnet_group_name=self.subnet_group.name,
+                availability_zone=availability_zones[i % len(availability_zones)],
+                publicly_accessible=False, promotion_tier=0 if i == 0 else 1,
+                auto_minor_version_upgrade=True, copy_tags_to_snapshot=True,
+                # The first instance is created alone, so it becomes the writer.
+                depends_on=self.cluster_instances[:1] or None, tags=naming.tag("db", number), **insights,
+            ))
+        self.endpoint_address = self.cluster.endpoint
+        self.reader_endpoint_address = self.cluster.reader_endpoint
+        self.master_user_secret_arn = self.cluster.master_user_secret.get(0).secret_arn

@@ -59,6 +59,7 @@ SETTINGS = EnvironmentSettings(
         deletion_protection=True,
         final_snapshot=True,
         performance_insights=True,
+        enhanced_monitoring_interval=60,
     ),
     cache=CacheSettings(
         node_type="cache.t4g.small", num_cache_clusters=2, snapshot_retention_days=5,

@@ -140,6 +140,9 @@ class DatabaseSettings:
     it on classes the engine does not offer it for (MySQL micro/small, Aurora MySQL t3/t4g small)."""
     performance_insights_retention_days: int = 7
     """7 (free), a multiple of 31 up to 713, or 731. Defaults to 7."""
+    enhanced_monitoring_interval: int = 0
+    """Seconds between Enhanced Monitoring (OS metrics) samples: 0 (off), 1, 5, 10, 15, 30 or 60.
+    Defaults to 0: off (CloudWatch's standard RDS metrics only)."""
     log_exports: tuple[str, ...] | None = None
     """Logs exported to CloudWatch Logs. Defaults to the engine's useful set: PostgreSQL
     ``postgresql`` + ``upgrade``; MySQL and Aurora MySQL ``error`` + ``slowquery``.

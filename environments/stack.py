@@ -109,6 +109,7 @@ class EnvironmentStack(TerraformStack):
             maintenance_window=db.maintenance_window, deletion_protection=db.deletion_protection,
             final_snapshot=db.final_snapshot, performance_insights=db.performance_insights,
             performance_insights_retention_days=db.performance_insights_retention_days,
+            enhanced_monitoring_interval=db.enhanced_monitoring_interval,
             log_exports=db.effective_log_exports, log_retention_days=settings.log_retention_days,
         )
         self.cache = RedisCache(

@@ -58,6 +58,7 @@ SETTINGS = EnvironmentSettings(
         deletion_protection=False,  # rebuilt from scratch for rehearsals ...
         final_snapshot=True,  # ... but its data survives a destroy as a snapshot
         performance_insights=True,
+        enhanced_monitoring_interval=60,
     ),
     cache=CacheSettings(
         node_type="cache.t4g.micro", num_cache_clusters=2, snapshot_retention_days=3,

@@ -148,6 +148,7 @@ class _Check:
         self.cluster()
         self.application_names()
         self.database_engine()
+        self.database_monitoring()
         self.database_protection()
         self.data_windows()
         self.cache_auth()
@@ -580,6 +581,13 @@ class _Check:
                       "RDS master users are a letter then up to 15 letters, digits or '_', and not a "
                       "name RDS reserves", "use e.g. 'dbadmin'")
 
+    def database_monitoring(self) -> None:
+        interval = self.s.database.enhanced_monitoring_interval
+        if interval not in ENHANCED_MONITORING_INTERVALS:
+            self.fail("database.enhanced_monitoring_interval", interval,
+                      "RDS samples Enhanced Monitoring every 1, 5, 10, 15, 30 or 60 seconds",
+                      "use 0 (off) or one of 1, 5, 10, 15, 30, 60")
+
     def database_protection(self) -> None:
         d = self.s.database
         if self.env not in PRODUCTION_ENVIRONMENTS or d.allow_unprotected_prod:
@@ -650,6 +658,7 @@ class _Check:
                       "choose 0 or 7 to 30")
 
 
+ENHANCED_MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
 PRODUCTION_ENVIRONMENTS = ("prod", "production")
 """Environments whose database must have deletion protection and a final snapshot."""
 REDIS_VERSIONS = ("6.2", "7.0", "7.1")

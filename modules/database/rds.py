@@ -35,6 +35,8 @@ filters and subscriptions — which the fixed export names cannot carry.
 
 from __future__ import annotations
 
+import json
+
 from typing import Sequence
 
 from modules.database.engines import (
@@ -85,6 +87,7 @@ class RdsDatabase(Construct):
         final_snapshot: bool = True,
         performance_insights: bool = False,
         performance_insights_retention_days: int = 7,
+        enhanced_monitoring_interval: int = 0,
         log_exports: Sequence[str] | None = None,
         log_retention_days: int = 30,
     ) -> None:
@@ -105,6 +108,8 @@ class RdsDatabase(Construct):
         :param deletion_protection: defaults to on.
         :param final_snapshot: defaults to a final snapshot ``<project>-db-final-<env>`` on destroy.
         :param performance_insights: defaults to off.
+        :param enhanced_monitoring_interval: seconds between OS-metric samples; defaults to 0 (off).
+            On, a role that only the RDS monitoring service of this account may assume publishes them.
         :param log_exports: defaults to the engine's useful set (``engines.ENGINES[...].default_log_exports``).
         :param log_retention_days: retention of every log group of the database; defaults to 30.
         """
@@ -185,6 +190,25 @@ class RdsDatabase(Construct):
             insights.update(performance_insights_kms_key_id=kms_key.key_arn,
                             performance_insights_retention_period=performance_insights_retention_days)
 
+        if enhanced_monitoring_interval:
+            self.monitoring_role = aws.iam_role.IamRole(
+                self, "monitoring-role", name=naming("db", "monitoring", kind=NameKind.IAM_ROLE),
+                description="RDS Enhanced Monitoring publishes OS metrics to CloudWatch Logs",
+                assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Principal": {"Service": "monitoring.rds.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": kms_key.account_id}},
+                }]}),
+            )
+            # AWS's policy for this service: logs:CreateLogGroup/PutRetentionPolicy/CreateLogStream/
+            # PutLogEvents/Describe*/GetLogEvents on the RDSOSMetrics log group only.
+            aws.iam_role_policy_attachment.IamRolePolicyAttachment(
+                self, "monitoring-policy", role=self.monitoring_role.name,
+                policy_arn=f"arn:{kms_key.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+            )
+            insights.update(monitoring_interval=enhanced_monitoring_interval,
+                            monitoring_role_arn=self.monitoring_role.arn)
+
         self.instance = None
         self.cluster = None
         self.cluster_instances: list = []
@@ -203,6 +227,7 @@ class RdsDatabase(Construct):
                 backup_retention_period=backup_retention_days, backup_window=backup_window,
                 maintenance_window=maintenance_window, copy_tags_to_snapshot=True,
                 auto_minor_version_upgrade=True, allow_major_version_upgrade=False,
+                iam_database_authentication_enabled=True,
                 enabled_cloudwatch_logs_exports=list(exports),
                 depends_on=export_groups, tags=tags, **protection, **insights,
             )
@@ -221,6 +246,7 @@ class RdsDatabase(Construct):
             db_cluster_parameter_group_name=self.parameter_group.name,
             backup_retention_period=backup_retention_days, preferred_backup_window=backup_window,
             preferred_maintenance_window=maintenance_window, copy_tags_to_snapshot=True,
+            iam_database_authentication_enabled=True,
             enabled_cloudwatch_logs_exports=list(exports),
             depends_on=export_groups, tags=tags, **protection,
         )

@@ -219,3 +219,18 @@ def test_main_stops_on_an_unprotected_prod_database_before_writing_anything(tmp_
     first_line = capsys.readouterr().err.splitlines()[0]
     assert first_line.startswith("error: [prod] database.deletion_protection = False: ")
     assert "— fix: set deletion_protection=True" in first_line
+
+
+def test_fails_when_enhanced_monitoring_interval_is_not_one_rds_offers():
+    from dataclasses import replace
+
+    from environments import load
+    from environments.validation import validate
+    from modules.errors import ConfigError
+
+    prod = load("prod")
+    with pytest.raises(ConfigError) as caught:
+        validate(replace(prod, database=replace(prod.database, enhanced_monitoring_interval=20)))
+    assert (caught.value.environment, caught.value.field, caught.value.value) == (
+        "prod", "database.enhanced_monitoring_interval", 20)
+    assert caught.value.fix == "use 0 (off) or one of 1, 5, 10, 15, 30, 60"

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 from types import SimpleNamespace
 
 import pytest
@@ -286,3 +288,34 @@ def test_construct_refuses_a_class_the_engine_does_not_offer():
         )
     assert (error.value.environment, error.value.field, error.value.value) == (
         "prod", "database.instance_class", "db.t3.micro")
+
+
+# -- enhanced monitoring and IAM authentication -------------------------------------------------
+
+MONITORING_ROLE = aws.iam_role.IamRole.TF_RESOURCE_TYPE
+POLICY_ATTACHMENT = aws.iam_role_policy_attachment.IamRolePolicyAttachment.TF_RESOURCE_TYPE
+
+
+def test_every_database_accepts_iam_authentication(stack):
+    assert stack.one(DB_INSTANCE)["iam_database_authentication_enabled"] is True
+
+
+@pytest.mark.parametrize("env_name", ["staging", "prod"])
+def test_staging_and_prod_sample_os_metrics_every_minute_through_a_scoped_role(env_name):
+    from tests.conftest import synthesized
+
+    s = synthesized(env_name)
+    db = s.one(DB_INSTANCE)
+    role = s.by_path(MONITORING_ROLE, "database/monitoring-role")
+    assert db["monitoring_interval"] == 60
+    assert db["monitoring_role_arn"] == s.ref(MONITORING_ROLE, role, "arn")
+    (statement,) = json.loads(role["assume_role_policy"])["Statement"]
+    assert statement["Principal"] == {"Service": "monitoring.rds.amazonaws.com"}
+    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": "${data.aws_caller_identity.account.account_id}"}}
+    (attachment,) = s.under(POLICY_ATTACHMENT, "database")
+    assert attachment["policy_arn"] == "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+
+
+def test_dev_has_no_enhanced_monitoring_and_no_monitoring_role(dev):
+    assert "monitoring_interval" not in dev.one(DB_INSTANCE)
+    assert dev.under(MONITORING_ROLE, "database") == []

@@ -200,11 +200,19 @@ class RdsDatabase(Construct):
                     "Condition": {"StringEquals": {"aws:SourceAccount": kms_key.account_id}},
                 }]}),
             )
-            # AWS's policy for this service: logs:CreateLogGroup/PutRetentionPolicy/CreateLogStream/
-            # PutLogEvents/Describe*/GetLogEvents on the RDSOSMetrics log group only.
-            aws.iam_role_policy_attachment.IamRolePolicyAttachment(
-                self, "monitoring-policy", role=self.monitoring_role.name,
-                policy_arn=f"arn:{kms_key.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+            # What AWS's AmazonRDSEnhancedMonitoringRole grants, narrowed to this account and
+            # region's RDSOSMetrics log group (an inline policy: no AWS-managed policy on any role).
+            metrics = f"arn:{kms_key.partition}:logs:{kms_key.region}:{kms_key.account_id}:log-group:RDSOSMetrics"
+            aws.iam_role_policy.IamRolePolicy(
+                self, "monitoring-policy", role=self.monitoring_role.id, name="publish-os-metrics",
+                policy=json.dumps({"Version": "2012-10-17", "Statement": [
+                    {"Sid": "MetricsLogGroup", "Effect": "Allow",
+                     "Action": ["logs:CreateLogGroup", "logs:PutRetentionPolicy"], "Resource": metrics},
+                    {"Sid": "MetricsLogStreams", "Effect": "Allow",
+                     "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams",
+                                "logs:GetLogEvents"],
+                     "Resource": f"{metrics}:log-stream:*"},
+                ]}),
             )
             insights.update(monitoring_interval=enhanced_monitoring_interval,
                             monitoring_role_arn=self.monitoring_role.arn)

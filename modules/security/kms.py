@@ -168,6 +168,7 @@ class KmsKey(Construct):
         self.alias_name = "alias/" + naming(purpose, kind=NameKind.KMS_ALIAS)
         aws.kms_alias.KmsAlias(self, "alias", name=self.alias_name, target_key_id=self.key.key_id)
         self.account_id = account_id
+        self.region = region
         self.partition = partition_of(region)
         self.key_arn: str = self.key.arn
         self.key_id: str = self.key.key_id

@@ -130,7 +130,9 @@ def test_missing_credentials_exit_two_without_a_traceback(tmp_path):
 
 
 def test_make_bootstrap_runs_the_module_with_args():
-    result = subprocess.run(["make", "-n", "bootstrap", "ARGS=--dry-run --profile admin"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=60)
+    # A clean environment: under `make test` the parent make's MAKEFLAGS/MAKELEVEL would leak in.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    result = subprocess.run(["make", "--no-print-directory", "-n", "bootstrap", "ARGS=--dry-run --profile admin"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == ".venv/bin/python -m backend bootstrap --dry-run --profile admin"

@@ -293,7 +293,7 @@ def test_construct_refuses_a_class_the_engine_does_not_offer():
 # -- enhanced monitoring and IAM authentication -------------------------------------------------
 
 MONITORING_ROLE = aws.iam_role.IamRole.TF_RESOURCE_TYPE
-POLICY_ATTACHMENT = aws.iam_role_policy_attachment.IamRolePolicyAttachment.TF_RESOURCE_TYPE
+ROLE_POLICY = aws.iam_role_policy.IamRolePolicy.TF_RESOURCE_TYPE
 
 
 def test_every_database_accepts_iam_authentication(stack):
@@ -312,10 +312,16 @@ def test_staging_and_prod_sample_os_metrics_every_minute_through_a_scoped_role(e
     (statement,) = json.loads(role["assume_role_policy"])["Statement"]
     assert statement["Principal"] == {"Service": "monitoring.rds.amazonaws.com"}
     assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": "${data.aws_caller_identity.account.account_id}"}}
-    (attachment,) = s.under(POLICY_ATTACHMENT, "database")
-    assert attachment["policy_arn"] == "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+    policy = json.loads(s.by_path(ROLE_POLICY, "database/monitoring-policy")["policy"])
+    metrics = "arn:aws:logs:ap-northeast-2:${data.aws_caller_identity.account.account_id}:log-group:RDSOSMetrics"
+    assert [(st["Action"], st["Resource"]) for st in policy["Statement"]] == [
+        (["logs:CreateLogGroup", "logs:PutRetentionPolicy"], metrics),
+        (["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams", "logs:GetLogEvents"],
+         f"{metrics}:log-stream:*"),
+    ]
 
 
 def test_dev_has_no_enhanced_monitoring_and_no_monitoring_role(dev):
     assert "monitoring_interval" not in dev.one(DB_INSTANCE)
     assert dev.under(MONITORING_ROLE, "database") == []
+    assert dev.under(ROLE_POLICY, "database") == []

@@ -92,14 +92,14 @@ class EnvironmentStack(TerraformStack):
         account_id = self.account.account_id
 
         self.secrets = Secrets(
-            self, "secrets", naming=naming, names=settings.secrets.names,
-            recovery_window_days=settings.secrets.recovery_window_days,
+            self, "secrets", naming=naming, names=settings.secrets.names, region=project.region,
+            account_id=account_id, recovery_window_days=settings.secrets.recovery_window_days,
             customer_managed_key=settings.secrets.customer_managed_key,
         )
         self.buckets = None
         if settings.storage is not None:
             self.buckets = Buckets(
-                self, "storage", naming=naming, account_id=account_id,
+                self, "storage", naming=naming, region=project.region, account_id=account_id,
                 files_noncurrent_version_days=settings.storage.files_noncurrent_version_days,
                 bucket_prefix=settings.storage.bucket_prefix,
             )

@@ -11,6 +11,13 @@ The key policy has one statement per user of the key, nothing broader:
 * CloudWatch Logs of the key's region (``cloudwatch_logs=True``): only the
   data-key actions it needs, and only for log groups of this account in this
   region (``kms:EncryptionContext:aws:logs:arn`` condition).
+
+Keys used through another service for the caller (Secrets Manager, S3) need
+no statement of their own: the caller's IAM policy grants the exact actions,
+conditioned on ``kms:ViaService`` (see the execution and task roles).
+:func:`key_policy` is the document; modules whose key predates
+:class:`KmsKey` (``modules/secrets``) put it on their own key resource, so
+their Terraform addresses stay unchanged.
 """
 
 from __future__ import annotations
@@ -41,6 +48,30 @@ def partition_of(region: str) -> str:
     return "aws"
 
 
+def key_policy(*, region: str, account_id: str, cloudwatch_logs: bool = False) -> dict:
+    """The key policy document described in the module docstring."""
+    partition = partition_of(region)
+    statements: list[dict] = [{
+        "Sid": "AccountAdministersKeyThroughIam",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+        "Action": "kms:*",
+        "Resource": "*",
+    }]
+    if cloudwatch_logs:
+        statements.append({
+            "Sid": "CloudWatchLogsOfThisAccount",
+            "Effect": "Allow",
+            "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+            "Action": list(CLOUDWATCH_LOGS_ACTIONS),
+            "Resource": "*",
+            "Condition": {"ArnLike": {
+                "kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account_id}:log-group:*",
+            }},
+        })
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
 class KmsKey(Construct):
     """Attributes: ``key`` (the resource), ``key_arn``, ``key_id``, ``alias_name``."""
 
@@ -66,30 +97,10 @@ class KmsKey(Construct):
             scheduled deletion destroys the key (and every byte encrypted with it).
         """
         super().__init__(scope, id)
-        partition = partition_of(region)
-        statements: list[dict] = [{
-            "Sid": "AccountAdministersKeyThroughIam",
-            "Effect": "Allow",
-            "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
-            "Action": "kms:*",
-            "Resource": "*",
-        }]
-        if cloudwatch_logs:
-            statements.append({
-                "Sid": "CloudWatchLogsOfThisAccount",
-                "Effect": "Allow",
-                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-                "Action": list(CLOUDWATCH_LOGS_ACTIONS),
-                "Resource": "*",
-                "Condition": {"ArnLike": {
-                    "kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account_id}:log-group:*",
-                }},
-            })
-
         self.key = aws.kms_key.KmsKey(
             self, "key", description=description, enable_key_rotation=True, rotation_period_in_days=365,
             deletion_window_in_days=deletion_window_days,
-            policy=json.dumps({"Version": "2012-10-17", "Statement": statements}),
+            policy=json.dumps(key_policy(region=region, account_id=account_id, cloudwatch_logs=cloudwatch_logs)),
             tags=naming.tag(purpose, "key"),
         )
         self.alias_name = "alias/" + naming(purpose, kind=NameKind.KMS_ALIAS)

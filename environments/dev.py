@@ -69,6 +69,7 @@ SETTINGS = EnvironmentSettings(
         deregistration_delay_seconds=300,
         stickiness=True,
         deletion_protection=False,
+        waf=False,  # cost: dev serves no users (staging and prod have it)
     ),
     secrets=SecretsSettings(names=SECRET_NAMES, recovery_window_days=0),
     storage=StorageSettings(cors_origins=("http://localhost:3000",)),

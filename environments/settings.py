@@ -282,6 +282,10 @@ class LoadBalancerSettings:
     """TLS policy of the HTTPS listener. Defaults to TLS 1.3 and 1.2 only."""
     access_logs: bool = True
     """Access logs to the logs bucket (needs ``storage``). Defaults to on."""
+    waf: bool = True
+    """AWS WAF web ACL on the load balancer: AWS managed rule groups (core rule set, known bad
+    inputs, IP reputation), CloudWatch metrics, request log kept a year (about 5 USD/month for
+    the web ACL and 1 USD per rule group, plus 0.60 USD per million requests). Defaults to on."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,6 +13,7 @@ from modules.naming import Naming
 from modules.networking.alb import LoadBalancer, Target
 from modules.networking.dns import AliasRecord, PublicCertificate
 from modules.networking.security_groups import SecurityGroups
+from modules.networking.waf import WebAcl
 from modules.networking.vpc import Vpc
 from modules.database.elasticache import RedisCache
 from modules.database.engines import support_note
@@ -149,14 +150,14 @@ class EnvironmentStack(TerraformStack):
         account_id = self.account.account_id
 
         self.secrets = Secrets(
-            self, "secrets", naming=naming, names=settings.secrets.names,
-            recovery_window_days=settings.secrets.recovery_window_days,
+            self, "secrets", naming=naming, names=settings.secrets.names, region=project.region,
+            account_id=account_id, recovery_window_days=settings.secrets.recovery_window_days,
             customer_managed_key=settings.secrets.customer_managed_key,
         )
         self.buckets = None
         if settings.storage is not None:
             self.buckets = Buckets(
-                self, "storage", naming=naming, account_id=account_id,
+                self, "storage", naming=naming, region=project.region, account_id=account_id,
                 files_noncurrent_version_days=settings.storage.files_noncurrent_version_days,
                 bucket_prefix=settings.storage.bucket_prefix,
             )
@@ -178,6 +179,7 @@ class EnvironmentStack(TerraformStack):
         self.host_name = (lb.host_name or f"{project.name}-{settings.name}.{lb.domain}") if lb.domain else None
         balanced = [s for s in settings.services if s.load_balanced]
         self.load_balancer = None
+        self.waf = None
         if balanced:
             logs = self.buckets if lb.access_logs else None
             self.load_balancer = LoadBalancer(
@@ -192,6 +194,11 @@ class EnvironmentStack(TerraformStack):
                 access_logs_bucket=logs.logs_bucket_name if logs else None, access_logs_prefix=ALB_LOG_PREFIX,
                 depends_on=[logs.logs_bucket_policy] if logs else (),
             )
+            if lb.waf:
+                self.waf = WebAcl(
+                    self, "waf", naming=naming, region=project.region, account_id=account_id,
+                    resource_arn=self.load_balancer.alb_arn, log_kms_key_arn=self.logs_key.key_arn,
+                )
             if certificate:
                 AliasRecord(
                     self, "dns", zone_id=certificate.zone_id, name=self.host_name,

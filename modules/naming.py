@@ -26,6 +26,8 @@ class NameKind(Enum):
     RDS_IDENTIFIER = ("RDS identifier", 63)
     LOG_GROUP = ("log group name", 512)
     KMS_ALIAS = ("KMS alias name (after alias/)", 250)
+    WAF_WEB_ACL = ("WAF web ACL name", 128)
+    LOG_RESOURCE_POLICY = ("CloudWatch Logs resource policy name", 255)
     TASK_FAMILY = ("ECS task definition family", 255)
     ECS_SERVICE = ("ECS service name", 255)
     GENERIC = ("name", 255)

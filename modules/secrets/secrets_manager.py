@@ -13,10 +13,12 @@ Tasks read them at start through their execution role (by ARN, see
 
 from __future__ import annotations
 
+import json
 from typing import Sequence
 
 from modules.framework import Construct, aws
 from modules.naming import Naming
+from modules.security.kms import key_policy
 
 
 class Secrets(Construct):
@@ -30,11 +32,15 @@ class Secrets(Construct):
         *,
         naming: Naming,
         names: Sequence[str],
+        region: str,
+        account_id: str,
         recovery_window_days: int = 30,
         customer_managed_key: bool = True,
     ) -> None:
         """
         :param names: short names, e.g. ``database`` for ``codemate/<env>/database``.
+        :param region: the region of the key (its ARN partition).
+        :param account_id: the account that owns the key (e.g. ``aws_caller_identity.account_id``).
         :param recovery_window_days: defaults to 30 days in which a deleted secret can be
             restored; 0 deletes at once (dev only: the name is free again immediately).
         :param customer_managed_key: defaults to a KMS key of the environment with yearly
@@ -44,11 +50,14 @@ class Secrets(Construct):
         self.kms_key = None
         self.kms_key_arn: str | None = None
         if customer_managed_key and names:
-            # No key policy given: AWS's default one delegates to IAM, so only roles whose
-            # policies allow kms:Decrypt on this key ARN (the execution roles) can use it.
+            # The project's key policy (modules/security/kms.py), written out: the account
+            # delegates to IAM, so only roles whose policies allow kms:Decrypt on this key ARN
+            # through Secrets Manager (the execution roles) can use it. Same resource IDs as
+            # before the policy existed ("key", "key-alias"): no replacement of the key.
             self.kms_key = aws.kms_key.KmsKey(
                 self, "key", description=f"Secrets Manager secrets of {naming.project} {naming.environment}",
                 enable_key_rotation=True, deletion_window_in_days=max(7, recovery_window_days),
+                policy=json.dumps(key_policy(region=region, account_id=account_id, service_principals=("secretsmanager",))),
                 tags=naming.tag("secrets-key"),
             )
             aws.kms_alias.KmsAlias(

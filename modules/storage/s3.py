@@ -1,16 +1,30 @@
 """The three buckets of SPEC §3: files (user uploads), static (Next.js assets), logs.
 
-| bucket                            | versioned | lifecycle                                      |
-|-----------------------------------|-----------|------------------------------------------------|
-| ``<project>-files-<env>-<acct>``  | yes       | Standard-IA 30 d, Glacier IR 90 d, Deep        |
-|                                   |           | Archive 365 d; old versions expire             |
-| ``<project>-static-<env>-<acct>`` | no        | expire after 30 d                              |
-| ``<project>-logs-<env>-<acct>``   | no        | Glacier 90 d, expire 365 d                     |
+| bucket                            | versioned | encryption         | access logs        | lifecycle            |
+|-----------------------------------|-----------|--------------------|--------------------|----------------------|
+| ``<project>-files-<env>-<acct>``  | yes       | SSE-KMS, own key,  | to the logs bucket | Standard-IA 30 d,    |
+|                                   |           | bucket key on      |                    | Glacier IR 90 d,     |
+|                                   |           |                    |                    | Deep Archive 365 d;  |
+|                                   |           |                    |                    | old versions expire  |
+| ``<project>-static-<env>-<acct>`` | no        | SSE-S3             | to the logs bucket | expire after 30 d    |
+| ``<project>-logs-<env>-<acct>``   | no        | SSE-S3             | none (the target)  | Glacier 90 d, expire |
+|                                   |           |                    |                    | 365 d                |
 
 Every bucket: all public access blocked, ACLs disabled (bucket owner
-enforced), SSE-S3 default encryption (the only one ALB access logs accept,
-so the same everywhere), a policy that denies any request without TLS,
+enforced), default encryption, a policy that denies any request without TLS,
 incomplete multipart uploads aborted after 7 days.
+
+Encryption: user uploads are the data of the product, so the files bucket
+uses a customer-managed key of its own (``alias/<project>-files-<env>``,
+rotated yearly); the bucket key cuts KMS requests (and cost) by caching a
+bucket-level data key. The logs bucket must stay SSE-S3: ALB access-log
+delivery and S3 server access logging accept no other default encryption.
+The static bucket holds public web assets (served through CloudFront later).
+
+Server access logs of the files and static buckets go to the logs bucket
+under ``s3-access/<bucket name>/``; the logs bucket's policy lets
+``logging.s3.amazonaws.com`` write there only for these two source buckets
+of this account (no ACLs: ownership is enforced).
 
 The account ID is in every name (bucket names are global across AWS); the
 environment too, because environments may share an account (SPEC names the
@@ -27,9 +41,13 @@ from typing import Callable, Sequence
 from modules.framework import Construct, aws
 from modules.iam.policy import Statement, allow, document
 from modules.naming import Naming
+from modules.security.kms import KmsKey
 
 ALB_LOG_PREFIX = "alb"
 FLOW_LOG_PREFIX = "vpc-flow-logs"
+ACCESS_LOG_PREFIX = "s3-access"
+# What a writer and reader of SSE-KMS objects needs on the key (S3 calls KMS as the caller).
+FILES_KEY_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
 CORS_METHODS = ("GET", "PUT", "POST", "DELETE")
 CORS_MAX_AGE_SECONDS = 3000
 
@@ -38,8 +56,9 @@ _lc = aws.s3_bucket_lifecycle_configuration
 
 class Buckets(Construct):
     """Attributes: ``files_bucket``, ``static_bucket``, ``logs_bucket`` (the ``S3Bucket``s), their
-    ``*_bucket_name`` and ``*_bucket_arn``, ``logs_bucket_policy`` (depend on it before pointing a
-    load balancer at the bucket) and ``flow_logs_destination_arn``."""
+    ``*_bucket_name`` and ``*_bucket_arn``, ``files_key`` (the files bucket's ``KmsKey``),
+    ``logs_bucket_policy`` (depend on it before pointing a load balancer at the bucket) and
+    ``flow_logs_destination_arn``."""
 
     def __init__(
         self,
@@ -47,11 +66,13 @@ class Buckets(Construct):
         id: str,
         *,
         naming: Naming,
+        region: str,
         account_id: str,
         files_noncurrent_version_days: int = 90,
         bucket_prefix: str | None = None,
     ) -> None:
         """
+        :param region: the buckets' region (the files key's ``kms:ViaService`` is S3 of this region).
         :param account_id: the AWS account (usually ``aws_caller_identity``'s token).
         :param files_noncurrent_version_days: defaults to 90 days before an overwritten or
             deleted upload is gone for good.
@@ -59,13 +80,19 @@ class Buckets(Construct):
         """
         super().__init__(scope, id)
         self._naming = naming
+        self._region = region
         self._account_id = account_id
         self._prefix = bucket_prefix
         self._cors = None
         self._policies: dict[str, object] = {}
 
+        self.files_key = KmsKey(
+            self, "files-key", naming=naming, purpose="files", region=region, account_id=account_id,
+            description=f"User uploads (files bucket) of {naming.project} {naming.environment}",
+            service_principals=("s3",),
+        )
         self.files_bucket = self._bucket(
-            "files", versioned=True,
+            "files", versioned=True, kms_key_arn=self.files_key.key_arn,
             rules=[_lc.S3BucketLifecycleConfigurationRule(
                 id="tiering", status="Enabled", filter=[_lc.S3BucketLifecycleConfigurationRuleFilter(prefix="")],
                 transition=[
@@ -95,8 +122,15 @@ class Buckets(Construct):
                 transition=[_lc.S3BucketLifecycleConfigurationRuleTransition(days=90, storage_class="GLACIER")],
                 expiration=[_lc.S3BucketLifecycleConfigurationRuleExpiration(days=365)],
             )],
-            extra_statements=lambda arn: self._log_delivery_statements(arn, elb_account.arn),
+            extra_statements=lambda arn: self._log_delivery_statements(
+                arn, elb_account.arn, access_logged=[self.files_bucket.arn, self.static_bucket.arn]),
         )
+        # Server access logs of the data buckets; the logs bucket is the target, so it logs nowhere.
+        for purpose, bucket in (("files", self.files_bucket), ("static", self.static_bucket)):
+            aws.s3_bucket_logging.S3BucketLoggingA(
+                self, f"{purpose}-access-logs", bucket=bucket.id, target_bucket=self.logs_bucket.id,
+                target_prefix=f"{ACCESS_LOG_PREFIX}/{bucket.bucket}/", depends_on=[self._policies["logs"]],
+            )
 
         self.files_bucket_name: str = self.files_bucket.bucket
         self.files_bucket_arn: str = self.files_bucket.arn
@@ -110,10 +144,12 @@ class Buckets(Construct):
     # -- use ----------------------------------------------------------------
     def files_access_statements(self) -> list[Statement]:
         """IAM statements for an app's task role: get/put/delete objects of the files bucket and
-        list it — nothing wider."""
+        list it, and encrypt/decrypt them with the files key through S3 only — nothing wider."""
         return [
             allow("FilesObjects", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], f"{self.files_bucket_arn}/*"),
             allow("FilesList", ["s3:ListBucket"], self.files_bucket_arn),
+            allow("FilesKey", list(FILES_KEY_ACTIONS), self.files_key.key_arn,
+                  condition={"StringEquals": {"kms:ViaService": f"s3.{self._region}.amazonaws.com"}}),
         ]
 
     def allow_cors(self, origins: Sequence[str]) -> None:
@@ -131,7 +167,8 @@ class Buckets(Construct):
         )
 
     # -- build --------------------------------------------------------------
-    def _log_delivery_statements(self, arn: str, elb_account_arn: str) -> list[Statement]:
+    def _log_delivery_statements(self, arn: str, elb_account_arn: str, *,
+                                 access_logged: Sequence[str]) -> list[Statement]:
         account = self._account_id
         from_this_account = {"ArnLike": {"aws:SourceArn": f"arn:aws:logs:*:{account}:*"}}
         return [
@@ -146,10 +183,15 @@ class Buckets(Construct):
             allow("FlowLogsAclCheck", ["s3:GetBucketAcl", "s3:ListBucket"], arn,
                   principal={"Service": "delivery.logs.amazonaws.com"},
                   condition={**from_this_account, "StringEquals": {"aws:SourceAccount": account}}),
+            # S3 server access logging with ownership enforced: a bucket policy, not an ACL grant.
+            allow("S3ServerAccessLogs", ["s3:PutObject"], f"{arn}/{ACCESS_LOG_PREFIX}/*",
+                  principal={"Service": "logging.s3.amazonaws.com"},
+                  condition={"ArnLike": {"aws:SourceArn": list(access_logged)},
+                             "StringEquals": {"aws:SourceAccount": account}}),
         ]
 
     def _bucket(
-        self, purpose: str, *, versioned: bool, rules: list,
+        self, purpose: str, *, versioned: bool, rules: list, kms_key_arn: str | None = None,
         extra_statements: Callable[[str], Sequence[Statement]] = lambda arn: (),
     ):
         name = self._naming.bucket_name(purpose, self._account_id, prefix=self._prefix)
@@ -163,9 +205,13 @@ class Buckets(Construct):
         aws.s3_bucket_ownership_controls.S3BucketOwnershipControls(
             self, f"{purpose}-ownership", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"},
         )
-        aws.s3_bucket_server_side_encryption_configuration.S3BucketServerSideEncryptionConfigurationA(
+        sse = aws.s3_bucket_server_side_encryption_configuration
+        sse.S3BucketServerSideEncryptionConfigurationA(
             self, f"{purpose}-encryption", bucket=bucket.id,
-            rule=[aws.s3_bucket_server_side_encryption_configuration.S3BucketServerSideEncryptionConfigurationRuleA(
+            rule=[sse.S3BucketServerSideEncryptionConfigurationRuleA(
+                apply_server_side_encryption_by_default={"sse_algorithm": "aws:kms", "kms_master_key_id": kms_key_arn},
+                bucket_key_enabled=True,
+            ) if kms_key_arn else sse.S3BucketServerSideEncryptionConfigurationRuleA(
                 apply_server_side_encryption_by_default={"sse_algorithm": "AES256"},
             )],
         )

@@ -84,6 +84,30 @@ def test_prod_accepts_nothing_about_log_encryption_or_retention(committed):
     assert ("CKV_AWS_338", LOG_GROUP_PATH) not in failed
 
 
+# What the application tier fixed in the constructs: never accepted, in prod at least.
+APP_TIER_FIXES = {
+    ("CKV2_AWS_28", "alb/alb"),          # WAF on the public ALB
+    ("CKV2_AWS_31", "waf/acl"),          # the web ACL logs its requests
+    ("CKV2_AWS_64", "secrets/key"),      # every KMS key has an explicit policy
+    ("CKV_AWS_145", "storage/files"),    # uploads: SSE-KMS with a customer-managed key
+    ("CKV_AWS_18", "storage/files"),     # server access logs of the data buckets
+    ("CKV_AWS_18", "storage/static"),
+    ("CKV_AWS_338", "waf/logs"),         # the WAF request log is kept a year
+    ("CKV_AWS_158", "waf/logs"),         # ... and encrypted with the logs key
+}
+
+
+@pytest.mark.parametrize("env", ["staging", "prod"])
+def test_application_tier_fixes_pass_outright_and_are_not_in_the_accepted_list(committed, env):
+    # GIVEN staging and prod (both have the WAF) WHEN scanned THEN none of the fixed findings occurs
+    scans, _ = committed
+    found = {(f.check_id, f.resource) for s in scans if s.environment == env for f in s.failed}
+    assert found & APP_TIER_FIXES == set()
+    # and no entry could hide one if it came back
+    accepted = {(e.check, e.resource) for e in load_accepted() if env in e.environments}
+    assert accepted & APP_TIER_FIXES == set()
+
+
 def test_findings_are_named_by_construct_path_not_hashed_logical_id(committed):
     scans, _ = committed
     resources = {f.resource for s in scans for f in s.failed}
@@ -111,7 +135,8 @@ def test_gate_fails_when_flow_logs_are_switched_off(tmp_path, capsys):
 def test_gate_fails_when_the_flow_log_group_loses_its_kms_key(committed_output, tmp_path):
     # GIVEN prod's output with the KMS key removed from the flow-log group
     outdir, doc = copy_stack(committed_output, "prod", tmp_path)
-    (group,) = doc["resource"]["aws_cloudwatch_log_group"].values()
+    (group,) = [g for g in doc["resource"]["aws_cloudwatch_log_group"].values()
+                if g["//"]["metadata"]["path"] == f"prod/{LOG_GROUP_PATH}"]
     del group["kms_key_id"]
     write_stack(outdir, "prod", doc)
     # WHEN scanned
@@ -120,6 +145,23 @@ def test_gate_fails_when_the_flow_log_group_loses_its_kms_key(committed_output, 
     assert not verdict.ok
     assert [f.key for f in verdict.unaccepted] == [("CKV_AWS_158", LOG_GROUP_PATH, "prod")]
     assert verdict.stale == []
+
+
+def test_gate_fails_when_the_waf_and_the_upload_encryption_are_undone(committed_output, tmp_path):
+    # GIVEN prod's output without the web ACL association and with the files bucket back on SSE-S3
+    outdir, doc = copy_stack(committed_output, "prod", tmp_path)
+    del doc["resource"]["aws_wafv2_web_acl_association"]
+    for encryption in doc["resource"]["aws_s3_bucket_server_side_encryption_configuration"].values():
+        encryption["rule"] = [{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}]
+    write_stack(outdir, "prod", doc)
+    # WHEN scanned
+    verdict = evaluate(scan(["prod"], outdir), load_accepted())
+    # THEN the unprotected ALB and the SSE-S3 uploads are unaccepted findings
+    assert not verdict.ok
+    assert sorted(f.key for f in verdict.unaccepted) == [
+        ("CKV2_AWS_28", "alb/alb", "prod"), ("CKV_AWS_145", "storage/files", "prod")]
+    # and the Log4j entry is stale: with no web ACL attached, checkov has nothing to judge
+    assert [(e.check, e.resource, env) for e, env in verdict.stale] == [("CKV2_AWS_76", "alb/alb", "prod")]
 
 
 def test_gate_fails_on_a_planted_secret(committed_output, committed, tmp_path, capsys):
@@ -155,7 +197,8 @@ def test_an_accepted_entry_that_matches_no_finding_fails_the_gate(committed):
 def test_an_entry_is_stale_only_in_the_environments_it_no_longer_matches(committed):
     scans, _ = committed
     entry = Accepted("CKV_AWS_338", LOG_GROUP_PATH, ("dev", "prod"), "dev matches, prod does not any more")
-    verdict = evaluate(scans, [e for e in load_accepted() if e.check != "CKV_AWS_338"] + [entry])
+    others = [e for e in load_accepted() if (e.check, e.resource) != ("CKV_AWS_338", LOG_GROUP_PATH)]
+    verdict = evaluate(scans, others + [entry])
     assert verdict.stale == [(entry, "prod")]
     # staging's finding lost its entry: unaccepted
     assert [f.key for f in verdict.unaccepted] == [("CKV_AWS_338", LOG_GROUP_PATH, "staging")]

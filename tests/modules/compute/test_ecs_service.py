@@ -256,13 +256,17 @@ def test_execution_role_reads_exactly_its_secrets_and_decrypts_only_through_secr
     assert set(sids) == {"EcrLogin", "EcrPull", "WriteLogs", "ReadSecrets", "DecryptSecrets"}
 
 
-def test_backend_task_role_gets_the_files_bucket_and_nothing_wider(stack):
+def test_backend_task_role_gets_the_files_bucket_and_its_key_and_nothing_wider(stack):
     arn = stack.ref(BUCKET, stack.by_path(BUCKET, "storage/files"), "arn")
+    key = stack.ref(KMS_KEY, stack.by_path(KMS_KEY, "storage/files-key/key"), "arn")
     document = policy(stack.by_path(ROLE_POLICY, "svc-backend/task-policy"))
     assert statements(document) == [
         {"Sid": "FilesObjects", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
          "Resource": f"{arn}/*"},
         {"Sid": "FilesList", "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": arn},
+        # SSE-KMS uploads: S3 asks KMS as the caller; only these two actions, only on this key, only via S3
+        {"Sid": "FilesKey", "Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": key,
+         "Condition": {"StringEquals": {"kms:ViaService": "s3.ap-northeast-2.amazonaws.com"}}},
     ]
 
 

@@ -12,7 +12,7 @@ from environments.validation import validate
 from modules.errors import ConfigError
 from modules.framework import aws
 from modules.naming import Naming
-from tests.app_support import BUCKET, BUCKET_POLICY, policy, statements
+from tests.app_support import BUCKET, BUCKET_POLICY, ROLE_POLICY, policy, statements
 
 PUBLIC_ACCESS = aws.s3_bucket_public_access_block.S3BucketPublicAccessBlock.TF_RESOURCE_TYPE
 OWNERSHIP = aws.s3_bucket_ownership_controls.S3BucketOwnershipControls.TF_RESOURCE_TYPE
@@ -24,6 +24,9 @@ CORS = aws.s3_bucket_cors_configuration.S3BucketCorsConfiguration.TF_RESOURCE_TY
 CALLER = aws.data_aws_caller_identity.DataAwsCallerIdentity.TF_RESOURCE_TYPE
 ELB_ACCOUNT = aws.data_aws_elb_service_account.DataAwsElbServiceAccount.TF_RESOURCE_TYPE
 LB = aws.lb.Lb.TF_RESOURCE_TYPE
+ACCESS_LOGGING = aws.s3_bucket_logging.S3BucketLoggingA.TF_RESOURCE_TYPE
+KMS_KEY = aws.kms_key.KmsKey.TF_RESOURCE_TYPE
+KMS_ALIAS = aws.kms_alias.KmsAlias.TF_RESOURCE_TYPE
 
 PURPOSES = ("files", "static", "logs")
 buckets = pytest.mark.parametrize("purpose", PURPOSES)
@@ -62,7 +65,73 @@ def test_every_bucket_has_encryption_and_a_public_access_block(stack):
         assert block == {"bucket": ref, "block_public_acls": True, "block_public_policy": True,
                          "ignore_public_acls": True, "restrict_public_buckets": True}
         (encryption,) = [r for r in stack.resources(ENCRYPTION).values() if r["bucket"] == ref]
-        assert encryption["rule"] == [{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}]
+        assert encryption["rule"][0]["apply_server_side_encryption_by_default"]["sse_algorithm"] in (
+            "aws:kms", "AES256")
+
+
+def test_files_bucket_is_encrypted_with_its_own_customer_managed_key_and_a_bucket_key(env, stack):
+    # GIVEN the files bucket (user uploads) WHEN synthesized THEN SSE-KMS with the files key, bucket key on
+    key = stack.by_path(KMS_KEY, "storage/files-key/key")
+    (encryption,) = of_bucket(stack, ENCRYPTION, "files")
+    assert encryption["rule"] == [{
+        "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms",
+                                                    "kms_master_key_id": stack.ref(KMS_KEY, key, "arn")},
+        "bucket_key_enabled": True,
+    }]
+    assert key["enable_key_rotation"] is True and key["deletion_window_in_days"] == 30
+    assert stack.one(KMS_ALIAS, name=f"alias/codemate-files-{env}")["target_key_id"] == stack.ref(
+        KMS_KEY, key, "key_id")
+
+
+def test_files_key_policy_delegates_to_the_account_and_names_no_other_principal(stack):
+    document = policy(stack.by_path(KMS_KEY, "storage/files-key/key"))
+    administer, use = statements(document)
+    # IAM grants the use (the backend task role: GenerateDataKey and Decrypt via S3 only)
+    assert administer["Principal"] == use["Principal"] == {"AWS": f"arn:aws:iam::{account(stack)}:root"}
+    assert "kms:*" not in administer["Action"] and "kms:Decrypt" not in administer["Action"]
+    assert use["Condition"]["StringEquals"]["kms:ViaService"] == ["s3.ap-northeast-2.amazonaws.com"]
+
+
+@pytest.mark.parametrize("purpose", ["static", "logs"])
+def test_static_and_logs_buckets_stay_sse_s3(stack, purpose):
+    # the logs bucket must: ALB access logs and S3 server access logs accept only SSE-S3 on the target
+    (encryption,) = of_bucket(stack, ENCRYPTION, purpose)
+    assert encryption["rule"] == [{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}]
+
+
+def test_only_the_backend_may_use_the_files_key(stack):
+    key = stack.ref(KMS_KEY, stack.by_path(KMS_KEY, "storage/files-key/key"), "arn")
+    users = [stack.path(r) for r in stack.resources(ROLE_POLICY).values() if key in r["policy"]]
+    assert users == ["svc-backend/task-policy"]
+
+
+@pytest.mark.parametrize("purpose", ["files", "static"])
+def test_data_buckets_send_server_access_logs_to_the_logs_bucket(stack, purpose):
+    bucket = stack.by_path(BUCKET, f"storage/{purpose}")
+    (logging,) = of_bucket(stack, ACCESS_LOGGING, purpose)
+    assert logging["target_bucket"] == stack.ref(BUCKET, stack.by_path(BUCKET, "storage/logs"))
+    assert logging["target_prefix"] == f"s3-access/{stack.ref(BUCKET, bucket, 'bucket')}/"
+    # S3 checks the target's policy: the logging configuration waits for it
+    logs_policy = stack.by_path(BUCKET_POLICY, "storage/logs-policy")
+    assert logging["depends_on"] == [stack.ref(BUCKET_POLICY, logs_policy, "")[2:-2]]
+
+
+def test_the_logs_bucket_logs_nowhere(stack):
+    # Negative: a bucket cannot usefully log into itself (each log delivery would log again)
+    assert of_bucket(stack, ACCESS_LOGGING, "logs") == []
+    assert stack.count(ACCESS_LOGGING) == 2
+
+
+def test_logs_bucket_lets_s3_logging_write_only_for_the_data_buckets_of_this_account(stack):
+    arn = {p: stack.ref(BUCKET, stack.by_path(BUCKET, f"storage/{p}"), "arn") for p in PURPOSES}
+    (bucket_policy,) = of_bucket(stack, BUCKET_POLICY, "logs")
+    by_sid = {s["Sid"]: s for s in statements(policy(bucket_policy))}
+    assert by_sid["S3ServerAccessLogs"] == {
+        "Sid": "S3ServerAccessLogs", "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": ["s3:PutObject"], "Resource": f"{arn['logs']}/s3-access/*",
+        "Condition": {"ArnLike": {"aws:SourceArn": [arn["files"], arn["static"]]},
+                      "StringEquals": {"aws:SourceAccount": account(stack)}},
+    }
 
 
 @buckets

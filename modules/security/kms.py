@@ -11,6 +11,13 @@ The key policy has one statement per user of the key, nothing broader:
 * CloudWatch Logs of the key's region (``cloudwatch_logs=True``): only the
   data-key actions it needs, and only for log groups of this account in this
   region (``kms:EncryptionContext:aws:logs:arn`` condition).
+* CloudWatch alarms (``cloudwatch_alarms=True``): ``kms:GenerateDataKey`` and
+  ``kms:Decrypt``, what an alarm needs to publish to an SNS topic encrypted
+  with the key. The AWS-managed ``alias/aws/sns`` key does not allow it: alarms
+  on a topic under that key fail, visible only in the alarm history. No
+  condition, as in AWS's own instructions (a ``kms:CallerAccount`` condition is
+  known to break delivery: the caller is the service, not the account); the
+  topic's policy is what admits only this account's alarms.
 """
 
 from __future__ import annotations
@@ -30,6 +37,9 @@ CLOUDWATCH_LOGS_ACTIONS = (
     "kms:GenerateDataKeyWithoutPlaintext",
     "kms:DescribeKey",
 )
+
+# What a CloudWatch alarm's publish to an encrypted SNS topic calls on the topic's key.
+CLOUDWATCH_ALARMS_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
 
 
 def partition_of(region: str) -> str:
@@ -56,6 +66,7 @@ class KmsKey(Construct):
         description: str,
         cloudwatch_logs: bool = False,
         deletion_window_days: int = 30,
+        cloudwatch_alarms: bool = False,
     ) -> None:
         """
         :param purpose: what the key protects, e.g. ``"logs"``: its alias is ``alias/<project>-<purpose>-<env>``.
@@ -64,6 +75,8 @@ class KmsKey(Construct):
             ``region`` encrypt this account's log groups with the key.
         :param deletion_window_days: defaults to 30, the longest wait AWS allows before a
             scheduled deletion destroys the key (and every byte encrypted with it).
+        :param cloudwatch_alarms: defaults to off; ``True`` lets CloudWatch alarms publish to an
+            SNS topic encrypted with the key.
         """
         super().__init__(scope, id)
         partition = partition_of(region)
@@ -84,6 +97,14 @@ class KmsKey(Construct):
                 "Condition": {"ArnLike": {
                     "kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account_id}:log-group:*",
                 }},
+            })
+        if cloudwatch_alarms:
+            statements.append({
+                "Sid": "CloudWatchAlarmsPublishToTopics",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": list(CLOUDWATCH_ALARMS_ACTIONS),
+                "Resource": "*",
             })
 
         self.key = aws.kms_key.KmsKey(

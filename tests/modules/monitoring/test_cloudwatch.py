@@ -213,7 +213,10 @@ def test_topic_is_encrypted_with_its_own_key_that_cloudwatch_alarms_may_use(full
 
 def test_topic_key_policy_gives_no_other_service_access(full):
     statements = json.loads(full.by_path(KEY, "monitoring/key/key")["policy"])["Statement"]
-    assert [s["Sid"] for s in statements] == ["AccountAdministersKeyThroughIam", "CloudWatchAlarmsPublishToTopics"]
+    services = [s["Principal"]["Service"] for s in statements if "Service" in s["Principal"]]
+    assert services == ["cloudwatch.amazonaws.com"]
+    others = [s for s in statements if "Service" not in s["Principal"]]
+    assert all(s["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"} for s in others)
 
 
 def test_only_this_accounts_alarms_may_publish_and_only_over_tls(full):

@@ -230,6 +230,9 @@ class EnvironmentSettings:
     ``None`` creates no bucket (then no load-balancer access logs and no files access)."""
     cluster: ClusterSettings = field(default_factory=lambda: ClusterSettings())
     """The ECS cluster. Defaults to Container Insights on."""
+    monitoring: MonitoringSettings = field(default_factory=lambda: MonitoringSettings())
+    """Alarms, their SNS topic and the dashboard. Defaults to SPEC's thresholds and no email
+    subscription."""
 
     @property
     def state_key(self) -> str:
@@ -312,3 +315,29 @@ class ClusterSettings:
     discovery_namespace: str | None = None
     """Private DNS namespace of services with a ``discovery_name``. Defaults to
     ``<env>.<project>.internal``; created only when a service has a discovery name."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class MonitoringSettings:
+    """CloudWatch alarms to an encrypted SNS topic, and one dashboard (SPEC §3 "Monitoring")."""
+
+    alarm_email: str | None = None
+    """Address subscribed to the alarm topic (AWS mails a confirmation link first). Defaults to
+    none: the topic has no subscriber until one is added out of band (e.g. a chat webhook)."""
+    ecs_cpu_percent: int = 80
+    """ECS service average CPU (%) above which its alarm fires (1-99). Defaults to 80."""
+    ecs_cpu_minutes: int = 5
+    """Consecutive minutes CPU must stay above ``ecs_cpu_percent`` (1-1440). Defaults to 5."""
+    unhealthy_host_minutes: int = 2
+    """Consecutive minutes with an unhealthy target before a target group's alarm fires (1-1440).
+    Defaults to 2."""
+    target_5xx_per_minute: int = 10
+    """5XX responses of a target group's targets in one minute above which its alarm fires (0 or
+    more; 0 alarms on any 5XX). Defaults to 10."""
+    database_connections_percent: int = 80
+    """Database connections, as % of the instance's ``max_connections``, above which the alarm
+    fires (1-99). Defaults to 80."""
+    database_max_connections: int | None = None
+    """The database's ``max_connections`` when its parameter group sets one. Defaults to the
+    engine's default for the instance class, derived from its memory
+    (``modules/database/max_connections.py``)."""

@@ -9,6 +9,7 @@ from modules.compute.ecr import EcrRepository
 from modules.compute.ecs_cluster import EcsCluster
 from modules.compute.ecs_service import ContainerSecret, EcsService
 from modules.framework import Construct, TerraformOutput, TerraformStack, aws
+from modules.monitoring.cloudwatch import MonitoredCache, MonitoredDatabase, MonitoredLoadBalancer, Monitoring
 from modules.naming import Naming
 from modules.networking.alb import LoadBalancer, Target
 from modules.networking.dns import AliasRecord, PublicCertificate
@@ -88,6 +89,7 @@ class EnvironmentStack(TerraformStack):
         self._application_tier(settings, naming)
 
         self._data_tier(settings, naming)
+        self._monitoring(settings, naming)
 
     def _data_tier(self, settings: EnvironmentSettings, naming: Naming) -> None:
         """RDS and Redis in the database subnets, encrypted with one customer-managed key."""
@@ -264,3 +266,36 @@ class EnvironmentStack(TerraformStack):
             self._output("files_bucket_name", self.buckets.files_bucket_name, "User uploads")
             self._output("static_bucket_name", self.buckets.static_bucket_name, "Next.js static assets")
             self._output("logs_bucket_name", self.buckets.logs_bucket_name, "ALB access logs and VPC flow logs")
+
+    def _monitoring(self, settings: EnvironmentSettings, naming: Naming) -> None:
+        """Alarms to an encrypted SNS topic and the dashboard (SPEC §3 "Monitoring").
+
+        Built after the data tier: the database (connections vs. the class's max_connections) and
+        the cache (hit/miss per node) are monitored too (docs/monitoring.md).
+        """
+        m, lb = settings.monitoring, self.load_balancer
+        self.monitoring = Monitoring(
+            self, "monitoring", naming=naming, region=settings.project.region, account_id=self.account.account_id,
+            cluster_name=self.cluster.cluster_name,
+            services={name: service.service_name for name, service in self.services.items()},
+            load_balancer=MonitoredLoadBalancer(
+                arn_suffix=lb.load_balancer.arn_suffix,
+                target_groups={name: tg.arn_suffix for name, tg in lb.target_groups.items()},
+            ) if lb else None,
+            database=MonitoredDatabase(
+                engine=self.database.engine, instance_class=self.database.instance_class,
+                instance_identifiers=[i.identifier for i in ([self.database.instance] if self.database.instance
+                                                             else self.database.cluster_instances)],
+                max_connections=m.database_max_connections,
+            ),
+            cache=MonitoredCache.of_replication_group(self.cache.replication_group.replication_group_id,
+                                                      settings.cache.num_cache_clusters),
+            alarm_email=m.alarm_email,
+            ecs_cpu_percent=m.ecs_cpu_percent, ecs_cpu_minutes=m.ecs_cpu_minutes,
+            unhealthy_host_minutes=m.unhealthy_host_minutes, target_5xx_per_minute=m.target_5xx_per_minute,
+            database_connections_percent=m.database_connections_percent,
+        )
+        region = settings.project.region
+        self._output("alarm_topic_arn", self.monitoring.topic_arn, "SNS topic of every alarm (subscribe here)")
+        self._output("dashboard_url", f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}"
+                     f"#dashboards/dashboard/{self.monitoring.dashboard_name}", "CloudWatch dashboard")

@@ -61,6 +61,8 @@ _SECRET_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _JSON_KEY = re.compile(r"^[^:\s]+$")
 _DNS_LABEL = re.compile(r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
 _DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                    r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 _ORIGIN = re.compile(r"^https?://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$")
 _PATH_PATTERN = re.compile(r"^/[A-Za-z0-9_\-.$/~\"'@:+*?&=%]{0,127}$")
 # An ALB listener rule holds at most 5 condition values.
@@ -152,6 +154,7 @@ class _Check:
         self.database_protection()
         self.data_windows()
         self.cache_auth()
+        self.monitoring()
 
     # -- project ----------------------------------------------------------
     def project(self) -> None:
@@ -656,6 +659,30 @@ class _Check:
             self.fail("cache.auth_token_recovery_window_days", c.auth_token_recovery_window_days,
                       "Secrets Manager keeps a deleted secret 7 to 30 days, or deletes it at once (0)",
                       "choose 0 or 7 to 30")
+
+    # -- monitoring (SPEC §3 "Monitoring") ---------------------------------
+    def monitoring(self) -> None:
+        m = self.s.monitoring
+        if m.alarm_email is not None and (len(m.alarm_email) > 254 or not _EMAIL.match(m.alarm_email)):
+            self.fail("monitoring.alarm_email", m.alarm_email, "not an email address",
+                      "write one address such as 'ops@example.com', or leave it out")
+        for field, value in (("ecs_cpu_percent", m.ecs_cpu_percent),
+                             ("database_connections_percent", m.database_connections_percent)):
+            if not 1 <= value <= 99:
+                self.fail(f"monitoring.{field}", value, "a percentage threshold outside 1-99 (above 99 the "
+                          "alarm can never fire)", "use e.g. 80")
+        for field, value in (("ecs_cpu_minutes", m.ecs_cpu_minutes),
+                             ("unhealthy_host_minutes", m.unhealthy_host_minutes)):
+            if not 1 <= value <= 1440:
+                self.fail(f"monitoring.{field}", value,
+                          "CloudWatch evaluates an alarm over 1 minute to 1 day (1440 minutes)",
+                          "use e.g. 5")
+        if m.target_5xx_per_minute < 0:
+            self.fail("monitoring.target_5xx_per_minute", m.target_5xx_per_minute, "a negative count",
+                      "use 0 (any 5XX) or more, e.g. 10")
+        if m.database_max_connections is not None and m.database_max_connections < 1:
+            self.fail("monitoring.database_max_connections", m.database_max_connections,
+                      "max_connections is at least 1", "set the parameter group's value, or leave it out")
 
 
 ENHANCED_MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)

@@ -30,6 +30,9 @@ class NameKind(Enum):
     LOG_RESOURCE_POLICY = ("CloudWatch Logs resource policy name", 255)
     TASK_FAMILY = ("ECS task definition family", 255)
     ECS_SERVICE = ("ECS service name", 255)
+    SNS_TOPIC = ("SNS topic name", 256)
+    ALARM = ("CloudWatch alarm name", 255)
+    DASHBOARD = ("CloudWatch dashboard name", 255)
     GENERIC = ("name", 255)
 
     @property

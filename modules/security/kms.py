@@ -17,6 +17,13 @@ The key policy grants, statement by statement, nothing broader than this:
 * **CloudWatch Logs** (``cloudwatch_logs=True``): the data-key actions Logs
   needs, for log groups of this account and region only
   (``kms:EncryptionContext:aws:logs:arn`` condition).
+* **CloudWatch alarms** (``cloudwatch_alarms=True``): ``kms:GenerateDataKey`` and
+  ``kms:Decrypt``, what an alarm needs to publish to an SNS topic encrypted
+  with the key. The AWS-managed ``alias/aws/sns`` key does not allow it: alarms
+  on a topic under that key fail, visible only in the alarm history. No
+  condition, as in AWS's own instructions (a ``kms:CallerAccount`` condition is
+  known to break delivery: the caller is the service, not the account); the
+  topic's policy is what admits only this account's alarms.
 
 No statement has a wildcard action.
 """
@@ -79,6 +86,9 @@ CLOUDWATCH_LOGS_ACTIONS = (
     "kms:DescribeKey",
 )
 
+# What a CloudWatch alarm's publish to an encrypted SNS topic calls on the topic's key.
+CLOUDWATCH_ALARMS_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
+
 
 def partition_of(region: str) -> str:
     """The ARN partition of ``region``: ``aws``, ``aws-cn`` or ``aws-us-gov``."""
@@ -91,6 +101,7 @@ def partition_of(region: str) -> str:
 
 def key_policy(
     *, region: str, account_id: str, service_principals: Sequence[str] = (), cloudwatch_logs: bool = False,
+    cloudwatch_alarms: bool = False,
 ) -> dict:
     """The key policy document described in the module docstring."""
     partition = partition_of(region)
@@ -125,6 +136,14 @@ def key_policy(
                 "kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account_id}:log-group:*",
             }},
         })
+    if cloudwatch_alarms:
+        statements.append({
+            "Sid": "CloudWatchAlarmsPublishToTopics",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+            "Action": list(CLOUDWATCH_ALARMS_ACTIONS),
+            "Resource": "*",
+        })
     return {"Version": "2012-10-17", "Statement": statements}
 
 
@@ -144,6 +163,7 @@ class KmsKey(Construct):
         service_principals: Sequence[str] = (),
         cloudwatch_logs: bool = False,
         deletion_window_days: int = 30,
+        cloudwatch_alarms: bool = False,
     ) -> None:
         """
         :param purpose: what the key protects, e.g. ``"data"``: its alias is ``alias/<project>-<purpose>-<env>``.
@@ -156,13 +176,16 @@ class KmsKey(Construct):
             encrypt this account's log groups with the key.
         :param deletion_window_days: defaults to 30, the longest wait AWS allows before a
             scheduled deletion destroys the key (and every byte encrypted with it).
+        :param cloudwatch_alarms: defaults to off; ``True`` lets CloudWatch alarms publish to an
+            SNS topic encrypted with the key.
         """
         super().__init__(scope, id)
         self.key = aws.kms_key.KmsKey(
             self, "key", description=description, enable_key_rotation=True, rotation_period_in_days=365,
             deletion_window_in_days=deletion_window_days,
             policy=json.dumps(key_policy(region=region, account_id=account_id,
-                                         service_principals=service_principals, cloudwatch_logs=cloudwatch_logs)),
+                                         service_principals=service_principals, cloudwatch_logs=cloudwatch_logs,
+                                         cloudwatch_alarms=cloudwatch_alarms)),
             tags=naming.tag(purpose, "key"),
         )
         self.alias_name = "alias/" + naming(purpose, kind=NameKind.KMS_ALIAS)

@@ -10,7 +10,13 @@ from modules.errors import ConfigError
 from modules import framework
 from modules.framework import aws
 from modules.naming import NameKind, Naming
-from modules.security.kms import CLOUDWATCH_LOGS_ACTIONS, KEY_ADMINISTRATION_ACTIONS, KmsKey, partition_of
+from modules.security.kms import (
+    CLOUDWATCH_ALARMS_ACTIONS,
+    CLOUDWATCH_LOGS_ACTIONS,
+    KEY_ADMINISTRATION_ACTIONS,
+    KmsKey,
+    partition_of,
+)
 from tests.support import Synth
 
 KEY = aws.kms_key.KmsKey.TF_RESOURCE_TYPE
@@ -73,6 +79,22 @@ def test_a_key_without_service_users_has_only_the_account_statement():
     assert list(statements(key)) == ["AccountAdministersKey"]
     assert statements(key)["AccountAdministersKey"]["Principal"] == {
         "AWS": "arn:aws:iam::123456789012:root"}
+
+
+def test_a_key_for_cloudwatch_alarms_lets_cloudwatch_only_generate_data_keys_and_decrypt():
+    # GIVEN a key for an SNS topic that CloudWatch alarms publish to
+    policy = statements(synth_key(cloudwatch_alarms=True).one(KEY))
+    # THEN CloudWatch may use it for exactly what publishing to an encrypted topic needs
+    services = {sid: s["Principal"]["Service"] for sid, s in policy.items() if "Service" in s["Principal"]}
+    assert services == {"CloudWatchAlarmsPublishToTopics": "cloudwatch.amazonaws.com"}
+    alarms = policy["CloudWatchAlarmsPublishToTopics"]
+    assert alarms["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert alarms["Action"] == list(CLOUDWATCH_ALARMS_ACTIONS) == ["kms:GenerateDataKey", "kms:Decrypt"]
+
+
+def test_the_logs_key_gives_cloudwatch_alarms_nothing(stack):
+    principals = [s["Principal"] for s in statements(stack.by_path(KEY, "logs-key/key")).values()]
+    assert {"Service": "cloudwatch.amazonaws.com"} not in principals
 
 
 def test_deletion_window_can_be_shortened():

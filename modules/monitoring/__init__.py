@@ -1,0 +1,1 @@
+"""Observability: CloudWatch alarms, the dashboard and the SNS topic they notify."""

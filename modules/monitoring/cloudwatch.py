@@ -1,0 +1,317 @@
+"""Monitoring of one environment: an encrypted SNS topic, CloudWatch alarms on it, one dashboard.
+
+Alarms (SPEC §3 "Monitoring"); each notifies the topic when it fires
+(``alarm_actions``) and when it recovers (``ok_actions``):
+
+=========================  ===================================  =========  ==============  =========================
+alarm                      namespace / metric                   statistic  period x count  fires when (defaults)
+=========================  ===================================  =========  ==============  =========================
+ECS CPU, per service       AWS/ECS CPUUtilization               Average    60 s x 5        > 80 %
+unhealthy hosts, per TG    AWS/ApplicationELB UnHealthyHostCount Maximum   60 s x 2        > 0
+target 5XX, per TG         AWS/ApplicationELB                   Sum        60 s x 1        > 10
+                           HTTPCode_Target_5XX_Count
+DB connections, per        AWS/RDS DatabaseConnections          Maximum    60 s x 5        > 80 % of max_connections
+DB instance
+=========================  ===================================  =========  ==============  =========================
+
+Dimensions: ``ClusterName`` + ``ServiceName`` (ECS), ``TargetGroup`` +
+``LoadBalancer`` ARN suffixes (ALB), ``DBInstanceIdentifier`` (RDS; every
+instance of an Aurora cluster has its own alarm, as ``max_connections`` is per
+instance). Missing data is *not breaching*: no requests means no 5XX, a
+service without tasks has no CPU to report.
+
+The topic is encrypted with its own customer-managed key whose policy lets
+CloudWatch alarms use it (the AWS-managed ``alias/aws/sns`` key does not, and
+alarms on it fail), and lets principals of the account use it through SNS only
+(e.g. a test ``aws sns publish``). The topic policy admits only this account's alarms and
+refuses publishing without TLS. An optional email address is subscribed.
+
+The dashboard (``<project>-<env>``) shows ECS CPU and memory, ALB requests,
+5XX errors, healthy/unhealthy hosts and response time, RDS connections (with
+the alarm threshold) and CPU, Redis cache hits, misses and hit rate, and the
+state of every alarm. The database and the cache are optional inputs
+(:class:`MonitoredDatabase`, :class:`MonitoredCache`): without them their
+alarm and widgets are left out.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import Enum
+from typing import Mapping, Sequence
+
+from modules.database.max_connections import default_max_connections, engine_name
+from modules.errors import ConfigError
+from modules.framework import Construct, aws
+from modules.iam.policy import allow
+from modules.naming import NameKind, Naming
+from modules.security.kms import KmsKey, partition_of
+
+PERIOD_SECONDS = 60
+DATABASE_CONNECTION_MINUTES = 5
+NOT_BREACHING = "notBreaching"
+GREATER_THAN = "GreaterThanThreshold"
+
+
+@dataclass(frozen=True)
+class MonitoredLoadBalancer:
+    """The load balancer and its target groups, as CloudWatch names them (ARN suffixes)."""
+
+    arn_suffix: str
+    """``aws_lb.arn_suffix``: ``app/<name>/<id>``, the ``LoadBalancer`` dimension."""
+    target_groups: Mapping[str, str]
+    """Short service name -> ``aws_lb_target_group.arn_suffix`` (the ``TargetGroup`` dimension)."""
+
+
+@dataclass(frozen=True)
+class MonitoredDatabase:
+    """The RDS database: one connections alarm per instance."""
+
+    engine: str | Enum
+    """``postgres``, ``mysql`` or ``aurora-mysql`` (or the data tier's ``DatabaseEngine`` member)."""
+    instance_class: str
+    """e.g. ``db.t4g.micro``: with the engine it gives the default ``max_connections``."""
+    instance_identifiers: Sequence[str]
+    """``DBInstanceIdentifier`` of each instance (one for an instance; writer and readers of an
+    Aurora cluster). Usually tokens of the instances' ``identifier``."""
+    max_connections: int | None = None
+    """Defaults to the engine's default for ``instance_class``
+    (:func:`modules.database.max_connections.default_max_connections`); give the parameter
+    group's value when it sets one."""
+
+
+@dataclass(frozen=True)
+class MonitoredCache:
+    """The Redis replication group: hit/miss widgets per member cluster (one node each)."""
+
+    replication_group_id: str
+    member_cluster_ids: Sequence[str]
+    """``CacheClusterId`` of each node, the dimension of ``CacheHits`` / ``CacheMisses``."""
+
+    @classmethod
+    def of_replication_group(cls, replication_group_id: str, num_cache_clusters: int) -> MonitoredCache:
+        """ElastiCache names the members of a replication group (cluster mode disabled)
+        ``<group>-001``, ``<group>-002``, ...: the ids are known before the group exists."""
+        return cls(replication_group_id, tuple(f"{replication_group_id}-{n:03d}"
+                                               for n in range(1, num_cache_clusters + 1)))
+
+
+class Monitoring(Construct):
+    """Attributes: ``key`` (:class:`KmsKey` of the topic), ``topic``, ``topic_arn``, ``topic_name``,
+    ``subscription`` (``None`` without an email), ``alarms`` (``{construct id: alarm}``),
+    ``max_connections`` and ``database_connections_threshold`` (``None`` without a database),
+    ``dashboard``, ``dashboard_name``."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        naming: Naming,
+        region: str,
+        account_id: str,
+        cluster_name: str,
+        services: Mapping[str, str],
+        load_balancer: MonitoredLoadBalancer | None = None,
+        database: MonitoredDatabase | None = None,
+        cache: MonitoredCache | None = None,
+        alarm_email: str | None = None,
+        ecs_cpu_percent: int = 80,
+        ecs_cpu_minutes: int = 5,
+        unhealthy_host_minutes: int = 2,
+        target_5xx_per_minute: int = 10,
+        database_connections_percent: int = 80,
+    ) -> None:
+        """
+        :param cluster_name: the ECS cluster (``ClusterName`` dimension).
+        :param services: short service name -> ECS service name (``ServiceName``), one CPU alarm each.
+        :param load_balancer: defaults to none: no load-balancer alarms or widgets.
+        :param database: defaults to none: no connections alarm, no RDS widgets.
+        :param cache: defaults to none: no Redis widgets.
+        :param alarm_email: defaults to none: no subscription.
+        :param ecs_cpu_percent: defaults to 80 (SPEC).
+        :param ecs_cpu_minutes: defaults to 5 (SPEC).
+        :param unhealthy_host_minutes: defaults to 2 (SPEC).
+        :param target_5xx_per_minute: defaults to 10 (SPEC).
+        :param database_connections_percent: defaults to 80 (SPEC): % of ``max_connections``.
+        """
+        super().__init__(scope, id)
+        self._naming, self._region = naming, region
+        partition = partition_of(region)
+
+        self.key = KmsKey(
+            self, "key", naming=naming, purpose="alarms", region=region, account_id=account_id,
+            service_principals=("sns",), cloudwatch_alarms=True,
+            description=f"SNS alarm topic of {naming.project}-{naming.environment}",
+        )
+        self.topic_name = naming("alarms", kind=NameKind.SNS_TOPIC)
+        self.topic = aws.sns_topic.SnsTopic(
+            self, "topic", name=self.topic_name, display_name=f"{naming.project} {naming.environment} alarms",
+            kms_master_key_id=self.key.key_arn, tags=naming.tag("alarms"),
+        )
+        self.topic_arn: str = self.topic.arn
+        aws.sns_topic_policy.SnsTopicPolicy(
+            self, "topic-policy", arn=self.topic_arn,
+            policy=json.dumps({"Version": "2012-10-17", "Statement": [
+                allow("CloudWatchAlarmsOfThisAccount", ["sns:Publish"], self.topic_arn,
+                      principal={"Service": "cloudwatch.amazonaws.com"},
+                      condition={
+                          "StringEquals": {"aws:SourceAccount": account_id},
+                          "ArnLike": {"aws:SourceArn": f"arn:{partition}:cloudwatch:{region}:{account_id}:alarm:*"},
+                      }),
+                {"Sid": "DenyPublishWithoutTls", "Effect": "Deny", "Principal": "*", "Action": "sns:Publish",
+                 "Resource": self.topic_arn, "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+            ]}),
+        )
+        self.subscription = None
+        if alarm_email:
+            self.subscription = aws.sns_topic_subscription.SnsTopicSubscription(
+                self, "email", topic_arn=self.topic_arn, protocol="email", endpoint=alarm_email,
+            )
+
+        self.alarms: dict[str, aws.cloudwatch_metric_alarm.CloudwatchMetricAlarm] = {}
+        for name, service_name in services.items():
+            self._alarm(
+                f"{name}-cpu", (name, "cpu-high"),
+                f"ECS service {name}: average CPU above {ecs_cpu_percent} % for {ecs_cpu_minutes} minutes",
+                namespace="AWS/ECS", metric_name="CPUUtilization", statistic="Average",
+                dimensions={"ClusterName": cluster_name, "ServiceName": service_name},
+                threshold=ecs_cpu_percent, evaluation_periods=ecs_cpu_minutes,
+            )
+        if load_balancer:
+            for name, target_group in load_balancer.target_groups.items():
+                dimensions = {"TargetGroup": target_group, "LoadBalancer": load_balancer.arn_suffix}
+                self._alarm(
+                    f"{name}-unhealthy", (name, "unhealthy-hosts"),
+                    f"Target group of {name}: an unhealthy target for {unhealthy_host_minutes} minutes",
+                    namespace="AWS/ApplicationELB", metric_name="UnHealthyHostCount", statistic="Maximum",
+                    dimensions=dimensions, threshold=0, evaluation_periods=unhealthy_host_minutes,
+                )
+                self._alarm(
+                    f"{name}-5xx", (name, "target-5xx"),
+                    f"Targets of {name}: more than {target_5xx_per_minute} 5XX responses in one minute",
+                    namespace="AWS/ApplicationELB", metric_name="HTTPCode_Target_5XX_Count", statistic="Sum",
+                    dimensions=dimensions, threshold=target_5xx_per_minute, evaluation_periods=1,
+                )
+
+        self.max_connections: int | None = None
+        self.database_connections_threshold: float | None = None
+        if database:
+            self.max_connections = database.max_connections or self._default_max_connections(database)
+            self.database_connections_threshold = round(self.max_connections * database_connections_percent / 100, 2)
+            several = len(database.instance_identifiers) > 1
+            for i, identifier in enumerate(database.instance_identifiers, start=1):
+                suffix = (str(i),) if several else ()
+                self._alarm(
+                    "-".join(("db-connections", *suffix)), ("db", *suffix, "connections-high"),
+                    f"Database instance{' ' + str(i) if several else ''}: more than "
+                    f"{database_connections_percent} % of its {self.max_connections} connections "
+                    f"({engine_name(database.engine)} on {database.instance_class}) for "
+                    f"{DATABASE_CONNECTION_MINUTES} minutes",
+                    namespace="AWS/RDS", metric_name="DatabaseConnections", statistic="Maximum",
+                    dimensions={"DBInstanceIdentifier": identifier},
+                    threshold=self.database_connections_threshold, evaluation_periods=DATABASE_CONNECTION_MINUTES,
+                )
+
+        self.dashboard_name = naming(kind=NameKind.DASHBOARD)
+        widgets = self._widgets(cluster_name, services, load_balancer, database, cache, ecs_cpu_percent,
+                                target_5xx_per_minute)
+        self.dashboard = aws.cloudwatch_dashboard.CloudwatchDashboard(
+            self, "dashboard", dashboard_name=self.dashboard_name, dashboard_body=json.dumps({"widgets": widgets}),
+        )
+
+    # -- alarms ---------------------------------------------------------------
+    def _alarm(self, id: str, name_parts: tuple[str, ...], description: str, *, namespace: str, metric_name: str,
+               statistic: str, dimensions: dict[str, str], threshold: float, evaluation_periods: int) -> None:
+        self.alarms[id] = aws.cloudwatch_metric_alarm.CloudwatchMetricAlarm(
+            self, id, alarm_name=self._naming(*name_parts, kind=NameKind.ALARM), alarm_description=description,
+            namespace=namespace, metric_name=metric_name, statistic=statistic, dimensions=dimensions,
+            period=PERIOD_SECONDS, evaluation_periods=evaluation_periods, datapoints_to_alarm=evaluation_periods,
+            threshold=threshold, comparison_operator=GREATER_THAN, treat_missing_data=NOT_BREACHING,
+            actions_enabled=True, alarm_actions=[self.topic_arn], ok_actions=[self.topic_arn],
+            tags=self._naming.tag(*name_parts),
+        )
+
+    def _default_max_connections(self, database: MonitoredDatabase) -> int:
+        try:
+            return default_max_connections(database.engine, database.instance_class)
+        except ValueError as error:
+            raise ConfigError(self._naming.environment, "database.instance_class", database.instance_class,
+                              "its default max_connections is not known", str(error)) from None
+
+    # -- dashboard --------------------------------------------------------------
+    def _widgets(self, cluster_name: str, services: Mapping[str, str], load_balancer: MonitoredLoadBalancer | None,
+                 database: MonitoredDatabase | None, cache: MonitoredCache | None, ecs_cpu_percent: int,
+                 target_5xx_per_minute: int) -> list[dict]:
+        ecs = [("AWS/ECS", "ClusterName", cluster_name, "ServiceName", service_name, name)
+               for name, service_name in services.items()]
+        panels = [
+            self._metric("ECS CPU utilization (%)", "CPUUtilization", ecs, "Average", threshold=ecs_cpu_percent),
+            self._metric("ECS memory utilization (%)", "MemoryUtilization", ecs, "Average"),
+        ]
+        if load_balancer:
+            groups = [("AWS/ApplicationELB", "TargetGroup", tg, "LoadBalancer", load_balancer.arn_suffix, name)
+                      for name, tg in load_balancer.target_groups.items()]
+            panels += [
+                self._metric("ALB requests", "RequestCount", groups, "Sum"),
+                self._metric("ALB errors: target 5XX per minute", "HTTPCode_Target_5XX_Count", groups, "Sum",
+                             threshold=target_5xx_per_minute, extra=[[
+                                 "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "LoadBalancer",
+                                 load_balancer.arn_suffix, {"label": "load balancer 5XX"}]]),
+                self._metric("ALB unhealthy hosts", "UnHealthyHostCount", groups, "Maximum", threshold=0),
+                self._metric("ALB healthy hosts", "HealthyHostCount", groups, "Minimum"),
+                self._metric("ALB target response time p95 (s)", "TargetResponseTime", groups, "p95"),
+            ]
+        if database:
+            instances = [("AWS/RDS", "DBInstanceIdentifier", identifier, f"instance {i}")
+                         for i, identifier in enumerate(database.instance_identifiers, start=1)]
+            panels += [
+                self._metric(f"RDS connections (max_connections {self.max_connections})", "DatabaseConnections",
+                             instances, "Maximum", threshold=self.database_connections_threshold),
+                self._metric("RDS CPU utilization (%)", "CPUUtilization", instances, "Average"),
+            ]
+        if cache:
+            panels += self._cache_widgets(cache)
+        widgets = [{**panel, "x": (i % 2) * 12, "y": (i // 2) * 6, "width": 12, "height": 6}
+                   for i, panel in enumerate(panels)]
+        widgets.append({
+            "type": "alarm", "x": 0, "y": (len(panels) + 1) // 2 * 6, "width": 24, "height": 4,
+            "properties": {"title": "Alarms", "alarms": [alarm.arn for alarm in self.alarms.values()]},
+        })
+        return widgets
+
+    def _metric(self, title: str, metric_name: str, series: Sequence[tuple], stat: str, *,
+                threshold: float | None = None, extra: Sequence[list] = ()) -> dict:
+        """A line widget of ``metric_name`` for each ``(namespace, dim, value, ..., label)`` in ``series``."""
+        metrics = [[namespace, metric_name, *dims, {"label": label}] for namespace, *dims, label in series]
+        properties = {
+            "title": title, "view": "timeSeries", "stacked": False, "region": self._region, "stat": stat,
+            "period": PERIOD_SECONDS, "metrics": [*metrics, *extra],
+        }
+        if threshold is not None:
+            properties["annotations"] = {"horizontal": [{"label": "alarm threshold", "value": threshold}]}
+        return {"type": "metric", "properties": properties}
+
+    def _cache_widgets(self, cache: MonitoredCache) -> list[dict]:
+        hits_and_misses = [
+            ["AWS/ElastiCache", metric, "CacheClusterId", member, {"label": f"{member} {label}"}]
+            for member in cache.member_cluster_ids for metric, label in (("CacheHits", "hits"),
+                                                                       ("CacheMisses", "misses"))
+        ]
+        ids = {member: f"m{i}" for i, member in enumerate(cache.member_cluster_ids)}
+        hit_rate = [
+            *[["AWS/ElastiCache", metric, "CacheClusterId", member, {"id": f"{ids[member]}{suffix}", "visible": False}]
+              for member in cache.member_cluster_ids for metric, suffix in (("CacheHits", "h"), ("CacheMisses", "m"))],
+            *[[{"expression": f"100 * {ids[m]}h / ({ids[m]}h + {ids[m]}m)", "label": f"{m} hit rate",
+                "id": f"{ids[m]}rate"}] for m in cache.member_cluster_ids],
+        ]
+        common = {"view": "timeSeries", "stacked": False, "region": self._region, "stat": "Sum",
+                  "period": PERIOD_SECONDS}
+        return [
+            {"type": "metric", "properties": {"title": f"Redis {cache.replication_group_id}: hits / misses",
+                                              **common, "metrics": hits_and_misses}},
+            {"type": "metric", "properties": {"title": f"Redis {cache.replication_group_id}: hit rate (%)",
+                                              **common, "metrics": hit_rate,
+                                              "yAxis": {"left": {"min": 0, "max": 100}}}},
+        ]

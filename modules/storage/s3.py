@@ -16,8 +16,9 @@ The account ID is in every name (bucket names are global across AWS); the
 environment too, because environments may share an account (SPEC names the
 logs bucket ``codemate-logs-<account>``: adding the env keeps dev, staging
 and prod from fighting over one bucket). The logs bucket lets the region's
-Elastic Load Balancing account write ``alb/AWSLogs/<account>/`` and the
-log delivery service (VPC flow logs) write ``vpc-flow-logs/AWSLogs/<account>/``.
+Elastic Load Balancing account write ``alb/AWSLogs/<account>/``, the
+log delivery service (VPC flow logs) write ``vpc-flow-logs/AWSLogs/<account>/``
+and S3 server access logging of this account's buckets write ``s3-access-logs/``.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from modules.naming import Naming
 
 ALB_LOG_PREFIX = "alb"
 FLOW_LOG_PREFIX = "vpc-flow-logs"
+S3_ACCESS_LOG_PREFIX = "s3-access-logs"
+"""Prefix of S3 server access logs of this account's buckets (e.g. the CI/CD artifact bucket)."""
 CORS_METHODS = ("GET", "PUT", "POST", "DELETE")
 CORS_MAX_AGE_SECONDS = 3000
 
@@ -146,6 +149,10 @@ class Buckets(Construct):
             allow("FlowLogsAclCheck", ["s3:GetBucketAcl", "s3:ListBucket"], arn,
                   principal={"Service": "delivery.logs.amazonaws.com"},
                   condition={**from_this_account, "StringEquals": {"aws:SourceAccount": account}}),
+            # S3 server access logs of this account's buckets (ACLs are disabled, so the policy grants it).
+            allow("S3ServerAccessLogs", ["s3:PutObject"], f"{arn}/{S3_ACCESS_LOG_PREFIX}/*",
+                  principal={"Service": "logging.s3.amazonaws.com"},
+                  condition={"StringEquals": {"aws:SourceAccount": account}}),
         ]
 
     def _bucket(

@@ -189,8 +189,9 @@ def test_fargate_spot_is_an_opt_in_per_service(unisync_style):
 
 
 def test_aws_managed_key_means_no_kms_key_and_no_decrypt_permission(unisync_style):
-    assert unisync_style.under(KMS_KEY, "secrets") == []  # only the environment's logs key remains
-    assert unisync_style.count(KMS_KEY) == 1
+    assert unisync_style.under(KMS_KEY, "secrets") == []  # only the logs key (and CI/CD's artifact key) remain
+    assert sorted(map(unisync_style.path, unisync_style.resources(KMS_KEY).values())) == [
+        "cicd/artifact-key/key", "logs-key/key"]
     assert all("kms_key_id" not in s for s in unisync_style.resources(SECRET).values())
     worker = statements(policy(unisync_style.by_path(ROLE_POLICY, "svc-worker/execution-policy")))
     assert [s["Sid"] for s in worker] == ["EcrLogin", "EcrPull", "WriteLogs", "ReadSecrets"]

@@ -8,11 +8,13 @@ from environments.project import (
     FRONTEND_ENVIRONMENT,
     FRONTEND_HEALTH_CHECK,
     FRONTEND_SECRETS,
+    PLACEHOLDER_GITHUB_REPOSITORY,
     PROJECT,
     SECRET_NAMES,
 )
 from environments.settings import (
     CacheSettings,
+    CicdSettings,
     DatabaseSettings,
     EnvironmentSettings,
     LoadBalancerSettings,
@@ -73,4 +75,5 @@ SETTINGS = EnvironmentSettings(
     ),
     secrets=SecretsSettings(names=SECRET_NAMES, recovery_window_days=0),
     storage=StorageSettings(cors_origins=("http://localhost:3000",)),
+    cicd=CicdSettings(repository=PLACEHOLDER_GITHUB_REPOSITORY, branch="develop"),
 )

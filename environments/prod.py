@@ -9,11 +9,13 @@ from environments.project import (
     FRONTEND_HEALTH_CHECK,
     FRONTEND_SECRETS,
     PLACEHOLDER_DOMAIN,
+    PLACEHOLDER_GITHUB_REPOSITORY,
     PROJECT,
     SECRET_NAMES,
 )
 from environments.settings import (
     CacheSettings,
+    CicdSettings,
     DatabaseSettings,
     EnvironmentSettings,
     LoadBalancerSettings,
@@ -74,4 +76,5 @@ SETTINGS = EnvironmentSettings(
         deletion_protection=True,
     ),
     secrets=SecretsSettings(names=SECRET_NAMES, recovery_window_days=30),
+    cicd=CicdSettings(repository=PLACEHOLDER_GITHUB_REPOSITORY, branch="main", manual_approval=True),
 )

@@ -42,3 +42,7 @@ BACKEND_HEALTH_CHECK = (
 
 PLACEHOLDER_DOMAIN = "codemate.example.com"
 """Placeholder public hosted zone of staging and prod: replace it with the real zone before deploying."""
+
+PLACEHOLDER_GITHUB_REPOSITORY = "codemate-dev/codemate"
+"""Placeholder GitHub repository (``owner/name``) of every environment's pipeline, with the frontend's
+Dockerfile in ``frontend/`` and the backend's in ``backend/``: replace it with the real repository."""

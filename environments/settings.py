@@ -233,6 +233,9 @@ class EnvironmentSettings:
     monitoring: MonitoringSettings = field(default_factory=lambda: MonitoringSettings())
     """Alarms, their SNS topic and the dashboard. Defaults to SPEC's thresholds and no email
     subscription."""
+    cicd: CicdSettings | None = None
+    """The delivery pipeline (GitHub -> CodeBuild -> ECS). Defaults to none: no pipeline, no build
+    projects, no connection."""
 
     @property
     def state_key(self) -> str:
@@ -341,3 +344,35 @@ class MonitoringSettings:
     """The database's ``max_connections`` when its parameter group sets one. Defaults to the
     engine's default for the instance class, derived from its memory
     (``modules/database/max_connections.py``)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CicdSettings:
+    """CodePipeline of the environment: source from GitHub through a CodeStar connection, one CodeBuild
+    Docker build per service, an optional manual approval, an ECS rolling deploy per service."""
+
+    repository: str
+    """GitHub repository ``owner/name`` holding every service's Dockerfile."""
+    branch: str
+    """Branch whose pushes start the pipeline, e.g. ``develop`` (dev) or ``main`` (prod)."""
+    manual_approval: bool = False
+    """A manual approval stage between build and deploy. Defaults to off (prod turns it on)."""
+    connection_arn: str | None = None
+    """An existing CodeStar/CodeConnections connection to GitHub (e.g. one shared by every environment
+    of the account). Defaults to none: the environment creates its own connection, ``PENDING`` until
+    someone completes it once in the console."""
+    source_directories: dict[str, str] = field(default_factory=dict)
+    """Docker build context (the directory of the Dockerfile) of each service in the repository, by
+    service name, e.g. ``{"backend": "apps/api"}``. Defaults to the service's name (``frontend/``,
+    ``backend/``); use ``"."`` for a repository with one service at its root."""
+    docker_hub_secret: str | None = None
+    """Short name of a secret of ``secrets.names`` holding JSON ``{"username": ..., "token": ...}``:
+    builds log in to Docker Hub before pulling base images. Defaults to none: anonymous pulls
+    (rate-limited by Docker Hub)."""
+    build_compute_type: str = "BUILD_GENERAL1_SMALL"
+    """CodeBuild compute of the Docker builds. Defaults to ``BUILD_GENERAL1_SMALL`` (2 vCPU, 3 GB);
+    ``BUILD_GENERAL1_MEDIUM`` (4 vCPU, 7 GB) for builds that run out of memory."""
+    build_timeout_minutes: int = 30
+    """A build running longer fails (CodeBuild allows 5-2160). Defaults to 30."""
+    artifact_retention_days: int = 30
+    """Days pipeline artifacts (source zips, image definitions) are kept. Defaults to 30."""

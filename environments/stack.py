@@ -5,6 +5,7 @@ from __future__ import annotations
 from backend.wiring import configure_backend
 from environments.settings import EnvironmentSettings
 from environments.validation import validate
+from modules.cicd.codepipeline import CodePipeline, DeployTarget
 from modules.compute.ecr import EcrRepository
 from modules.compute.ecs_cluster import EcsCluster
 from modules.compute.ecs_service import ContainerSecret, EcsService
@@ -89,6 +90,7 @@ class EnvironmentStack(TerraformStack):
         self._application_tier(settings, naming)
 
         self._data_tier(settings, naming)
+        self._delivery_tier(settings, naming)
         self._monitoring(settings, naming)
 
     def _data_tier(self, settings: EnvironmentSettings, naming: Naming) -> None:
@@ -162,6 +164,9 @@ class EnvironmentStack(TerraformStack):
                 self, "storage", naming=naming, region=project.region, account_id=account_id,
                 files_noncurrent_version_days=settings.storage.files_noncurrent_version_days,
                 bucket_prefix=settings.storage.bucket_prefix,
+                # the CI/CD artifact bucket sends its server access logs here too
+                access_log_sources=[naming.bucket_name("artifacts", account_id, prefix=settings.storage.bucket_prefix)]
+                if settings.cicd else (),
             )
         self.repositories = {
             s.name: EcrRepository(
@@ -299,3 +304,37 @@ class EnvironmentStack(TerraformStack):
         self._output("alarm_topic_arn", self.monitoring.topic_arn, "SNS topic of every alarm (subscribe here)")
         self._output("dashboard_url", f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}"
                      f"#dashboards/dashboard/{self.monitoring.dashboard_name}", "CloudWatch dashboard")
+
+    def _delivery_tier(self, settings: EnvironmentSettings, naming: Naming) -> None:
+        """CodePipeline from GitHub: a Docker build per service, approval where asked, ECS deploys (SPEC §3)."""
+        self.pipeline = None
+        cicd = settings.cicd
+        if cicd is None:
+            return
+        docker_hub = self.secrets.secret_arns[cicd.docker_hub_secret] if cicd.docker_hub_secret else None
+        self.pipeline = CodePipeline(
+            self, "cicd", naming=naming, region=settings.project.region, account_id=self.account.account_id,
+            cluster=self.cluster,
+            targets=[DeployTarget(name=s.name, repository=self.repositories[s.name], service=self.services[s.name],
+                                  source_directory=cicd.source_directories.get(s.name, s.name))
+                     for s in settings.services],
+            repository=cicd.repository, branch=cicd.branch, manual_approval=cicd.manual_approval,
+            connection_arn=cicd.connection_arn, log_retention_days=settings.log_retention_days,
+            log_kms_key_arn=self.logs_key.key_arn, access_logs=self.buckets,
+            bucket_prefix=settings.storage.bucket_prefix if settings.storage else None,
+            artifact_retention_days=cicd.artifact_retention_days, build_compute_type=cicd.build_compute_type,
+            build_timeout_minutes=cicd.build_timeout_minutes, docker_hub_secret_arn=docker_hub,
+            docker_hub_secret_kms_key_arn=self.secrets.kms_key_arn if docker_hub else None,
+        )
+        if self.pipeline.connection is not None:
+            self.notes.append(
+                f"the GitHub connection {naming.connection_name()} is created PENDING: complete it once in the "
+                "console (Developer Tools > Settings > Connections > Update pending connection) before the "
+                f"pipeline {naming.pipeline_name()} can read {cicd.repository}"
+            )
+        self._output("pipeline_name", self.pipeline.pipeline_name, "CodePipeline of the environment")
+        self._output("codestar_connection_arn", self.pipeline.connection_arn,
+                     "GitHub connection of the pipeline (complete it once in the console if PENDING)")
+        self._output("build_project_names", {n: p.name for n, p in self.pipeline.build_projects.items()},
+                     "CodeBuild project of each service")
+        self._output("artifact_bucket_name", self.pipeline.artifact_bucket_name, "CI/CD artifacts")

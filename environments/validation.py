@@ -68,6 +68,15 @@ _PATH_PATTERN = re.compile(r"^/[A-Za-z0-9_\-.$/~\"'@:+*?&=%]{0,127}$")
 # An ALB listener rule holds at most 5 condition values.
 MAX_PATH_PATTERNS = 5
 ACCOUNT_ID_PLACEHOLDER = "123456789012"
+# CI/CD: GitHub owner (39 chars, inner single hyphens) / repository (100 chars), CodeBuild's Linux sizes.
+_GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}/[A-Za-z0-9._-]{1,100}$")
+_CONNECTION_ARN = re.compile(
+    r"^arn:aws(?:-[a-z]+)*:(?:codestar-connections|codeconnections):[a-z]{2}(?:-[a-z]+)+-\d+:\d{12}:"
+    r"connection/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+)
+_SOURCE_DIRECTORY = re.compile(r"^[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*/?$")
+CODEBUILD_COMPUTE_TYPES = ("BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE",
+                           "BUILD_GENERAL1_XLARGE", "BUILD_GENERAL1_2XLARGE")
 
 
 def validate(settings: EnvironmentSettings) -> None:
@@ -155,6 +164,7 @@ class _Check:
         self.data_windows()
         self.cache_auth()
         self.monitoring()
+        self.cicd()
 
     # -- project ----------------------------------------------------------
     def project(self) -> None:
@@ -685,6 +695,57 @@ class _Check:
                       "max_connections is at least 1", "set the parameter group's value, or leave it out")
 
 
+    # -- CI/CD (SPEC §3 "CI/CD") -------------------------------------------
+    def cicd(self) -> None:
+        c = self.s.cicd
+        if c is None:
+            return
+        if not _GITHUB_REPOSITORY.match(c.repository) or c.repository.split("/")[1] in (".", ".."):
+            self.fail("cicd.repository", c.repository, "not a GitHub repository 'owner/name'",
+                      "write the owner (user or organisation) and the repository, e.g. 'acme/codemate'")
+        if problem := _branch_problem(c.branch):
+            self.fail("cicd.branch", c.branch, problem, "name one branch, e.g. 'develop' or 'main'")
+        if c.connection_arn is not None and not _CONNECTION_ARN.match(c.connection_arn):
+            self.fail("cicd.connection_arn", c.connection_arn, "not the ARN of a CodeStar connection",
+                      "copy it from Developer Tools > Settings > Connections "
+                      "(arn:aws:codestar-connections:<region>:<account>:connection/<id>), or leave it out")
+        services = [svc.name for svc in self.s.services]
+        if not services:
+            self.fail("cicd", c.repository, "a pipeline without services has nothing to build or deploy",
+                      "add services, or set cicd=None")
+        for service, directory in c.source_directories.items():
+            if service not in services:
+                self.fail("cicd.source_directories", service, "not a service of this environment",
+                          f"use one of {services}")
+            if directory != "." and (not _SOURCE_DIRECTORY.match(directory) or ".." in directory.split("/")):
+                self.fail(f"cicd.source_directories[{service}]", directory,
+                          "not a directory inside the repository",
+                          "give a relative path without '..', e.g. 'apps/web', or '.' for the root")
+        if c.docker_hub_secret is not None and c.docker_hub_secret not in self.s.secrets.names:
+            self.fail("cicd.docker_hub_secret", c.docker_hub_secret, "not a secret of this environment",
+                      f"use one of {sorted(self.s.secrets.names)} or add it to secrets.names")
+        if c.build_compute_type not in CODEBUILD_COMPUTE_TYPES:
+            self.fail("cicd.build_compute_type", c.build_compute_type, "not a CodeBuild Linux compute type",
+                      f"use one of {', '.join(CODEBUILD_COMPUTE_TYPES)}")
+        if not 5 <= c.build_timeout_minutes <= 2160:
+            self.fail("cicd.build_timeout_minutes", c.build_timeout_minutes,
+                      "CodeBuild allows 5 to 2160 minutes", "use e.g. 30")
+        if c.artifact_retention_days < 1:
+            self.fail("cicd.artifact_retention_days", c.artifact_retention_days, "S3 expires objects after 1 day "
+                      "at the earliest", "use e.g. 30")
+        naming = Naming(self.s.project.name, self.env)
+        naming.pipeline_name()
+        naming.role_name("pipeline")
+        if c.connection_arn is None:
+            naming.connection_name()
+        prefix = self.s.storage.bucket_prefix if self.s.storage else None
+        naming.bucket_name("artifacts", ACCOUNT_ID_PLACEHOLDER, prefix=prefix)
+        for service in services:
+            naming.build_project_name(service)
+            naming.build_log_group_name(service)
+            naming.role_name(service, "build")
+
+
 ENHANCED_MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
 PRODUCTION_ENVIRONMENTS = ("prod", "production")
 """Environments whose database must have deletion protection and a final snapshot."""
@@ -700,3 +761,16 @@ _WEEKLY_WINDOW = re.compile(
 )
 _DAY = 24 * 60
 _WEEK = 7 * _DAY
+
+
+def _branch_problem(branch: str) -> str | None:
+    """Why ``branch`` is not one usable Git branch name, or ``None``."""
+    if not branch.strip():
+        return "an empty branch name"
+    if re.search(r"[\s~^:?*\[\\]|\.\.|@\{|//", branch) or branch in ("@", "HEAD"):
+        return "not a Git branch name (no spaces, '..', '~^:?*[\\', '@{' or '//'; wildcards are not allowed)"
+    if branch.startswith(("/", "-", ".")) or branch.endswith(("/", ".", ".lock")):
+        return "not a Git branch name (it may not start with '/', '-' or '.', nor end with '/', '.' or '.lock')"
+    if len(branch) > 255:
+        return f"{len(branch)} characters; keep branch names within 255"
+    return None

@@ -33,6 +33,9 @@ class NameKind(Enum):
     SNS_TOPIC = ("SNS topic name", 256)
     ALARM = ("CloudWatch alarm name", 255)
     DASHBOARD = ("CloudWatch dashboard name", 255)
+    CODEBUILD_PROJECT = ("CodeBuild project name", 150)
+    CODEPIPELINE = ("CodePipeline name", 100)
+    CODESTAR_CONNECTION = ("CodeStar connection name", 32)
     GENERIC = ("name", 255)
 
     @property
@@ -112,6 +115,23 @@ class Naming:
     def role_name(self, *parts: str) -> str:
         """``codemate-<parts>-<env>`` (IAM: at most 64 characters, unique per account)."""
         return self(*parts, kind=NameKind.IAM_ROLE)
+
+    def build_project_name(self, service: str) -> str:
+        """``codemate-<service>-build-<env>``: SPEC's ``codemate-<service>-build`` plus the env, because
+        CodeBuild project names are unique per account and region and environments may share an account."""
+        return self(service, "build", kind=NameKind.CODEBUILD_PROJECT)
+
+    def build_log_group_name(self, service: str) -> str:
+        """``/aws/codebuild/codemate-<service>-build-<env>``: CodeBuild's own default for the project."""
+        return self.check(f"/aws/codebuild/{self.build_project_name(service)}", NameKind.LOG_GROUP)
+
+    def pipeline_name(self) -> str:
+        """``codemate-pipeline-<env>`` (CodePipeline: at most 100 characters, unique per account and region)."""
+        return self("pipeline", kind=NameKind.CODEPIPELINE)
+
+    def connection_name(self) -> str:
+        """``codemate-github-<env>`` (CodeStar connections: at most 32 characters)."""
+        return self("github", kind=NameKind.CODESTAR_CONNECTION)
 
     def bucket_name(self, purpose: str, account_id: str, *, prefix: str | None = None) -> str:
         """``<prefix>-<purpose>-<env>-<account_id>``, checked against S3's rules.

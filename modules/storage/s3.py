@@ -30,8 +30,9 @@ The account ID is in every name (bucket names are global across AWS); the
 environment too, because environments may share an account (SPEC names the
 logs bucket ``codemate-logs-<account>``: adding the env keeps dev, staging
 and prod from fighting over one bucket). The logs bucket lets the region's
-Elastic Load Balancing account write ``alb/AWSLogs/<account>/`` and the
-log delivery service (VPC flow logs) write ``vpc-flow-logs/AWSLogs/<account>/``.
+Elastic Load Balancing account write ``alb/AWSLogs/<account>/``, the
+log delivery service (VPC flow logs) write ``vpc-flow-logs/AWSLogs/<account>/``
+and S3 server access logging of this account's buckets write ``s3-access-logs/``.
 """
 
 from __future__ import annotations
@@ -41,11 +42,12 @@ from typing import Callable, Sequence
 from modules.framework import Construct, aws
 from modules.iam.policy import Statement, allow, document
 from modules.naming import Naming
-from modules.security.kms import KmsKey
+from modules.security.kms import KmsKey, partition_of
 
 ALB_LOG_PREFIX = "alb"
 FLOW_LOG_PREFIX = "vpc-flow-logs"
 ACCESS_LOG_PREFIX = "s3-access"
+"""Prefix of S3 server access logs in the logs bucket: ``s3-access/<source bucket>/``."""
 # What a writer and reader of SSE-KMS objects needs on the key (S3 calls KMS as the caller).
 FILES_KEY_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
 CORS_METHODS = ("GET", "PUT", "POST", "DELETE")
@@ -70,10 +72,14 @@ class Buckets(Construct):
         account_id: str,
         files_noncurrent_version_days: int = 90,
         bucket_prefix: str | None = None,
+        access_log_sources: Sequence[str] = (),
     ) -> None:
         """
         :param region: the buckets' region (the files key's ``kms:ViaService`` is S3 of this region).
         :param account_id: the AWS account (usually ``aws_caller_identity``'s token).
+        :param access_log_sources: names of other buckets of the environment (e.g. the CI/CD
+            artifact bucket) that send server access logs here; defaults to none: only the files
+            and static buckets may.
         :param files_noncurrent_version_days: defaults to 90 days before an overwritten or
             deleted upload is gone for good.
         :param bucket_prefix: defaults to the project name.
@@ -123,7 +129,8 @@ class Buckets(Construct):
                 expiration=[_lc.S3BucketLifecycleConfigurationRuleExpiration(days=365)],
             )],
             extra_statements=lambda arn: self._log_delivery_statements(
-                arn, elb_account.arn, access_logged=[self.files_bucket.arn, self.static_bucket.arn]),
+                arn, elb_account.arn, access_logged=[self.files_bucket.arn, self.static_bucket.arn,
+                                           *(f"arn:{partition_of(region)}:s3:::{name}" for name in access_log_sources)]),
         )
         # Server access logs of the data buckets; the logs bucket is the target, so it logs nowhere.
         for purpose, bucket in (("files", self.files_bucket), ("static", self.static_bucket)):

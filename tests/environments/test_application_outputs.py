@@ -62,7 +62,7 @@ def test_synth_summary_says_dev_is_http_only_and_prod_is_not(tmp_path, capsys):
     assert main.main(["dev", "prod", "--outdir", str(tmp_path / "out")]) == 0
     lines = capsys.readouterr().out.splitlines()
     # THEN exactly one note, under dev, says the load balancer serves plain HTTP
-    notes = [(i, line) for i, line in enumerate(lines) if "note:" in line]
+    notes = [(i, line) for i, line in enumerate(lines) if "note:" in line and "load balancer" in line]
     dev_line = next(i for i, line in enumerate(lines) if line.strip().startswith("dev "))
     prod_line = next(i for i, line in enumerate(lines) if line.strip().startswith("prod "))
     assert len(notes) == 1 and dev_line < notes[0][0] < prod_line

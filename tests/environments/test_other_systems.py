@@ -191,7 +191,7 @@ def test_fargate_spot_is_an_opt_in_per_service(unisync_style):
 def test_aws_managed_key_means_no_kms_key_and_no_decrypt_permission(unisync_style):
     assert unisync_style.under(KMS_KEY, "secrets") == []  # no secrets key: the AWS-managed one
     assert sorted(unisync_style.path(k) for k in unisync_style.resources(KMS_KEY).values()) == [
-        "data-key/key", "logs-key/key", "monitoring/key/key", "storage/files-key/key"]
+        "cicd/artifact-key/key", "data-key/key", "logs-key/key", "monitoring/key/key", "storage/files-key/key"]
     assert all("kms_key_id" not in s for s in unisync_style.under(SECRET, "secrets"))
     worker = statements(policy(unisync_style.by_path(ROLE_POLICY, "svc-worker/execution-policy")))
     assert [s["Sid"] for s in worker] == ["EcrLogin", "EcrPull", "WriteLogs", "ReadSecrets"]

@@ -152,7 +152,8 @@ def test_gate_fails_when_the_waf_and_the_upload_encryption_are_undone(committed_
     outdir, doc = copy_stack(committed_output, "prod", tmp_path)
     del doc["resource"]["aws_wafv2_web_acl_association"]
     for encryption in doc["resource"]["aws_s3_bucket_server_side_encryption_configuration"].values():
-        encryption["rule"] = [{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}]
+        if encryption["//"]["metadata"]["path"] == "prod/storage/files-encryption":
+            encryption["rule"] = [{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}]
     write_stack(outdir, "prod", doc)
     # WHEN scanned
     verdict = evaluate(scan(["prod"], outdir), load_accepted())

@@ -56,11 +56,12 @@ def test_bucket_name_has_environment_and_account_id_from_the_caller_identity(env
 def test_no_account_id_is_hard_coded_anywhere(stack):
     # Negative: neither our account nor the ELB account (600734575887) appears as a literal
     assert not re.search(r"(?<!\d)\d{12}(?!\d)", stack.text)
-    assert stack.count(BUCKET) == 3
+    assert len(stack.under(BUCKET, "storage")) == 3
 
 
 def test_every_bucket_has_encryption_and_a_public_access_block(stack):
-    for ref in (stack.ref(BUCKET, b) for b in stack.resources(BUCKET).values()):
+    # (the CI/CD artifact bucket uses SSE-KMS: tests/modules/cicd)
+    for ref in (stack.ref(BUCKET, b) for b in stack.under(BUCKET, "storage")):
         (block,) = [r for r in stack.resources(PUBLIC_ACCESS).values() if r["bucket"] == ref]
         assert block == {"bucket": ref, "block_public_acls": True, "block_public_policy": True,
                          "ignore_public_acls": True, "restrict_public_buckets": True}
@@ -119,17 +120,20 @@ def test_data_buckets_send_server_access_logs_to_the_logs_bucket(stack, purpose)
 def test_the_logs_bucket_logs_nowhere(stack):
     # Negative: a bucket cannot usefully log into itself (each log delivery would log again)
     assert of_bucket(stack, ACCESS_LOGGING, "logs") == []
-    assert stack.count(ACCESS_LOGGING) == 2
+    # files, static and the CI/CD artifact bucket log into it
+    assert sorted(stack.path(r) for r in stack.resources(ACCESS_LOGGING).values()) == [
+        "cicd/artifacts-logging", "storage/files-access-logs", "storage/static-access-logs"]
 
 
-def test_logs_bucket_lets_s3_logging_write_only_for_the_data_buckets_of_this_account(stack):
+def test_logs_bucket_lets_s3_logging_write_only_for_the_buckets_that_log_there(env, stack):
     arn = {p: stack.ref(BUCKET, stack.by_path(BUCKET, f"storage/{p}"), "arn") for p in PURPOSES}
     (bucket_policy,) = of_bucket(stack, BUCKET_POLICY, "logs")
     by_sid = {s["Sid"]: s for s in statements(policy(bucket_policy))}
     assert by_sid["S3ServerAccessLogs"] == {
         "Sid": "S3ServerAccessLogs", "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
         "Action": ["s3:PutObject"], "Resource": f"{arn['logs']}/s3-access/*",
-        "Condition": {"ArnLike": {"aws:SourceArn": [arn["files"], arn["static"]]},
+        "Condition": {"ArnLike": {"aws:SourceArn": [
+            arn["files"], arn["static"], f"arn:aws:s3:::codemate-artifacts-{env}-{account(stack)}"]},
                       "StringEquals": {"aws:SourceAccount": account(stack)}},
     }
 
@@ -151,7 +155,7 @@ def test_bucket_policy_denies_every_request_without_tls(stack, purpose):
 
 
 def test_only_the_files_bucket_is_versioned(stack):
-    (versioning,) = stack.resources(VERSIONING).values()
+    (versioning,) = stack.under(VERSIONING, "storage")
     assert versioning["bucket"] == stack.ref(BUCKET, stack.by_path(BUCKET, "storage/files"))
     assert versioning["versioning_configuration"] == {"status": "Enabled"}
 

@@ -101,3 +101,20 @@ def synth_settings(settings: EnvironmentSettings) -> Synth:
 def with_changes(settings: EnvironmentSettings, **changes: Any) -> EnvironmentSettings:
     """``settings`` with top-level fields replaced; nested: ``network=replace(s.network, ...)``."""
     return replace(settings, **changes)
+
+
+def config_error(settings, field: str, *phrases: str):
+    """Validate ``settings`` expecting a ConfigError on ``field`` of its environment, naming every phrase."""
+    import pytest
+
+    from environments.validation import validate
+    from modules.errors import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        validate(settings)
+    error = caught.value
+    assert (error.environment, error.field) == (settings.name, field), str(error)
+    for phrase in phrases:
+        assert phrase in str(error), str(error)
+    assert error.fix
+    return error

@@ -62,20 +62,8 @@ KEY_ADMINISTRATION_ACTIONS = (
     "kms:CancelKeyDeletion",
 )
 
-# What a service needs to encrypt a resource for the caller (RDS storage, ElastiCache, a secret).
-VIA_SERVICE_ACTIONS = (
-    "kms:Encrypt",
-    "kms:Decrypt",
-    "kms:ReEncryptFrom",
-    "kms:ReEncryptTo",
-    "kms:GenerateDataKey",
-    "kms:GenerateDataKeyWithoutPlaintext",
-    "kms:DescribeKey",
-    "kms:CreateGrant",
-    "kms:ListGrants",
-)
-
-# What CloudWatch Logs calls on a log group's key (symmetric key, no key pairs).
+# Encrypting and decrypting with a symmetric key (no key pairs): what CloudWatch Logs calls on
+# a log group's key.
 CLOUDWATCH_LOGS_ACTIONS = (
     "kms:Encrypt",
     "kms:Decrypt",
@@ -85,6 +73,10 @@ CLOUDWATCH_LOGS_ACTIONS = (
     "kms:GenerateDataKeyWithoutPlaintext",
     "kms:DescribeKey",
 )
+
+# What a service needs to encrypt a resource for the caller (RDS storage, ElastiCache, a secret):
+# the same, plus the grants RDS and ElastiCache create for their own background use.
+VIA_SERVICE_ACTIONS = (*CLOUDWATCH_LOGS_ACTIONS, "kms:CreateGrant", "kms:ListGrants")
 
 # What a CloudWatch alarm's publish to an encrypted SNS topic calls on the topic's key.
 CLOUDWATCH_ALARMS_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")

@@ -9,6 +9,8 @@ from dataclasses import replace
 
 import pytest
 
+from tests.support import config_error
+
 import main
 from environments import load
 from environments.settings import NatMode, SecretReference, ServiceSettings
@@ -21,15 +23,7 @@ def with_service(settings, name: str, **changes):
         replace(s, **changes) if s.name == name else s for s in settings.services))
 
 
-def fails(settings, field: str, *phrases: str) -> ConfigError:
-    with pytest.raises(ConfigError) as caught:
-        validate(settings)
-    error = caught.value
-    assert (error.environment, error.field) == (settings.name, field), str(error)
-    for phrase in phrases:
-        assert phrase in str(error), str(error)
-    assert error.fix
-    return error
+fails = config_error
 
 
 @pytest.fixture

@@ -307,6 +307,10 @@ class StorageSettings:
     bucket_prefix: str | None = None
     """First part of every bucket name (``<prefix>-files-<env>-<account>``), e.g. an organisation
     prefix. Defaults to the project name."""
+    cdn: bool = False
+    """Put a CloudFront distribution (``*.cloudfront.net``, HTTPS, PriceClass_200) in front of the
+    static bucket, which stays private: CloudFront reads it through an origin access control and
+    the bucket policy allows only that distribution. Defaults to off: no CloudFront resource."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from backend.wiring import configure_backend
 from environments.settings import EnvironmentSettings
 from environments.validation import validate
+from modules.cdn.cloudfront import StaticSiteCdn
 from modules.cicd.codepipeline import CodePipeline, DeployTarget
 from modules.compute.ecr import EcrRepository
 from modules.compute.ecs_cluster import EcsCluster
@@ -254,6 +255,8 @@ class EnvironmentStack(TerraformStack):
             origins = [*([self.app_url] if self.app_url else []), *settings.storage.cors_origins]
             if origins:
                 self.buckets.allow_cors(origins)
+        self.cdn = StaticSiteCdn(self, "cdn", naming=naming, buckets=self.buckets) \
+            if self.buckets and settings.storage.cdn else None
 
         if self.load_balancer:
             self._output("alb_dns_name", self.load_balancer.alb_dns_name, "DNS name of the load balancer")
@@ -271,6 +274,9 @@ class EnvironmentStack(TerraformStack):
             self._output("files_bucket_name", self.buckets.files_bucket_name, "User uploads")
             self._output("static_bucket_name", self.buckets.static_bucket_name, "Next.js static assets")
             self._output("logs_bucket_name", self.buckets.logs_bucket_name, "ALB access logs and VPC flow logs")
+        if self.cdn:
+            self._output("static_cdn_domain_name", self.cdn.distribution_domain_name,
+                         "CloudFront domain name serving the static bucket")
 
     def _monitoring(self, settings: EnvironmentSettings, naming: Naming) -> None:
         """Alarms to an encrypted SNS topic and the dashboard (SPEC §3 "Monitoring").

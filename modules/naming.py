@@ -36,6 +36,8 @@ class NameKind(Enum):
     CODEBUILD_PROJECT = ("CodeBuild project name", 150)
     CODEPIPELINE = ("CodePipeline name", 100)
     CODESTAR_CONNECTION = ("CodeStar connection name", 32)
+    CLOUDFRONT_OAC = ("CloudFront origin access control name", 64)
+    CLOUDFRONT_POLICY = ("CloudFront response headers policy name", 128)
     GENERIC = ("name", 255)
 
     @property

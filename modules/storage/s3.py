@@ -19,7 +19,9 @@ uses a customer-managed key of its own (``alias/<project>-files-<env>``,
 rotated yearly); the bucket key cuts KMS requests (and cost) by caching a
 bucket-level data key. The logs bucket must stay SSE-S3: ALB access-log
 delivery and S3 server access logging accept no other default encryption.
-The static bucket holds public web assets (served through CloudFront later).
+The static bucket holds public web assets; it stays private: with ``storage.cdn`` on, a CloudFront
+distribution (``modules/cdn/cloudfront.py``) reads it through an origin access control, and
+:meth:`Buckets.allow_cloudfront` adds the one statement that lets it.
 
 Server access logs of the files and static buckets go to the logs bucket
 under ``s3-access/<bucket name>/``; the logs bucket's policy lets
@@ -91,6 +93,8 @@ class Buckets(Construct):
         self._prefix = bucket_prefix
         self._cors = None
         self._policies: dict[str, object] = {}
+        self._statements: dict[str, list[Statement]] = {}
+        self._cloudfront_distribution_arn: str | None = None
 
         self.files_key = KmsKey(
             self, "files-key", naming=naming, purpose="files", region=region, account_id=account_id,
@@ -173,6 +177,24 @@ class Buckets(Construct):
             )],
         )
 
+    def allow_cloudfront(self, distribution_arn: str) -> None:
+        """Let one CloudFront distribution read the static bucket through its origin access control.
+
+        Adds ``CloudFrontRead`` to the static bucket's policy: ``cloudfront.amazonaws.com`` may
+        ``s3:GetObject`` on ``<static bucket>/*`` only when ``AWS:SourceArn`` is ``distribution_arn``.
+        The bucket stays private: its public access block is unchanged (a service principal with a
+        source-ARN condition is not public access)."""
+        if self._cloudfront_distribution_arn is not None:
+            raise ValueError("allow_cloudfront was already called: the static bucket serves one distribution")
+        self._cloudfront_distribution_arn = distribution_arn
+        statements = self._statements["static"]
+        statements.append(allow(
+            "CloudFrontRead", ["s3:GetObject"], f"{self.static_bucket_arn}/*",
+            principal={"Service": "cloudfront.amazonaws.com"},
+            condition={"StringEquals": {"AWS:SourceArn": distribution_arn}},
+        ))
+        self._policies["static"].policy = document(*statements)
+
     # -- build --------------------------------------------------------------
     def _log_delivery_statements(self, arn: str, elb_account_arn: str, *,
                                  access_logged: Sequence[str]) -> list[Statement]:
@@ -241,8 +263,9 @@ class Buckets(Construct):
             "Resource": [bucket.arn, f"{bucket.arn}/*"],
             "Condition": {"Bool": {"aws:SecureTransport": "false"}},
         }
+        self._statements[purpose] = [tls_only, *extra_statements(bucket.arn)]
         self._policies[purpose] = aws.s3_bucket_policy.S3BucketPolicy(
-            self, f"{purpose}-policy", bucket=bucket.id, policy=document(tls_only, *extra_statements(bucket.arn)),
+            self, f"{purpose}-policy", bucket=bucket.id, policy=document(*self._statements[purpose]),
             depends_on=[block],
         )
         return bucket

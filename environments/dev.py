@@ -49,6 +49,7 @@ SETTINGS = EnvironmentSettings(
             environment=BACKEND_ENVIRONMENT, secrets=BACKEND_SECRETS,
             container_health_check=BACKEND_HEALTH_CHECK, cpu_scaling_target=70, memory_scaling_target=80,
             files_bucket_access=True,
+            data_tier_access=True,
         ),
     ),
     database=DatabaseSettings(

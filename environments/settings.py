@@ -93,6 +93,11 @@ class ServiceSettings:
     fargate_spot: bool = False
     """Run on FARGATE_SPOT (about 70% cheaper, tasks can be interrupted): for non-critical work.
     Defaults to off: on-demand FARGATE."""
+    data_tier_access: bool = False
+    """Connect the service to the environment's database and Redis: ``DATABASE_HOST``,
+    ``DATABASE_PORT``, ``DATABASE_NAME``, ``REDIS_HOST``, ``REDIS_PORT``, ``REDIS_TLS`` as plain
+    values and ``REDIS_AUTH_TOKEN`` from its Secrets Manager secret (the database credentials come
+    from the ``database`` secret, an app user — never the RDS master). Defaults to off."""
     files_bucket_access: bool = False
     """Task role may get/put/delete objects in the files bucket and list it. Defaults to off: no S3 access."""
     container_health_check: str | None = None

@@ -88,9 +88,8 @@ class EnvironmentStack(TerraformStack):
         self._output("database_subnet_ids", self.vpc.database_subnet_ids, "Isolated database subnets")
         self._output("alb_security_group_id", self.security_groups.alb_security_group_id, "ALB security group")
         self._output("ecs_security_group_id", self.security_groups.ecs_security_group_id, "ECS security group")
+        self._data_tier(settings, naming)  # first: the services connect to the database and Redis
         self._application_tier(settings, naming)
-
-        self._data_tier(settings, naming)
         self._delivery_tier(settings, naming)
         self._monitoring(settings, naming)
 
@@ -222,6 +221,13 @@ class EnvironmentStack(TerraformStack):
         for s in settings.services:
             environment = dict(s.environment)
             task_statements = []
+            secrets = [ContainerSecret(r.variable, self.secrets.secret_arns[r.secret], r.json_key)
+                       for r in s.secrets]
+            secret_keys = [self.secrets.kms_key_arn] if self.secrets.kms_key_arn else []
+            if s.data_tier_access:
+                environment.update(self._data_tier_environment(settings))
+                secrets.append(ContainerSecret("REDIS_AUTH_TOKEN", self.cache.auth_token_secret_arn))
+                secret_keys.append(self.data_key.key_arn)
             if s.files_bucket_access and self.buckets:
                 environment["FILES_BUCKET"] = self.buckets.files_bucket_name
                 task_statements = self.buckets.files_access_statements()
@@ -231,9 +237,7 @@ class EnvironmentStack(TerraformStack):
                 memory=s.memory, image_tag=s.image_tag, log_retention_days=settings.log_retention_days,
                 log_kms_key_arn=self.logs_key.key_arn,
                 environment=environment,
-                secrets=[ContainerSecret(r.variable, self.secrets.secret_arns[r.secret], r.json_key)
-                         for r in s.secrets],
-                secrets_kms_key_arn=self.secrets.kms_key_arn,
+                secrets=secrets, secrets_kms_key_arn=secret_keys,
                 subnet_ids=self.vpc.public_subnet_ids if s.assign_public_ip else self.vpc.private_app_subnet_ids,
                 security_group_ids=[self.security_groups.ecs_security_group_id], assign_public_ip=s.assign_public_ip,
                 target_group_arn=self.load_balancer.target_group_arns[s.name] if s.load_balanced else None,
@@ -277,6 +281,17 @@ class EnvironmentStack(TerraformStack):
         if self.cdn:
             self._output("static_cdn_domain_name", self.cdn.distribution_domain_name,
                          "CloudFront domain name serving the static bucket")
+
+    def _data_tier_environment(self, settings: EnvironmentSettings) -> dict[str, str]:
+        """Plain connection settings of the database and Redis (no credential among them)."""
+        return {
+            "DATABASE_HOST": self.database.endpoint_address,
+            "DATABASE_PORT": str(self.database.port),
+            "DATABASE_NAME": self.database.database_name,
+            "REDIS_HOST": self.cache.primary_endpoint_address,
+            "REDIS_PORT": str(settings.cache.port),
+            "REDIS_TLS": "true",
+        }
 
     def _monitoring(self, settings: EnvironmentSettings, naming: Naming) -> None:
         """Alarms to an encrypted SNS topic and the dashboard (SPEC §3 "Monitoring").

@@ -484,6 +484,12 @@ class _Check:
                     self.fail(f"{path}.assign_public_ip", False,
                               "tasks without public IP and without NAT cannot pull their image",
                               "set assign_public_ip=True or choose a nat_mode other than NONE")
+            if svc.data_tier_access:
+                injected = set(DATA_TIER_VARIABLES) & ({*svc.environment} | {r.variable for r in svc.secrets})
+                if injected:
+                    self.fail(f"{path}.data_tier_access", True,
+                              f"{sorted(injected)} are set by data_tier_access and by the service itself",
+                              "remove them from environment/secrets, or set data_tier_access=False")
             if svc.files_bucket_access and self.s.storage is None:
                 self.fail(f"{path}.files_bucket_access", True, "there is no files bucket (storage is None)",
                           "set storage=StorageSettings() or files_bucket_access=False")
@@ -747,6 +753,9 @@ class _Check:
 
 
 ENHANCED_MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
+DATA_TIER_VARIABLES = ("DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "REDIS_HOST", "REDIS_PORT",
+                       "REDIS_TLS", "REDIS_AUTH_TOKEN")
+"""Variables a service with ``data_tier_access`` receives (environments/stack.py)."""
 PRODUCTION_ENVIRONMENTS = ("prod", "production")
 """Environments whose database must have deletion protection and a final snapshot."""
 REDIS_VERSIONS = ("6.2", "7.0", "7.1")

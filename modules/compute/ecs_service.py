@@ -79,7 +79,7 @@ class EcsService(Construct):
         log_kms_key_arn: str | None = None,
         environment: Mapping[str, str] | None = None,
         secrets: Sequence[ContainerSecret] = (),
-        secrets_kms_key_arn: str | None = None,
+        secrets_kms_key_arn: str | Sequence[str] | None = None,
         assign_public_ip: bool = False,
         target_group_arn: str | None = None,
         health_check_grace_seconds: int = 60,
@@ -102,7 +102,7 @@ class EcsService(Construct):
             (CloudWatch's own encryption).
         :param environment: defaults to none: no plain environment variables.
         :param secrets: defaults to none.
-        :param secrets_kms_key_arn: the customer-managed key of the secrets; defaults to none
+        :param secrets_kms_key_arn: the customer-managed key(s) of the secrets; defaults to none
             (AWS-managed key: no kms permission needed).
         :param assign_public_ip: defaults to off (private subnets reach out through NAT).
         :param target_group_arn: defaults to none: not behind a load balancer.
@@ -225,8 +225,10 @@ class EcsService(Construct):
             self._autoscaling(cluster, min_count, max_count, cpu_scaling_target, memory_scaling_target)
 
     def _execution_statements(
-        self, region: str, repository: EcrRepository, secrets: Sequence[ContainerSecret], kms_key_arn: str | None,
+        self, region: str, repository: EcrRepository, secrets: Sequence[ContainerSecret],
+        kms_key_arn: str | Sequence[str] | None,
     ) -> list[Statement]:
+        keys = [kms_key_arn] if isinstance(kms_key_arn, str) else list(dict.fromkeys(kms_key_arn or ()))
         statements = [
             # GetAuthorizationToken has no resource-level scoping: AWS requires "*".
             allow("EcrLogin", ["ecr:GetAuthorizationToken"], "*"),
@@ -238,9 +240,9 @@ class EcsService(Construct):
         secret_arns = list(dict.fromkeys(s.secret_arn for s in secrets))
         if secret_arns:
             statements.append(allow("ReadSecrets", ["secretsmanager:GetSecretValue"], secret_arns))
-            if kms_key_arn:
+            if keys:
                 statements.append(allow(
-                    "DecryptSecrets", ["kms:Decrypt"], kms_key_arn,
+                    "DecryptSecrets", ["kms:Decrypt"], keys[0] if len(keys) == 1 else keys,
                     condition={"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}},
                 ))
         return statements

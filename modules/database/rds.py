@@ -129,6 +129,7 @@ class RdsDatabase(Construct):
         self.port: int = port if port is not None else spec.port
         self.identifier = naming("db", kind=NameKind.RDS_IDENTIFIER)
         db_name = database_name if database_name is not None else naming.project.replace("-", "_")
+        self.database_name = db_name
         tags = naming.tag("db")
 
         self.subnet_group = aws.db_subnet_group.DbSubnetGroup(

@@ -228,3 +228,12 @@ def test_main_exits_2_with_one_line_and_writes_nothing_for_a_bad_service(tmp_pat
     assert code == 2
     assert err[0].startswith("error: [prod] services[1](backend).port = 3000: same port")
     assert not (tmp_path / "out").exists()
+
+
+def test_fails_when_a_service_sets_a_variable_that_data_tier_access_injects(prod_settings):
+    backend = next(s for s in prod_settings.services if s.name == "backend")
+    clash = replace(backend, environment={**backend.environment, "REDIS_HOST": "localhost"})
+    settings = replace(prod_settings, services=tuple(clash if s.name == "backend" else s
+                                                     for s in prod_settings.services))
+    error = fails(settings, "services[1](backend).data_tier_access", "['REDIS_HOST']")
+    assert error.fix == "remove them from environment/secrets, or set data_tier_access=False"

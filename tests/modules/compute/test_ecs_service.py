@@ -44,13 +44,17 @@ SECRETS = {  # variable -> (secret, JSON key)
     "frontend": {"NEXTAUTH_SECRET": ("nextauth", None), "GITHUB_ID": ("github-oauth", "client_id"),
                  "GITHUB_SECRET": ("github-oauth", "client_secret")},
     "backend": {"DATABASE_USERNAME": ("database", "username"), "DATABASE_PASSWORD": ("database", "password"),
-                "NEXTAUTH_SECRET": ("nextauth", None), "ANTHROPIC_API_KEY": ("anthropic", None)},
+                "NEXTAUTH_SECRET": ("nextauth", None), "ANTHROPIC_API_KEY": ("anthropic", None),
+                # data_tier_access: the stack-generated Redis AUTH token, from the data tier's secret
+                "REDIS_AUTH_TOKEN": ("cache/auth-secret", None)},
 }
+DATA_TIER_PLAIN = {"DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "REDIS_HOST", "REDIS_PORT", "REDIS_TLS"}
 services = pytest.mark.parametrize("service", ["frontend", "backend"])
 
 
 def secret_arn(stack, name: str) -> str:
-    return stack.ref(SECRET, stack.by_path(SECRET, f"secrets/{name}"), "arn")
+    path = name if "/" in name else f"secrets/{name}"
+    return stack.ref(SECRET, stack.by_path(SECRET, path), "arn")
 
 
 # -- task definition ------------------------------------------------------------
@@ -115,7 +119,8 @@ def test_no_task_definition_holds_a_secret_value(stack, service):
     assert not set(plain) & set(SECRETS[service])
     assert all(s["valueFrom"].startswith(f"${{{SECRET}.") for s in c["secrets"])
     # ... plain values are only non-secret configuration
-    assert set(plain) <= {"NODE_ENV", "PORT", "HOSTNAME", "FILES_BUCKET"}
+    assert set(plain) <= {"NODE_ENV", "PORT", "HOSTNAME", "FILES_BUCKET"} | (
+        DATA_TIER_PLAIN if service == "backend" else set())
     # ... and the stack creates no secret version, so no value can be in the JSON or the state
     # the only secret version is the generated Redis token, written write-only (never a value in the JSON)
     assert [stack.path(v) for v in stack.resources(SECRET_VERSION).values()] == ["cache/auth-value"]
@@ -249,6 +254,8 @@ def test_execution_role_reads_exactly_its_secrets_and_decrypts_only_through_secr
     assert sids["ReadSecrets"]["Action"] == ["secretsmanager:GetSecretValue"]
     assert sorted(as_list(sids["ReadSecrets"]["Resource"])) == wanted
     key = stack.ref(KMS_KEY, stack.by_path(KMS_KEY, "secrets/key"), "arn")
+    if service == "backend":  # the Redis token secret is encrypted with the data tier's key
+        key = [key, stack.ref(KMS_KEY, stack.by_path(KMS_KEY, "data-key/key"), "arn")]
     assert sids["DecryptSecrets"] == {
         "Sid": "DecryptSecrets", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": key,
         "Condition": {"StringEquals": {"kms:ViaService": "secretsmanager.ap-northeast-2.amazonaws.com"}},
@@ -298,3 +305,24 @@ def test_no_allow_statement_anywhere_has_a_wildcard_action(stack):
 def test_no_aws_managed_policy_is_attached_to_any_role(stack):
     assert stack.count(aws.iam_role_policy_attachment.IamRolePolicyAttachment.TF_RESOURCE_TYPE) == 0
     assert all("managed_policy_arns" not in r for r in stack.resources(ROLE).values())
+
+
+def test_backend_connects_to_the_database_and_redis_of_its_environment(stack):
+    # GIVEN data_tier_access on the backend WHEN synthesized THEN the connection settings are plain
+    # references to the environment's own database and Redis, and the token comes by secret ARN
+    plain = {e["name"]: e["value"] for e in container(stack, "backend")["environment"]}
+    db = stack.by_path("aws_db_instance", "database/instance")
+    redis = stack.by_path("aws_elasticache_replication_group", "cache/group")
+    assert plain["DATABASE_HOST"] == stack.ref("aws_db_instance", db, "address")
+    assert (plain["DATABASE_PORT"], plain["DATABASE_NAME"]) == ("5432", "codemate")
+    assert plain["REDIS_HOST"] == stack.ref("aws_elasticache_replication_group", redis, "primary_endpoint_address")
+    assert (plain["REDIS_PORT"], plain["REDIS_TLS"]) == ("6379", "true")
+    (token,) = [s for s in container(stack, "backend")["secrets"] if s["name"] == "REDIS_AUTH_TOKEN"]
+    assert token["valueFrom"] == secret_arn(stack, "cache/auth-secret")
+
+
+def test_frontend_gets_no_data_tier_connection(stack):
+    c = container(stack, "frontend")
+    names = {e["name"] for e in c["environment"]} | {s["name"] for s in c["secrets"]}
+    assert not names & (DATA_TIER_PLAIN | {"REDIS_AUTH_TOKEN"})
+

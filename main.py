@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""cdktf app: one stack per environment (dev, staging, prod).
+"""cdktf app: one stack per environment of every system.
 
-    python main.py                 # all environments
-    python main.py dev prod        # only these
-    cdktf synth / cdktf deploy dev # through the official CLI (cdktf.json runs this file)
+    python main.py                     # every environment of every system
+    python main.py dev prod            # the primary system's (Codemate's) dev and prod
+    python main.py conduit             # every environment of one system
+    python main.py conduit:prod nest-api-dev   # system:env, or a stack name
+    python main.py --list [--json]     # the stacks, their state and lock (no synth, no jsii)
+    cdktf synth / cdktf deploy dev     # through the official CLI (cdktf.json runs this file)
 
 Settings are validated before anything is built; a wrong one stops with one
-line naming environment, field, value and fix, exit status 2, and the
+line naming system, environment, field, value and fix, exit status 2, and the
 previous output left exactly as it was: the new output is written to a
 sibling directory and moved into place only when every stack synthesized.
 """
@@ -19,34 +22,121 @@ import os
 import shutil
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
-from environments import ENVIRONMENT_NAMES, load
-from environments.settings import EnvironmentSettings
-from environments.validation import validate
+from environments import load
 from modules.errors import ConfigError
+from modules.project import state_key
+from systems import BY_NAME, PRIMARY, SYSTEMS, System
 
 EXIT_CONFIG_ERROR = 2
+
+
+@dataclass(frozen=True)
+class Selected:
+    """One stack to build: its system and its environment's settings."""
+
+    system: System
+    settings: Any
+
+    @property
+    def stack_name(self) -> str:
+        return self.system.stack_name(self.settings.name)
+
+
+def parse_selection(tokens: Sequence[str]) -> list[tuple[System, str]]:
+    """``(system, environment)`` pairs named on the command line, in order, without repeats.
+
+    A token is a primary-system environment (``dev``), a system (``conduit``: all its
+    environments), ``system:env`` (``conduit:prod``) or a stack name (``conduit-prod``).
+    No token selects every environment of every system.
+    """
+    stacks = {s.stack_name(env): (s, env) for s in SYSTEMS for env in s.environments}
+    if not tokens:
+        return list(stacks.values())
+    chosen: list[tuple[System, str]] = []
+    for token in tokens:
+        if token in BY_NAME:
+            found = [(BY_NAME[token], env) for env in BY_NAME[token].environments]
+        elif token in stacks:
+            found = [stacks[token]]
+        elif ":" in token and token.partition(":")[0] in BY_NAME:
+            system_name, _, env = token.partition(":")
+            system = BY_NAME[system_name]
+            if env not in system.environments:
+                raise ConfigError(
+                    env, "environment", env,
+                    f"unknown environment of {system.name}; known: {', '.join(system.environments)}",
+                    f"use one of those, or add {system.environment_file(env)} and list it in systems/__init__.py",
+                    system=system.name,
+                )
+            found = [(system, env)]
+        else:
+            raise ConfigError(
+                token, "stack", token,
+                f"unknown system or environment; known: {', '.join(PRIMARY.environments)} ({PRIMARY.name}); "
+                f"systems {', '.join(s.name for s in SYSTEMS)}",
+                f"name a {PRIMARY.name} environment, a system, system:env (e.g. conduit:prod) or a stack "
+                "listed by --list; a new environment is added as environments/<system>/<env>.py and listed "
+                "in systems/__init__.py",
+                system="?",
+            )
+        chosen.extend(pair for pair in found if pair not in chosen)
+    return chosen
+
+
+def manifest(pairs: Sequence[tuple[System, str]]) -> list[dict[str, str]]:
+    """What ``--list --json`` prints: one object per stack (CI builds its matrix from it)."""
+    rows = []
+    for system, env in pairs:
+        project = _project(system)
+        rows.append({
+            "system": system.name,
+            "environment": env,
+            "stack": system.stack_name(env),
+            "state_bucket": project.state_bucket,
+            "state_key": state_key(env),
+            "lock_table": project.lock_table,
+        })
+    return rows
+
+
+def _project(system: System):
+    import importlib
+
+    return importlib.import_module(f"environments.{system.package}.project").PROJECT
 
 
 def main(
     argv: Sequence[str] | None = None,
     *,
-    loader: Callable[[str], EnvironmentSettings] = load,
+    loader: Callable[[str], Any] | None = None,
 ) -> int:
+    """``loader`` replaces how the primary system's environments are loaded (a test seam)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("environments", nargs="*", metavar="ENV",
-                        help=f"environments to synthesize (default: all of {', '.join(ENVIRONMENT_NAMES)})")
+    parser.add_argument("stacks", nargs="*", metavar="STACK",
+                        help=f"what to synthesize: a {PRIMARY.name} environment ({', '.join(PRIMARY.environments)}), "
+                             "a system, system:env or a stack name (default: every stack)")
     parser.add_argument("--outdir", default=os.environ.get("CDKTF_OUTDIR", "cdktf.out"),
                         help="output directory (default: $CDKTF_OUTDIR or cdktf.out)")
+    parser.add_argument("--list", action="store_true",
+                        help="print the selected stacks with their state bucket, key and lock table; synthesize nothing")
+    parser.add_argument("--json", action="store_true", help="with --list: print a JSON array")
     args = parser.parse_args(argv)
-    names = list(dict.fromkeys(args.environments)) or list(ENVIRONMENT_NAMES)
 
     try:
-        selected = [loader(name) for name in names]
-        for settings in selected:
-            validate(settings)
+        pairs = parse_selection(args.stacks)
+        if args.list:
+            print(list_stacks(pairs, as_json=args.json))
+            return 0
+        selected = []
+        for system, env in pairs:
+            with _naming(system.name):
+                settings = loader(env) if (loader and system is PRIMARY) else load(env, system)
+                system.validate(settings)
+            selected.append(Selected(system, settings))
         stacks = synthesize(selected, Path(args.outdir))
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -56,11 +146,42 @@ def main(
     return 0
 
 
-def synthesize(selected: Sequence[EnvironmentSettings], outdir: Path) -> list:
-    """Synthesize the stacks into ``outdir``, replacing it only if all of them succeed."""
-    from environments.stack import EnvironmentStack  # starts jsii: only once settings are valid
-    from modules.framework import App
+class _naming:
+    """Fill in the system of a :class:`ConfigError` raised inside (constructs do not know it)."""
 
+    def __init__(self, system: str):
+        self.system = system
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if isinstance(error, ConfigError) and not error.system:
+            error.system = self.system
+        return False
+
+
+def list_stacks(pairs: Sequence[tuple[System, str]], *, as_json: bool) -> str:
+    rows = manifest(pairs)
+    if as_json:
+        return json.dumps(rows, indent=2)
+    width = max(len(r["stack"]) for r in rows)
+    lines = [f"{'system':<10} {'env':<8} {'stack':<{width}}  state                                         lock"]
+    for r in rows:
+        lines.append(f"{r['system']:<10} {r['environment']:<8} {r['stack']:<{width}}  "
+                     f"s3://{r['state_bucket']}/{r['state_key']:<22} {r['lock_table']}")
+    return "\n".join(lines)
+
+
+def synthesize(selected: Sequence[Selected | Any], outdir: Path) -> list:
+    """Synthesize the stacks into ``outdir``, replacing it only if all of them succeed.
+
+    ``selected`` holds :class:`Selected` items; a bare settings object means an
+    environment of the primary system.
+    """
+    from modules.framework import App  # starts jsii: only once settings are valid
+
+    items = [s if isinstance(s, Selected) else Selected(PRIMARY, s) for s in selected]
     outdir = outdir.absolute()
     outdir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.new-", dir=outdir.parent))
@@ -69,7 +190,12 @@ def synthesize(selected: Sequence[EnvironmentSettings], outdir: Path) -> list:
     staging.chmod(0o777 & ~umask)  # mkdtemp makes it 0700; the output is an ordinary directory
     try:
         app = App(outdir=str(staging))
-        stacks = [EnvironmentStack(app, settings) for settings in selected]
+        stacks = []
+        for item in items:
+            with _naming(item.system.name):
+                stack = item.system.build(app, item.settings)
+            stack.system = item.system
+            stacks.append(stack)
         app.synth()
         _replace(staging, outdir)
     except BaseException:
@@ -87,23 +213,31 @@ def _replace(new: Path, final: Path) -> None:
 
 
 def summary(stacks: Sequence, outdir: Path) -> str:
+    """Per system, per stack: resources, state, lock and the notes a reviewer must read."""
     lines = [f"Synthesized {len(stacks)} stack(s) into {outdir}/stacks:"]
+    width = max(len(stack.node.id) for stack in stacks)
+    current = None
     for stack in stacks:
-        s = stack.settings
-        path = outdir / "stacks" / s.name / "cdk.tf.json"
+        system = stack.system
+        if system is not current:
+            lines.append(f"{system.name} — {system.title}")
+            current = system
+        project = stack.project
+        path = outdir / "stacks" / stack.node.id / "cdk.tf.json"
         document = json.loads(path.read_text())
         resources = sum(len(v) for v in document.get("resource", {}).values())
-        lock = s.project.lock_table + (" + S3 lock file" if s.native_state_lock else "")
+        native = getattr(stack.settings, "native_state_lock", False)
+        lock = project.lock_table + (" + S3 lock file" if native else "")
         lines.append(
-            f"  {s.name:<8} {resources:>4} resources   state s3://{s.project.state_bucket}/{s.state_key}"
-            f"   lock {lock}"
+            f"  {stack.node.id:<{max(width, 8)}} {resources:>4} resources   "
+            f"state s3://{project.state_bucket}/{stack.state_key}   lock {lock}"
         )
         lines.extend(f"           note: {note}" for note in stack.notes)
     try:
         shown = outdir.absolute().relative_to(Path.cwd())
     except ValueError:
         shown = outdir.absolute()
-    lines.append(f"Review a plan: cd {shown}/stacks/<env> && terraform init && terraform plan")
+    lines.append(f"Review a plan: cd {shown}/stacks/<stack> && terraform init && terraform plan")
     return "\n".join(lines)
 
 

@@ -4,7 +4,7 @@
     python -m backend bootstrap --dry-run    # print what would change, change nothing
     python -m backend verify                 # list every missing or weaker setting
 
-Names and region default to environments/project.py, the settings every
+Names and region default to environments/codemate/project.py, the settings every
 stack's S3 backend uses. Never prompts. Exit status: 0 when the backend is as
 required, 1 when it is not (verify found problems, or a dry run would change
 something), 2 on an error (bad input, credentials, permissions, ownership).
@@ -17,7 +17,7 @@ import sys
 from typing import Sequence, TextIO
 
 from backend.bootstrap import BackendError, BackendSpec, Mode, make_clients, run, validate_spec
-from environments.project import PROJECT
+from environments.codemate.project import PROJECT
 
 EXIT_OK = 0
 EXIT_NOT_AS_REQUIRED = 1
@@ -26,7 +26,7 @@ EXIT_ERROR = 2
 
 def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--region", help=f"AWS region (default: {PROJECT.region}, from environments/project.py)")
+    common.add_argument("--region", help=f"AWS region (default: {PROJECT.region}, from environments/codemate/project.py)")
     common.add_argument("--bucket", help=f"state bucket (default: {PROJECT.state_bucket})")
     common.add_argument("--table", help=f"lock table (default: {PROJECT.lock_table})")
     common.add_argument("--kms-key-id", help="KMS key for the bucket and the table "
@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         for name, given, configured in (("bucket", spec.bucket, PROJECT.state_bucket),
                                         ("table", spec.table, PROJECT.lock_table)):
             if given != configured:
-                print(f"note: --{name} {given} is not the {configured} that environments/project.py "
+                print(f"note: --{name} {given} is not the {configured} that environments/codemate/project.py "
                       "gives every stack's backend", file=out)
         clients = make_clients(region=spec.region, profile=args.profile, endpoint_url=args.endpoint_url)
         report = run(spec, clients, mode, emit)

@@ -163,12 +163,12 @@ def validate_spec(spec: BackendSpec) -> None:
     if problem := bucket_name_problem(spec.bucket):
         raise BackendError(
             f"invalid bucket name {spec.bucket!r}: {problem}",
-            "pass a valid --bucket and set state_bucket in environments/project.py to the same name",
+            "pass a valid --bucket and set state_bucket in environments/codemate/project.py to the same name",
         )
     if not _TABLE_NAME.match(spec.table):
         raise BackendError(
             f"invalid table name {spec.table!r}: DynamoDB table names are 3 to 255 letters, digits, '_', '-' or '.'",
-            "pass a valid --table and set lock_table in environments/project.py to the same name",
+            "pass a valid --table and set lock_table in environments/codemate/project.py to the same name",
         )
     regions = known_regions()
     if spec.region not in regions:
@@ -551,7 +551,7 @@ def table_key_schema(t: _Table) -> Finding:
     return Finding(
         "key schema", required, current, ok=keys == [(LOCK_KEY, "HASH")] and types.get(LOCK_KEY) == "S",
         fix=None, hint="a table's key cannot change: pass another --table and set lock_table in "
-                       "environments/project.py to it",
+                       "environments/codemate/project.py to it",
     )
 
 
@@ -640,7 +640,7 @@ def _find_bucket(b: _Bucket) -> bool:
     if region and region != b.spec.region:
         raise BackendError(
             f"bucket {b.name} is in {region}, not {b.spec.region}",
-            f"pass --region {region} and set region in environments/project.py to it, or use another bucket",
+            f"pass --region {region} and set region in environments/codemate/project.py to it, or use another bucket",
         )
     return True
 
@@ -648,7 +648,7 @@ def _find_bucket(b: _Bucket) -> bool:
 def _foreign_bucket(name: str) -> BackendError:
     return BackendError(
         f"bucket {name} already exists and belongs to another AWS account (bucket names are global)",
-        "choose another name: pass --bucket and set state_bucket in environments/project.py to it",
+        "choose another name: pass --bucket and set state_bucket in environments/codemate/project.py to it",
     )
 
 

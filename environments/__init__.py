@@ -1,8 +1,11 @@
-"""Per-environment settings (the tfvars of the Terraform layout).
+"""Per-environment settings of every system (the tfvars of the Terraform layout).
 
-``ENVIRONMENT_NAMES`` lists the environments in synth order; each has a
-module ``environments/<name>.py`` defining ``SETTINGS``. To add one, copy
-``staging.py`` to ``<name>.py``, change its values, and add the name here.
+``environments/<system>/<env>.py`` defines ``SETTINGS`` for one environment of
+one system and holds values only; ``environments/<system>/project.py`` holds
+what its environments share. The systems and their environments are listed
+in :mod:`systems`. To add an environment, copy an existing file of the same
+system to ``<name>.py``, change its values, and add the name to the system's
+``environments`` in ``systems/__init__.py``.
 """
 
 from __future__ import annotations
@@ -10,50 +13,55 @@ from __future__ import annotations
 import importlib
 import re
 
-from environments.settings import EnvironmentSettings
 from modules.errors import ConfigError
+from systems import BY_NAME, PRIMARY, System
 
-ENVIRONMENT_NAMES: tuple[str, ...] = ("dev", "staging", "prod")
+ENVIRONMENT_NAMES: tuple[str, ...] = PRIMARY.environments
+"""The primary system's environments (``python main.py dev prod`` means these)."""
 
 _MISSING = re.compile(r"(\w+)\.__init__\(\) missing \d+ required keyword-only arguments?: (.+)")
 _UNKNOWN = re.compile(r"(\w+)\.__init__\(\) got an unexpected keyword argument '(\w+)'")
 
 
-def load(name: str) -> EnvironmentSettings:
-    """The settings of one environment, or a :class:`ConfigError` that says what to fix."""
-    if name not in ENVIRONMENT_NAMES:
+def load(name: str, system: str | System = PRIMARY):
+    """The settings of one environment of ``system`` (default: the primary system), or a
+    :class:`ConfigError` that says what to fix."""
+    system = BY_NAME[system] if isinstance(system, str) else system
+    source = system.environment_file(name)
+    if name not in system.environments:
         raise ConfigError(
-            name,
-            "environment",
-            name,
-            f"unknown environment; known: {', '.join(ENVIRONMENT_NAMES)}",
-            f"use one of those, or add environments/{name}.py and list it in environments/__init__.py",
+            name, "environment", name,
+            f"unknown environment of {system.name}; known: {', '.join(system.environments)}",
+            f"use one of those, or add {source} and list it in systems/__init__.py",
+            system=system.name,
         )
     try:
-        module = importlib.import_module(f"environments.{name}")
+        module = importlib.import_module(f"environments.{system.package}.{name}")
     except TypeError as error:  # a dataclass was given too few or unknown settings
         text = str(error)
         if match := _MISSING.search(text):
             raise ConfigError(
                 name, f"{match[1]}.{match[2].split(',')[0].strip(' and')}".replace("'", ""), None,
-                "missing required value", f"set it in environments/{name}.py",
+                "missing required value", f"set it in {source}", system=system.name,
             ) from None
         if match := _UNKNOWN.search(text):
             raise ConfigError(
                 name, f"{match[1]}.{match[2]}", None,
-                "unknown setting", f"remove it from environments/{name}.py or check its spelling "
-                "against environments/settings.py",
+                "unknown setting", f"remove it from {source} or check its spelling "
+                f"against {system.settings_type.partition(':')[0].replace('.', '/')}.py",
+                system=system.name,
             ) from None
         raise
     settings = getattr(module, "SETTINGS", None)
-    if not isinstance(settings, EnvironmentSettings):
+    expected = system.settings_class()
+    if not isinstance(settings, expected):
         raise ConfigError(
-            name, "SETTINGS", type(settings).__name__, "not an EnvironmentSettings",
-            f"define SETTINGS = EnvironmentSettings(...) in environments/{name}.py",
+            name, "SETTINGS", type(settings).__name__, f"not a {expected.__name__}",
+            f"define SETTINGS = {expected.__name__}(...) in {source}", system=system.name,
         )
     if settings.name != name:
         raise ConfigError(
             name, "name", settings.name, "does not match the file name",
-            f"set name={name!r} in environments/{name}.py",
+            f"set name={name!r} in {source}", system=system.name,
         )
     return settings

@@ -12,99 +12,20 @@ from dataclasses import dataclass, field
 
 from modules.networking.options import NatMode
 from modules.database.engines import ENGINES, DatabaseEngine
+from modules.networking.options import VpcOptions as NetworkSettings  # noqa: F401  (re-exported)
+from modules.networking.options import LoadBalancerOptions as LoadBalancerSettings  # noqa: F401  (re-exported)
+from modules.compute.options import SecretReference  # noqa: F401  (re-exported)
+from modules.compute.options import EcsServiceOptions as ServiceSettings  # noqa: F401  (re-exported)
+from modules.compute.options import EcsClusterOptions as ClusterSettings  # noqa: F401  (re-exported)
+from modules.secrets.options import SecretsOptions as SecretsSettings  # noqa: F401  (re-exported)
+from modules.monitoring.options import MonitoringOptions as MonitoringSettings  # noqa: F401  (re-exported)
+from modules.project import ProjectSettings  # noqa: F401  (re-exported: settings files import it from here)
 
 
-@dataclass(frozen=True, kw_only=True)
-class ProjectSettings:
-    """Project-wide settings shared by every environment (see ``environments/project.py``)."""
-
-    name: str
-    region: str
-    availability_zones: tuple[str, ...]
-    state_bucket: str
-    lock_table: str
-    managed_by: str = "cdktf"
-    """Value of the ``ManagedBy`` default tag. Defaults to ``cdktf``."""
 
 
-@dataclass(frozen=True, kw_only=True)
-class NetworkSettings:
-    """The VPC: three subnet tiers, one subnet per AZ in each tier."""
-
-    vpc_cidr: str
-    public_subnet_cidrs: tuple[str, ...]
-    private_app_subnet_cidrs: tuple[str, ...]
-    """Subnets of the ECS tasks. Empty for a public-subnets-only design (no NAT)."""
-    database_subnet_cidrs: tuple[str, ...]
-    """Isolated subnets of RDS and Redis: their route table has no route out."""
-    nat_mode: NatMode
-    s3_gateway_endpoint: bool = True
-    """Free S3 gateway endpoint on the app route tables. Defaults to on (saves NAT traffic)."""
-    flow_logs: bool = True
-    """VPC flow logs (all traffic) to a KMS-encrypted CloudWatch log group. Defaults to on."""
-    flow_log_retention_days: int | None = None
-    """Retention of the flow-log group (a CloudWatch value). Defaults to the environment's
-    ``log_retention_days``. Flow logs are the network's audit trail: prod keeps them a year."""
 
 
-@dataclass(frozen=True, kw_only=True)
-class ServiceSettings:
-    """One Fargate service behind the load balancer."""
-
-    name: str
-    port: int
-    cpu: int
-    memory: int
-    health_check_path: str
-    desired_count: int
-    min_count: int
-    max_count: int
-    image_repository: str | None = None
-    """ECR repository name without the environment. Defaults to ``<project>-<name>``; the
-    environment is always appended (``codemate-frontend-dev``) because environments may share
-    an account."""
-    image_tag: str = "bootstrap"
-    """Image tag of the task definition Terraform registers. Push an image with this tag before
-    the first apply; afterwards CI/CD registers revisions with its own tags and Terraform ignores
-    them. Defaults to ``bootstrap`` (tags are immutable, so never ``latest``)."""
-    path_patterns: tuple[str, ...] = ()
-    """Listener path patterns routed to this service (at most 5, e.g. ``/api/*``). Defaults to
-    none: the service is the listener's default action (exactly one load-balanced service has none)."""
-    listener_priority: int | None = None
-    """Priority of the listener rule of ``path_patterns`` (1-50000, lower is evaluated first;
-    unique per environment). Required with ``path_patterns``; defaults to none (no rule)."""
-    load_balanced: bool = True
-    """Behind the load balancer (target group, listener rule or default action). Defaults to on;
-    off for an internal service reached through ``discovery_name``."""
-    cpu_scaling_target: int | None = 70
-    """Target-tracking goal for average CPU (%). Defaults to 70; ``None`` adds no CPU policy."""
-    memory_scaling_target: int | None = None
-    """Target-tracking goal for average memory (%). Defaults to none: no memory policy."""
-    environment: dict[str, str] = field(default_factory=dict)
-    """Plain environment variables of the container. Never secrets (use ``secrets``). Defaults to none."""
-    secrets: tuple[SecretReference, ...] = ()
-    """Environment variables filled from Secrets Manager when a task starts. Defaults to none."""
-    discovery_name: str | None = None
-    """Cloud Map name (``<name>.<cluster.discovery_namespace>``) for service-to-service calls; other
-    tasks may then reach this service's port. Defaults to none: no registration."""
-    assign_public_ip: bool = False
-    """Run tasks in the public subnets with a public IP (the no-NAT design). Defaults to off:
-    private app subnets, no public IP."""
-    fargate_spot: bool = False
-    """Run on FARGATE_SPOT (about 70% cheaper, tasks can be interrupted): for non-critical work.
-    Defaults to off: on-demand FARGATE."""
-    data_tier_access: bool = False
-    """Connect the service to the environment's database and Redis: ``DATABASE_HOST``,
-    ``DATABASE_PORT``, ``DATABASE_NAME``, ``REDIS_HOST``, ``REDIS_PORT``, ``REDIS_TLS`` as plain
-    values and ``REDIS_AUTH_TOKEN`` from its Secrets Manager secret (the database credentials come
-    from the ``database`` secret, an app user — never the RDS master). Defaults to off."""
-    files_bucket_access: bool = False
-    """Task role may get/put/delete objects in the files bucket and list it. Defaults to off: no S3 access."""
-    container_health_check: str | None = None
-    """Shell command of the container's Docker health check (``CMD-SHELL``); its image must have
-    the tool it calls. Defaults to none: the target group's health check alone decides."""
-    health_check_grace_seconds: int = 60
-    """Seconds a new task may fail load-balancer health checks while it starts. Defaults to 60."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -247,56 +168,10 @@ class EnvironmentSettings:
         return f"{self.name}/terraform.tfstate"
 
 
-@dataclass(frozen=True, kw_only=True)
-class SecretReference:
-    """One environment variable of a container, filled from Secrets Manager when the task starts."""
-
-    variable: str
-    """Name of the environment variable in the container, e.g. ``DATABASE_PASSWORD``."""
-    secret: str
-    """Short name of a secret of ``secrets.names`` (``database`` is ``<project>/<env>/database``)."""
-    json_key: str | None = None
-    """Key of a JSON secret (``arn:...:secret:name:key::``). Defaults to none: the whole secret string."""
 
 
-@dataclass(frozen=True, kw_only=True)
-class SecretsSettings:
-    """Secret containers ``<project>/<env>/<name>``; their values are set out of band, never here."""
-
-    names: tuple[str, ...] = ()
-    """Short names of the secrets, e.g. ``("database", "nextauth")``. Defaults to none."""
-    recovery_window_days: int = 30
-    """Days a deleted secret can be restored: 0 (delete at once: dev only) or 7-30. Defaults to 30."""
-    customer_managed_key: bool = True
-    """Encrypt with a KMS key of the environment (rotated yearly; about 1 USD/month). Off uses
-    the AWS-managed key ``aws/secretsmanager``. Defaults to on."""
 
 
-@dataclass(frozen=True, kw_only=True)
-class LoadBalancerSettings:
-    """The internet-facing application load balancer, its TLS certificate and DNS name."""
-
-    domain: str | None = None
-    """Public Route 53 hosted zone, e.g. ``codemate.example.com``: HTTPS with a DNS-validated
-    wildcard certificate, HTTP redirects. Defaults to none: HTTP only, no certificate, no record."""
-    host_name: str | None = None
-    """Host name of the app, one label below ``domain``. Defaults to ``<project>-<env>.<domain>``."""
-    deletion_protection: bool = False
-    """Refuse to delete the load balancer. Defaults to off."""
-    idle_timeout_seconds: int = 60
-    """Connection idle timeout (1-4000; long for WebSockets). Defaults to AWS's 60."""
-    deregistration_delay_seconds: int = 300
-    """Time a stopping task keeps serving open connections (0-3600). Defaults to AWS's 300."""
-    stickiness: bool = False
-    """Load-balancer cookie stickiness (one day) on every target group. Defaults to off."""
-    ssl_policy: str = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-    """TLS policy of the HTTPS listener. Defaults to TLS 1.3 and 1.2 only."""
-    access_logs: bool = True
-    """Access logs to the logs bucket (needs ``storage``). Defaults to on."""
-    waf: bool = True
-    """AWS WAF web ACL on the load balancer: AWS managed rule groups (core rule set, known bad
-    inputs, IP reputation), CloudWatch metrics, request log kept a year (about 5 USD/month for
-    the web ACL and 1 USD per rule group, plus 0.60 USD per million requests). Defaults to on."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -318,41 +193,10 @@ class StorageSettings:
     the bucket policy allows only that distribution. Defaults to off: no CloudFront resource."""
 
 
-@dataclass(frozen=True, kw_only=True)
-class ClusterSettings:
-    """The ECS cluster of the environment (FARGATE and FARGATE_SPOT capacity)."""
-
-    container_insights: bool = True
-    """CloudWatch Container Insights (per-task metrics; billed as custom metrics). Defaults to on."""
-    discovery_namespace: str | None = None
-    """Private DNS namespace of services with a ``discovery_name``. Defaults to
-    ``<env>.<project>.internal``; created only when a service has a discovery name."""
 
 
-@dataclass(frozen=True, kw_only=True)
-class MonitoringSettings:
-    """CloudWatch alarms to an encrypted SNS topic, and one dashboard (SPEC §3 "Monitoring")."""
 
-    alarm_email: str | None = None
-    """Address subscribed to the alarm topic (AWS mails a confirmation link first). Defaults to
-    none: the topic has no subscriber until one is added out of band (e.g. a chat webhook)."""
-    ecs_cpu_percent: int = 80
-    """ECS service average CPU (%) above which its alarm fires (1-99). Defaults to 80."""
-    ecs_cpu_minutes: int = 5
-    """Consecutive minutes CPU must stay above ``ecs_cpu_percent`` (1-1440). Defaults to 5."""
-    unhealthy_host_minutes: int = 2
-    """Consecutive minutes with an unhealthy target before a target group's alarm fires (1-1440).
-    Defaults to 2."""
-    target_5xx_per_minute: int = 10
-    """5XX responses of a target group's targets in one minute above which its alarm fires (0 or
-    more; 0 alarms on any 5XX). Defaults to 10."""
-    database_connections_percent: int = 80
-    """Database connections, as % of the instance's ``max_connections``, above which the alarm
-    fires (1-99). Defaults to 80."""
-    database_max_connections: int | None = None
-    """The database's ``max_connections`` when its parameter group sets one. Defaults to the
-    engine's default for the instance class, derived from its memory
-    (``modules/database/max_connections.py``)."""
+
 
 
 @dataclass(frozen=True, kw_only=True)

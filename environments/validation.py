@@ -174,10 +174,10 @@ class _Check:
                       "rename it, e.g. 'dev', 'staging2'")
         if not p.name:
             self.fail("project.name", p.name, "the project name is empty",
-                      "set name= in environments/project.py, e.g. 'codemate'")
+                      "set name= in environments/codemate/project.py, e.g. 'codemate'")
         if not _PROJECT_NAME.match(p.name):
             self.fail("project.name", p.name, "use lowercase letters, digits and inner hyphens",
-                      "rename it in environments/project.py, e.g. 'codemate'")
+                      "rename it in environments/codemate/project.py, e.g. 'codemate'")
         if not _REGION.match(p.region):
             self.fail("project.region", p.region, "not an AWS region name",
                       "use a region such as 'ap-northeast-2'")

@@ -93,9 +93,9 @@ def synth_stack(stack) -> Synth:
 
 def synth_settings(settings: EnvironmentSettings) -> Synth:
     """Synthesize one environment stack from ``settings`` (validated like ``main.py`` does)."""
-    from environments.stack import EnvironmentStack
+    from systems.codemate.stack import CodemateStack
 
-    return synth_stack(EnvironmentStack(Testing.app(), settings))
+    return synth_stack(CodemateStack(Testing.app(), settings))
 
 
 def with_changes(settings: EnvironmentSettings, **changes: Any) -> EnvironmentSettings:

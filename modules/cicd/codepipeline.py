@@ -50,6 +50,7 @@ from modules.framework import Construct, aws
 from modules.iam.policy import Statement, allow, document, service_trust
 from modules.naming import Naming
 from modules.security.kms import KmsKey, partition_of
+from modules.storage.secure_bucket import SecureBucket
 from modules.storage.s3 import ACCESS_LOG_PREFIX, Buckets
 
 DEFAULT_BUILD_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
@@ -300,33 +301,11 @@ class CodePipeline(Construct):
     # -- artifact bucket ---------------------------------------------------------------
     def _artifact_bucket(self, prefix: str | None, retention_days: int, access_logs: Buckets | None):
         naming = self._naming
-        bucket = aws.s3_bucket.S3Bucket(
-            self, "artifacts", bucket=naming.bucket_name("artifacts", self._account_id, prefix=prefix),
-            force_destroy=False, tags=naming.tag("artifacts"),
-        )
-        block = aws.s3_bucket_public_access_block.S3BucketPublicAccessBlock(
-            self, "artifacts-public-access", bucket=bucket.id, block_public_acls=True, block_public_policy=True,
-            ignore_public_acls=True, restrict_public_buckets=True,
-        )
-        aws.s3_bucket_ownership_controls.S3BucketOwnershipControls(
-            self, "artifacts-ownership", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"},
-        )
-        sse = aws.s3_bucket_server_side_encryption_configuration
-        sse.S3BucketServerSideEncryptionConfigurationA(
-            self, "artifacts-encryption", bucket=bucket.id,
-            rule=[sse.S3BucketServerSideEncryptionConfigurationRuleA(
-                apply_server_side_encryption_by_default={
-                    "sse_algorithm": "aws:kms", "kms_master_key_id": self.artifact_key.key_arn,
-                },
-                bucket_key_enabled=True,
-            )],
-        )
-        versioning = aws.s3_bucket_versioning.S3BucketVersioningA(
-            self, "artifacts-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"},
-        )
-        aws.s3_bucket_lifecycle_configuration.S3BucketLifecycleConfiguration(
-            self, "artifacts-lifecycle", bucket=bucket.id,
-            rule=[
+        bucket = SecureBucket(
+            self, "artifacts", name=naming.bucket_name("artifacts", self._account_id, prefix=prefix),
+            tags=naming.tag("artifacts"), versioned=True, kms_key_arn=self.artifact_key.key_arn,
+            abort_incomplete_uploads_days=None,
+            lifecycle_rules=[
                 _lc.S3BucketLifecycleConfigurationRule(
                     id="expire-artifacts", status="Enabled",
                     filter=[_lc.S3BucketLifecycleConfigurationRuleFilter(prefix="")],
@@ -344,16 +323,7 @@ class CodePipeline(Construct):
                     expiration=[_lc.S3BucketLifecycleConfigurationRuleExpiration(expired_object_delete_marker=True)],
                 ),
             ],
-            depends_on=[versioning],
-        )
-        aws.s3_bucket_policy.S3BucketPolicy(
-            self, "artifacts-policy", bucket=bucket.id, depends_on=[block],
-            policy=document({
-                "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-                "Resource": [bucket.arn, f"{bucket.arn}/*"],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            }),
-        )
+        ).bucket
         if access_logs is not None:
             aws.s3_bucket_logging.S3BucketLoggingA(
                 self, "artifacts-logging", bucket=bucket.id, target_bucket=access_logs.logs_bucket_name,

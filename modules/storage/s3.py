@@ -45,6 +45,7 @@ from modules.framework import Construct, aws
 from modules.iam.policy import Statement, allow, document
 from modules.naming import Naming
 from modules.security.kms import KmsKey, partition_of
+from modules.storage.secure_bucket import SecureBucket
 
 ALB_LOG_PREFIX = "alb"
 FLOW_LOG_PREFIX = "vpc-flow-logs"
@@ -223,49 +224,11 @@ class Buckets(Construct):
         self, purpose: str, *, versioned: bool, rules: list, kms_key_arn: str | None = None,
         extra_statements: Callable[[str], Sequence[Statement]] = lambda arn: (),
     ):
-        name = self._naming.bucket_name(purpose, self._account_id, prefix=self._prefix)
-        bucket = aws.s3_bucket.S3Bucket(
-            self, purpose, bucket=name, force_destroy=False, tags=self._naming.tag(purpose),
+        built = SecureBucket(
+            self, purpose, name=self._naming.bucket_name(purpose, self._account_id, prefix=self._prefix),
+            tags=self._naming.tag(purpose), versioned=versioned, lifecycle_rules=rules, kms_key_arn=kms_key_arn,
+            statements=extra_statements,
         )
-        block = aws.s3_bucket_public_access_block.S3BucketPublicAccessBlock(
-            self, f"{purpose}-public-access", bucket=bucket.id, block_public_acls=True, block_public_policy=True,
-            ignore_public_acls=True, restrict_public_buckets=True,
-        )
-        aws.s3_bucket_ownership_controls.S3BucketOwnershipControls(
-            self, f"{purpose}-ownership", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"},
-        )
-        sse = aws.s3_bucket_server_side_encryption_configuration
-        sse.S3BucketServerSideEncryptionConfigurationA(
-            self, f"{purpose}-encryption", bucket=bucket.id,
-            rule=[sse.S3BucketServerSideEncryptionConfigurationRuleA(
-                apply_server_side_encryption_by_default={"sse_algorithm": "aws:kms", "kms_master_key_id": kms_key_arn},
-                bucket_key_enabled=True,
-            ) if kms_key_arn else sse.S3BucketServerSideEncryptionConfigurationRuleA(
-                apply_server_side_encryption_by_default={"sse_algorithm": "AES256"},
-            )],
-        )
-        if versioned:
-            aws.s3_bucket_versioning.S3BucketVersioningA(
-                self, f"{purpose}-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"},
-            )
-        abort = _lc.S3BucketLifecycleConfigurationRule(
-            id="abort-incomplete-uploads", status="Enabled",
-            filter=[_lc.S3BucketLifecycleConfigurationRuleFilter(prefix="")],
-            abort_incomplete_multipart_upload=[_lc.S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(
-                days_after_initiation=7,
-            )],
-        )
-        aws.s3_bucket_lifecycle_configuration.S3BucketLifecycleConfiguration(
-            self, f"{purpose}-lifecycle", bucket=bucket.id, rule=[*rules, abort],
-        )
-        tls_only = {
-            "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-            "Resource": [bucket.arn, f"{bucket.arn}/*"],
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-        }
-        self._statements[purpose] = [tls_only, *extra_statements(bucket.arn)]
-        self._policies[purpose] = aws.s3_bucket_policy.S3BucketPolicy(
-            self, f"{purpose}-policy", bucket=bucket.id, policy=document(*self._statements[purpose]),
-            depends_on=[block],
-        )
-        return bucket
+        self._statements[purpose] = built.statements
+        self._policies[purpose] = built.policy
+        return built.bucket

@@ -7,7 +7,7 @@ import pytest
 from moto import mock_aws
 
 from backend.bootstrap import BackendSpec, Clients, make_clients
-from environments.project import PROJECT
+from environments.codemate.project import PROJECT
 from tests.backend.helpers import Calls
 
 REGION = PROJECT.region
@@ -39,7 +39,7 @@ def aws(fake_credentials):
 
 @pytest.fixture
 def spec() -> BackendSpec:
-    """The backend every stack names (environments/project.py)."""
+    """The backend every stack names (environments/codemate/project.py)."""
     return BackendSpec.from_project(PROJECT)
 
 

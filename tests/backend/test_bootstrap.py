@@ -511,7 +511,7 @@ def test_table_being_created_by_another_run_is_waited_for(spec, clients, calls, 
 def test_invalid_bucket_name_is_refused_before_any_call(name, problem, spec, clients, calls):
     with pytest.raises(BackendError, match=problem) as error:
         bootstrap(replace(spec, bucket=name), clients)
-    assert "state_bucket in environments/project.py" in error.value.fix
+    assert "state_bucket in environments/codemate/project.py" in error.value.fix
     assert calls.names == []
 
 

@@ -66,7 +66,7 @@ def test_invalid_bucket_name_exits_two_before_any_aws_call(no_aws_calls):
     assert err.splitlines() == [
         "error: invalid bucket name 'Codemate_State': S3 bucket names use lowercase letters, digits, '.' and '-', "
         "and start and end with a letter or digit",
-        "fix: pass a valid --bucket and set state_bucket in environments/project.py to the same name",
+        "fix: pass a valid --bucket and set state_bucket in environments/codemate/project.py to the same name",
         "nothing was changed",
     ]
     assert out == ""
@@ -102,7 +102,7 @@ def test_access_denied_exits_two_naming_the_permission(aws, monkeypatch):
 
 def test_overridden_names_are_noted_as_differing_from_the_stacks(aws):
     _, out, _ = run_cli("bootstrap", "--dry-run", "--bucket", "other-state-bucket")
-    assert ("note: --bucket other-state-bucket is not the codemate-terraform-state that environments/project.py "
+    assert ("note: --bucket other-state-bucket is not the codemate-terraform-state that environments/codemate/project.py "
             "gives every stack's backend") in out
 
 

@@ -24,7 +24,7 @@ import pytest
 from botocore.config import Config
 
 from environments import load
-from environments.project import PROJECT
+from environments.codemate.project import PROJECT
 from tests.support import synth_settings
 
 pytestmark = [

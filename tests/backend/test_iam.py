@@ -9,7 +9,7 @@ import pytest
 
 from backend.bootstrap import IAM_ACTIONS, Mode
 from environments import ENVIRONMENT_NAMES, load
-from environments.project import PROJECT
+from environments.codemate.project import PROJECT
 from tests.backend.helpers import bootstrap
 
 ROOT = Path(__file__).resolve().parents[2]

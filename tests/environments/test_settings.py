@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from environments import ENVIRONMENT_NAMES, load
-from environments.project import PROJECT
+from environments.codemate.project import PROJECT
 from modules.networking.options import NatMode
 
 

@@ -90,7 +90,7 @@ def test_fails_when_the_project_name_is_empty(dev_settings):
     error = rejected(project(dev_settings, name=""))
     assert error.field == "project.name"
     assert error.problem == "the project name is empty"
-    assert "environments/project.py" in error.fix
+    assert "environments/codemate/project.py" in error.fix
 
 
 def test_fails_when_the_alb_name_exceeds_awss_32_characters(dev_settings):

@@ -1,6 +1,6 @@
 """prod: Multi-AZ everything, one NAT per AZ, longer retention (SPEC §3-4)."""
 
-from environments.project import (
+from environments.codemate.project import (
     BACKEND_ENVIRONMENT,
     BACKEND_HEALTH_CHECK,
     BACKEND_PATHS,

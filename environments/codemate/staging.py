@@ -1,6 +1,6 @@
-"""dev: smallest sizes, a single NAT gateway, short retention (SPEC §3-4)."""
+"""staging: between dev and prod — prod's topology where failover is tested, dev's cost elsewhere."""
 
-from environments.project import (
+from environments.codemate.project import (
     BACKEND_ENVIRONMENT,
     BACKEND_HEALTH_CHECK,
     BACKEND_PATHS,
@@ -8,6 +8,7 @@ from environments.project import (
     FRONTEND_ENVIRONMENT,
     FRONTEND_HEALTH_CHECK,
     FRONTEND_SECRETS,
+    PLACEHOLDER_DOMAIN,
     PLACEHOLDER_GITHUB_REPOSITORY,
     PROJECT,
     SECRET_NAMES,
@@ -22,11 +23,10 @@ from environments.settings import (
     NetworkSettings,
     SecretsSettings,
     ServiceSettings,
-    StorageSettings,
 )
 
 SETTINGS = EnvironmentSettings(
-    name="dev",
+    name="staging",
     project=PROJECT,
     network=NetworkSettings(
         vpc_cidr="10.0.0.0/16",
@@ -38,13 +38,13 @@ SETTINGS = EnvironmentSettings(
     services=(
         ServiceSettings(
             name="frontend", port=3000, cpu=512, memory=1024, health_check_path="/api/health",
-            desired_count=1, min_count=1, max_count=2,
+            desired_count=1, min_count=1, max_count=3,
             environment=FRONTEND_ENVIRONMENT, secrets=FRONTEND_SECRETS,
             container_health_check=FRONTEND_HEALTH_CHECK, cpu_scaling_target=70,
         ),
         ServiceSettings(
             name="backend", port=3001, cpu=1024, memory=2048, health_check_path="/health",
-            desired_count=1, min_count=1, max_count=2,
+            desired_count=1, min_count=1, max_count=3,
             path_patterns=BACKEND_PATHS, listener_priority=100,
             environment=BACKEND_ENVIRONMENT, secrets=BACKEND_SECRETS,
             container_health_check=BACKEND_HEALTH_CHECK, cpu_scaling_target=70, memory_scaling_target=80,
@@ -53,28 +53,28 @@ SETTINGS = EnvironmentSettings(
         ),
     ),
     database=DatabaseSettings(
-        instance_class="db.t4g.micro",
+        instance_class="db.t4g.small",
         allocated_storage_gb=20,
+        max_allocated_storage_gb=50,
         multi_az=False,
-        backup_retention_days=3,
-        deletion_protection=False,  # torn down and rebuilt at will: one `destroy`, no leftovers
-        final_snapshot=False,
-        performance_insights=False,
+        backup_retention_days=5,
+        deletion_protection=False,  # rebuilt from scratch for rehearsals ...
+        final_snapshot=True,  # ... but its data survives a destroy as a snapshot
+        performance_insights=True,
+        enhanced_monitoring_interval=60,
     ),
     cache=CacheSettings(
-        node_type="cache.t4g.micro", num_cache_clusters=1, snapshot_retention_days=1,
-        auth_token_recovery_window_days=0,  # a rebuilt dev reuses the secret name at once
+        node_type="cache.t4g.micro", num_cache_clusters=2, snapshot_retention_days=3,
+        auth_token_recovery_window_days=7,
     ),
-    log_retention_days=7,
+    log_retention_days=14,
     load_balancer=LoadBalancerSettings(
-        domain=None,
+        domain=PLACEHOLDER_DOMAIN,
         idle_timeout_seconds=3600,
         deregistration_delay_seconds=300,
         stickiness=True,
         deletion_protection=False,
-        waf=False,  # cost: dev serves no users (staging and prod have it)
     ),
-    secrets=SecretsSettings(names=SECRET_NAMES, recovery_window_days=0),
-    storage=StorageSettings(cors_origins=("http://localhost:3000",)),
-    cicd=CicdSettings(repository=PLACEHOLDER_GITHUB_REPOSITORY, branch="develop"),
+    secrets=SecretsSettings(names=SECRET_NAMES, recovery_window_days=7),
+    cicd=CicdSettings(repository=PLACEHOLDER_GITHUB_REPOSITORY, branch="staging"),
 )

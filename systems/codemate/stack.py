@@ -1,8 +1,7 @@
-"""The stack of one environment: provider, remote state, and the modules wired together."""
+"""Codemate (the web IDE): one environment's composition on the base stack."""
 
 from __future__ import annotations
 
-from backend.wiring import configure_backend
 from environments.settings import EnvironmentSettings
 from environments.validation import validate
 from modules.cdn.cloudfront import StaticSiteCdn
@@ -10,9 +9,10 @@ from modules.cicd.codepipeline import CodePipeline, DeployTarget
 from modules.compute.ecr import EcrRepository
 from modules.compute.ecs_cluster import EcsCluster
 from modules.compute.ecs_service import ContainerSecret, EcsService
-from modules.framework import Construct, TerraformOutput, TerraformStack, aws
+from modules.framework import Construct
 from modules.monitoring.cloudwatch import MonitoredCache, MonitoredDatabase, MonitoredLoadBalancer, Monitoring
 from modules.naming import Naming
+from modules.stack import ProjectStack
 from modules.networking.alb import LoadBalancer, Target
 from modules.networking.dns import AliasRecord, PublicCertificate
 from modules.networking.security_groups import SecurityGroups
@@ -26,43 +26,23 @@ from modules.security.kms import KmsKey
 from modules.storage.s3 import ALB_LOG_PREFIX, Buckets
 
 
-class EnvironmentStack(TerraformStack):
-    """One environment (``dev``, ``staging``, ``prod``), built from its settings only.
+class CodemateStack(ProjectStack):
+    """One environment of the web IDE (``dev``, ``staging``, ``prod``), built from its settings only.
 
-    The stack's name is the environment's name, so its output lands in
+    The stack's name is the environment's name (the primary system keeps its
+    historical stack names and state keys), so its output lands in
     ``cdktf.out/stacks/<env>`` and ``cdktf deploy <env>`` deploys it.
     """
 
-    def __init__(self, scope: Construct, settings: EnvironmentSettings) -> None:
+    def __init__(self, scope: Construct, settings: EnvironmentSettings, *, stack_name: str | None = None) -> None:
         validate(settings)
-        super().__init__(scope, settings.name)
+        super().__init__(
+            scope, stack_name or settings.name, project=settings.project, environment=settings.name,
+            native_state_lock=settings.native_state_lock, extra_tags=settings.extra_tags,
+        )
         self.settings = settings
         project = settings.project
-        naming = Naming(project.name, settings.name)
-        self.naming = naming
-        self.notes: list[str] = []
-
-        aws.provider.AwsProvider(
-            self, "aws", region=project.region,
-            default_tags=[{"tags": {
-                "Environment": settings.name,
-                "Project": project.name,
-                "ManagedBy": project.managed_by,
-                **settings.extra_tags,
-            }}],
-        )
-        configure_backend(
-            self, bucket=project.state_bucket, key=settings.state_key, region=project.region,
-            lock_table=project.lock_table, native_lock_file=settings.native_state_lock,
-        )
-
-        self.account = aws.data_aws_caller_identity.DataAwsCallerIdentity(self, "account")
-        # One key for every CloudWatch log group of the environment (flow logs now; ECS, RDS, ... later).
-        self.logs_key = KmsKey(
-            self, "logs-key", naming=naming, purpose="logs", region=project.region,
-            account_id=self.account.account_id, cloudwatch_logs=True,
-            description=f"CloudWatch Logs of {project.name}-{settings.name}",
-        )
+        naming = self.naming
 
         net = settings.network
         flow_log_retention = (net.flow_log_retention_days if net.flow_log_retention_days is not None
@@ -82,12 +62,12 @@ class EnvironmentStack(TerraformStack):
             database_port=settings.database.effective_port, cache_port=settings.cache.port,
         )
 
-        self._output("vpc_id", self.vpc.vpc_id, "VPC of the environment")
-        self._output("public_subnet_ids", self.vpc.public_subnet_ids, "Public subnets (ALB, NAT)")
-        self._output("private_app_subnet_ids", self.vpc.private_app_subnet_ids, "Private app subnets (ECS)")
-        self._output("database_subnet_ids", self.vpc.database_subnet_ids, "Isolated database subnets")
-        self._output("alb_security_group_id", self.security_groups.alb_security_group_id, "ALB security group")
-        self._output("ecs_security_group_id", self.security_groups.ecs_security_group_id, "ECS security group")
+        self.output("vpc_id", self.vpc.vpc_id, "VPC of the environment")
+        self.output("public_subnet_ids", self.vpc.public_subnet_ids, "Public subnets (ALB, NAT)")
+        self.output("private_app_subnet_ids", self.vpc.private_app_subnet_ids, "Private app subnets (ECS)")
+        self.output("database_subnet_ids", self.vpc.database_subnet_ids, "Isolated database subnets")
+        self.output("alb_security_group_id", self.security_groups.alb_security_group_id, "ALB security group")
+        self.output("ecs_security_group_id", self.security_groups.ecs_security_group_id, "ECS security group")
         self._data_tier(settings, naming)  # first: the services connect to the database and Redis
         self._application_tier(settings, naming)
         self._delivery_tier(settings, naming)
@@ -133,20 +113,17 @@ class EnvironmentStack(TerraformStack):
         if db.allow_unprotected_prod and not (db.deletion_protection and db.final_snapshot):
             self.notes.append("database: allow_unprotected_prod is set — no deletion protection or final snapshot")
 
-        self._output("database_endpoint", self.database.endpoint_address, "Database writer endpoint (host name)")
-        self._output("database_port", self.database.port, "Database port")
-        self._output("database_master_secret_arn", self.database.master_user_secret_arn,
+        self.output("database_endpoint", self.database.endpoint_address, "Database writer endpoint (host name)")
+        self.output("database_port", self.database.port, "Database port")
+        self.output("database_master_secret_arn", self.database.master_user_secret_arn,
                      "Secrets Manager secret of the master user (generated and rotated by RDS)")
         if self.database.reader_endpoint_address is not None:
-            self._output("database_reader_endpoint", self.database.reader_endpoint_address,
+            self.output("database_reader_endpoint", self.database.reader_endpoint_address,
                          "Aurora reader endpoint (host name)")
-        self._output("redis_primary_endpoint", self.cache.primary_endpoint_address, "Redis primary endpoint")
-        self._output("redis_auth_token_secret_arn", self.cache.auth_token_secret_arn,
+        self.output("redis_primary_endpoint", self.cache.primary_endpoint_address, "Redis primary endpoint")
+        self.output("redis_auth_token_secret_arn", self.cache.auth_token_secret_arn,
                      "Secrets Manager secret of the Redis AUTH token")
-        self._output("data_kms_key_arn", self.data_key.key_arn, "KMS key of the data tier")
-
-    def _output(self, name: str, value: object, description: str) -> None:
-        TerraformOutput(self, name, value=value, description=description)
+        self.output("data_kms_key_arn", self.data_key.key_arn, "KMS key of the data tier")
 
     def _application_tier(self, settings: EnvironmentSettings, naming: Naming) -> None:
         """Secrets, buckets, images, cluster, load balancer with TLS and DNS, services (SPEC §3)."""
@@ -263,23 +240,23 @@ class EnvironmentStack(TerraformStack):
             if self.buckets and settings.storage.cdn else None
 
         if self.load_balancer:
-            self._output("alb_dns_name", self.load_balancer.alb_dns_name, "DNS name of the load balancer")
+            self.output("alb_dns_name", self.load_balancer.alb_dns_name, "DNS name of the load balancer")
         if self.app_url:
-            self._output("app_url", self.app_url, "URL of the application")
-        self._output("ecs_cluster_name", self.cluster.cluster_name, "ECS cluster")
-        self._output("ecs_service_names", {n: s.service_name for n, s in self.services.items()},
+            self.output("app_url", self.app_url, "URL of the application")
+        self.output("ecs_cluster_name", self.cluster.cluster_name, "ECS cluster")
+        self.output("ecs_service_names", {n: s.service_name for n, s in self.services.items()},
                      "ECS service of each service (CI/CD deploys to these)")
-        self._output("ecr_repository_urls", {n: r.repository_url for n, r in self.repositories.items()},
+        self.output("ecr_repository_urls", {n: r.repository_url for n, r in self.repositories.items()},
                      "ECR repository of each service (CI/CD pushes here)")
         if self.secrets.secrets:
-            self._output("secret_names", self.secrets.secret_names,
+            self.output("secret_names", self.secrets.secret_names,
                          "Secrets Manager containers (set values out of band)")
         if self.buckets:
-            self._output("files_bucket_name", self.buckets.files_bucket_name, "User uploads")
-            self._output("static_bucket_name", self.buckets.static_bucket_name, "Next.js static assets")
-            self._output("logs_bucket_name", self.buckets.logs_bucket_name, "ALB access logs and VPC flow logs")
+            self.output("files_bucket_name", self.buckets.files_bucket_name, "User uploads")
+            self.output("static_bucket_name", self.buckets.static_bucket_name, "Next.js static assets")
+            self.output("logs_bucket_name", self.buckets.logs_bucket_name, "ALB access logs and VPC flow logs")
         if self.cdn:
-            self._output("static_cdn_domain_name", self.cdn.distribution_domain_name,
+            self.output("static_cdn_domain_name", self.cdn.distribution_domain_name,
                          "CloudFront domain name serving the static bucket")
 
     def _data_tier_environment(self, settings: EnvironmentSettings) -> dict[str, str]:
@@ -322,8 +299,8 @@ class EnvironmentStack(TerraformStack):
             database_connections_percent=m.database_connections_percent,
         )
         region = settings.project.region
-        self._output("alarm_topic_arn", self.monitoring.topic_arn, "SNS topic of every alarm (subscribe here)")
-        self._output("dashboard_url", f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}"
+        self.output("alarm_topic_arn", self.monitoring.topic_arn, "SNS topic of every alarm (subscribe here)")
+        self.output("dashboard_url", f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}"
                      f"#dashboards/dashboard/{self.monitoring.dashboard_name}", "CloudWatch dashboard")
 
     def _delivery_tier(self, settings: EnvironmentSettings, naming: Naming) -> None:
@@ -353,9 +330,9 @@ class EnvironmentStack(TerraformStack):
                 "console (Developer Tools > Settings > Connections > Update pending connection) before the "
                 f"pipeline {naming.pipeline_name()} can read {cicd.repository}"
             )
-        self._output("pipeline_name", self.pipeline.pipeline_name, "CodePipeline of the environment")
-        self._output("codestar_connection_arn", self.pipeline.connection_arn,
+        self.output("pipeline_name", self.pipeline.pipeline_name, "CodePipeline of the environment")
+        self.output("codestar_connection_arn", self.pipeline.connection_arn,
                      "GitHub connection of the pipeline (complete it once in the console if PENDING)")
-        self._output("build_project_names", {n: p.name for n, p in self.pipeline.build_projects.items()},
+        self.output("build_project_names", {n: p.name for n, p in self.pipeline.build_projects.items()},
                      "CodeBuild project of each service")
-        self._output("artifact_bucket_name", self.pipeline.artifact_bucket_name, "CI/CD artifacts")
+        self.output("artifact_bucket_name", self.pipeline.artifact_bucket_name, "CI/CD artifacts")

@@ -86,7 +86,27 @@ def validate(settings: EnvironmentSettings) -> None:
     _Check(settings, env).run()
 
 
-def _check_types(obj: object, env: str, prefix: str) -> None:
+WEB_SERVICE_CHECKS = ("project", "network", "services", "retention", "names", "secrets", "routing",
+                      "service_details", "load_balancer", "cluster", "application_names", "monitoring")
+"""The checks that apply to any system of load-balanced Fargate services (no data tier, no buckets
+beyond a logs bucket, no pipeline)."""
+
+
+def validate_parts(settings: object, checks: typing.Sequence[str] = WEB_SERVICE_CHECKS) -> None:
+    """Type-check ``settings`` and run the named per-field checks of :func:`validate` on it.
+
+    ``settings`` is another system's settings with the same field names for what it shares
+    (``project``, ``network``, ``services``, ``load_balancer``, ``secrets``, ``cluster``,
+    ``monitoring``, ``log_retention_days``)."""
+    env = settings.name if isinstance(settings.name, str) and settings.name else "?"
+    _check_types(settings, env, "")
+    check = _Check(settings, env)
+    for name in checks:
+        getattr(check, name)()
+
+
+def _check_types(obj: object, env: str, prefix: str, source: str | None = None) -> None:
+    source = source or _settings_file(obj, env)
     hints = typing.get_type_hints(type(obj))
     for f in dataclasses.fields(obj):
         value = getattr(obj, f.name)
@@ -95,14 +115,23 @@ def _check_types(obj: object, env: str, prefix: str) -> None:
         if not _is_instance(value, expected):
             raise ConfigError(
                 env, path, value, f"expected {_describe(expected)}",
-                f"write it as {_describe(expected)} in environments/{env}.py",
+                f"write it as {_describe(expected)} in {source}",
             )
         if dataclasses.is_dataclass(value):
-            _check_types(value, env, f"{path}.")
+            _check_types(value, env, f"{path}.", source)
         elif isinstance(value, (tuple, list)):
             for i, item in enumerate(value):
                 if dataclasses.is_dataclass(item):
-                    _check_types(item, env, f"{path}[{i}].")
+                    _check_types(item, env, f"{path}[{i}].", source)
+
+
+def _settings_file(settings: object, name: str) -> str:
+    """``environments/<system>/<name>.py`` of the system whose settings these are."""
+    from systems import SYSTEMS
+
+    kind = f"{type(settings).__module__}:{type(settings).__qualname__}"
+    folder = next((s.package for s in SYSTEMS if s.settings_type == kind), "<system>")
+    return f"environments/{folder}/{name}.py"
 
 
 def _is_instance(value: object, expected: typing.Any) -> bool:
@@ -174,10 +203,10 @@ class _Check:
                       "rename it, e.g. 'dev', 'staging2'")
         if not p.name:
             self.fail("project.name", p.name, "the project name is empty",
-                      "set name= in environments/codemate/project.py, e.g. 'codemate'")
+                      f"set name= in {_settings_file(s, 'project')}")
         if not _PROJECT_NAME.match(p.name):
             self.fail("project.name", p.name, "use lowercase letters, digits and inner hyphens",
-                      "rename it in environments/codemate/project.py, e.g. 'codemate'")
+                      f"rename it in {_settings_file(s, 'project')}")
         if not _REGION.match(p.region):
             self.fail("project.region", p.region, "not an AWS region name",
                       "use a region such as 'ap-northeast-2'")
@@ -220,7 +249,8 @@ class _Check:
         tiers = {
             "network.public_subnet_cidrs": (n.public_subnet_cidrs, False),
             "network.private_app_subnet_cidrs": (n.private_app_subnet_cidrs, True),
-            "network.database_subnet_cidrs": (n.database_subnet_cidrs, False),
+            # a system without a database or cache has no database tier
+            "network.database_subnet_cidrs": (n.database_subnet_cidrs, getattr(self.s, "database", None) is None),
         }
         subnets: list[tuple[str, ipaddress.IPv4Network]] = []
         for field, (cidrs, may_be_empty) in tiers.items():
@@ -250,7 +280,7 @@ class _Check:
         seen_names: dict[str, int] = {}
         seen_ports: dict[int, int] = {}
         for i, svc in enumerate(self.s.services):
-            path = f"services[{i}]({svc.name})"
+            path = self._svc(i)
             if not _SERVICE_NAME.match(svc.name):
                 self.fail(f"{path}.name", svc.name, "use lowercase letters, digits and inner hyphens",
                           "rename the service, e.g. 'backend'")
@@ -346,6 +376,10 @@ class _Check:
 
     # -- application tier (SPEC §3 compute, load balancer, secrets, storage) --
     def _svc(self, i: int) -> str:
+        """Where service ``i`` is set: ``services[1](backend)``, or ``service`` in a system of one
+        service (its settings have a ``service`` field)."""
+        if any(f.name == "service" for f in dataclasses.fields(self.s)):
+            return "service"
         return f"services[{i}]({self.s.services[i].name})"
 
     def secrets(self) -> None:
@@ -490,7 +524,7 @@ class _Check:
                     self.fail(f"{path}.data_tier_access", True,
                               f"{sorted(injected)} are set by data_tier_access and by the service itself",
                               "remove them from environment/secrets, or set data_tier_access=False")
-            if svc.files_bucket_access and self.s.storage is None:
+            if svc.files_bucket_access and getattr(self.s, "storage", None) is None:
                 self.fail(f"{path}.files_bucket_access", True, "there is no files bucket (storage is None)",
                           "set storage=StorageSettings() or files_bucket_access=False")
             if svc.container_health_check is not None and not svc.container_health_check.strip():
@@ -523,7 +557,7 @@ class _Check:
         if not lb.ssl_policy.startswith("ELBSecurityPolicy-"):
             self.fail("load_balancer.ssl_policy", lb.ssl_policy, "not an ELB security policy",
                       "use e.g. 'ELBSecurityPolicy-TLS13-1-2-2021-06'")
-        if lb.access_logs and self.s.storage is None:
+        if lb.access_logs and getattr(self.s, "storage", True) is None:
             self.fail("load_balancer.access_logs", True, "access logs need the logs bucket (storage is None)",
                       "set load_balancer.access_logs=False or storage=StorageSettings()")
 

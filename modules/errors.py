@@ -24,7 +24,7 @@ class ConfigError(ValueError):
 
     @property
     def where(self) -> str:
-        """``conduit:prod``, or ``prod`` when the system is not known."""
+        """``shop:prod``, or ``prod`` when the system is not known."""
         return f"{self.system}:{self.environment}" if self.system else str(self.environment)
 
     def __str__(self) -> str:

@@ -51,7 +51,7 @@ class NameKind(Enum):
 
 @dataclass(frozen=True)
 class Naming:
-    """``Naming("codemate", "dev")("alb") == "codemate-alb-dev"``.
+    """``Naming("shop", "dev")("alb") == "shop-alb-dev"``.
 
     Every physical name in the project comes from here, so a longer project
     or environment name is caught once, with the fix, before any output.
@@ -78,15 +78,15 @@ class Naming:
         return name
 
     def alb_name(self) -> str:
-        """``codemate-alb-<env>`` (AWS: at most 32 characters)."""
+        """``<project>-alb-<env>`` (AWS: at most 32 characters)."""
         return self("alb", kind=NameKind.ALB)
 
     def target_group_name(self, service: str) -> str:
-        """``codemate-<service>-tg-<env>`` (AWS: at most 32 characters, unique per account and region)."""
+        """``<project>-<service>-tg-<env>`` (AWS: at most 32 characters, unique per account and region)."""
         return self(service, "tg", kind=NameKind.TARGET_GROUP)
 
     def secret_name(self, *parts: str) -> str:
-        """``codemate/<env>/<parts...>``: the Secrets Manager path of SPEC §3 (``codemate/<env>/database``)."""
+        """``<project>/<env>/<parts...>``: the Secrets Manager path (``<project>/<env>/database``)."""
         return self.check("/".join([self.project, self.environment, *parts]), NameKind.SECRET)
 
     def tag(self, *parts: str) -> dict[str, str]:
@@ -94,45 +94,45 @@ class Naming:
         return {"Name": "-".join([self.project, *parts, self.environment])}
 
     def ecs_cluster_name(self) -> str:
-        """``codemate-cluster-<env>``: cluster names are unique per account and region, and
+        """``<project>-cluster-<env>``: cluster names are unique per account and region, and
         environments may share an account."""
         return self("cluster", kind=NameKind.ECS_CLUSTER)
 
     def ecs_service_name(self, service: str) -> str:
-        """``codemate-<service>-service`` (SPEC §3 CI/CD): unique within its cluster, which carries the env."""
+        """``<project>-<service>-service`` (the name a pipeline deploys to): unique within its cluster, which carries the env."""
         return self(service, "service", kind=NameKind.ECS_SERVICE, env_suffix=False)
 
     def task_family(self, service: str) -> str:
-        """``codemate-<service>-<env>``: families are per account and region."""
+        """``<project>-<service>-<env>``: families are per account and region."""
         return self(service, kind=NameKind.TASK_FAMILY)
 
     def repository_name(self, base: str) -> str:
-        """``<base>-<env>``, e.g. ``codemate-frontend-dev``: repositories are per account and region."""
+        """``<base>-<env>``, e.g. ``shop-frontend-dev``: repositories are per account and region."""
         return self.check(f"{base}-{self.environment}", NameKind.ECR_REPOSITORY)
 
     def ecs_log_group_name(self, service: str) -> str:
-        """``/aws/ecs/codemate-<service>-<env>`` (SPEC's name plus the env: envs may share an account)."""
+        """``/aws/ecs/<project>-<service>-<env>`` (the service's log group plus the env: envs may share an account)."""
         return self.check(f"/aws/ecs/{self(service)}", NameKind.LOG_GROUP)
 
     def role_name(self, *parts: str) -> str:
-        """``codemate-<parts>-<env>`` (IAM: at most 64 characters, unique per account)."""
+        """``<project>-<parts>-<env>`` (IAM: at most 64 characters, unique per account)."""
         return self(*parts, kind=NameKind.IAM_ROLE)
 
     def build_project_name(self, service: str) -> str:
-        """``codemate-<service>-build-<env>``: SPEC's ``codemate-<service>-build`` plus the env, because
+        """``<project>-<service>-build-<env>``: the project's build name plus the env, because
         CodeBuild project names are unique per account and region and environments may share an account."""
         return self(service, "build", kind=NameKind.CODEBUILD_PROJECT)
 
     def build_log_group_name(self, service: str) -> str:
-        """``/aws/codebuild/codemate-<service>-build-<env>``: CodeBuild's own default for the project."""
+        """``/aws/codebuild/<project>-<service>-build-<env>``: CodeBuild's own default for the project."""
         return self.check(f"/aws/codebuild/{self.build_project_name(service)}", NameKind.LOG_GROUP)
 
     def pipeline_name(self) -> str:
-        """``codemate-pipeline-<env>`` (CodePipeline: at most 100 characters, unique per account and region)."""
+        """``<project>-pipeline-<env>`` (CodePipeline: at most 100 characters, unique per account and region)."""
         return self("pipeline", kind=NameKind.CODEPIPELINE)
 
     def connection_name(self) -> str:
-        """``codemate-github-<env>`` (CodeStar connections: at most 32 characters)."""
+        """``<project>-github-<env>`` (CodeStar connections: at most 32 characters)."""
         return self("github", kind=NameKind.CODESTAR_CONNECTION)
 
     def bucket_name(self, purpose: str, account_id: str, *, prefix: str | None = None) -> str:

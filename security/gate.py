@@ -308,29 +308,52 @@ def run_gate(environments: Sequence[str], outdir: Path, accepted_file: Path = AC
     return evaluate(scans, accepted), time.monotonic() - start
 
 
+def accepted_file(system: str) -> Path:
+    """The reviewed list of one system: ``accepted-findings.toml`` for the primary system,
+    ``accepted-findings-<system>.toml`` for the others. Entries name stacks (``conduit-dev``)."""
+    from systems import PRIMARY
+
+    return ACCEPTED_FILE if system == PRIMARY.name else ACCEPTED_FILE.with_name(f"accepted-findings-{system}.toml")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    from environments import ENVIRONMENT_NAMES
+    from main import manifest, parse_selection
+    from modules.errors import ConfigError
 
     parser = argparse.ArgumentParser(prog="python -m security.gate", description=__doc__.split("\n\n")[0])
-    parser.add_argument("environments", nargs="*", metavar="ENV",
-                        help=f"environments to scan (default: all of {', '.join(ENVIRONMENT_NAMES)})")
+    parser.add_argument("stacks", nargs="*", metavar="STACK",
+                        help="stacks to scan, selected as main.py selects them (default: every stack of every system)")
     parser.add_argument("--outdir", type=Path, default=Path(os.environ.get("CDKTF_OUTDIR", "cdktf.out")),
                         help="synth output directory (default: $CDKTF_OUTDIR or cdktf.out)")
-    parser.add_argument("--accepted", type=Path, default=ACCEPTED_FILE, help="accepted-findings file")
+    parser.add_argument("--accepted", type=Path, default=None,
+                        help="accepted-findings file (default: each system's own, security/accepted-findings*.toml)")
     parser.add_argument("--checkov", type=Path, default=Path(os.environ.get("CHECKOV", CHECKOV)),
                         help="checkov executable (default: $CHECKOV or .venv-checkov/bin/checkov)")
     args = parser.parse_args(argv)
-    environments = list(dict.fromkeys(args.environments)) or list(ENVIRONMENT_NAMES)
-    unknown = [e for e in environments if e not in ENVIRONMENT_NAMES]
-    if unknown:
-        parser.error(f"unknown environment(s) {unknown}; known: {', '.join(ENVIRONMENT_NAMES)}")
     try:
-        verdict, seconds = run_gate(environments, args.outdir, args.accepted, args.checkov)
+        rows = manifest(parse_selection(args.stacks))
+    except ConfigError as error:
+        parser.error(str(error))
+    by_system: dict[str, list[str]] = {}
+    for row in rows:
+        by_system.setdefault(row["system"], []).append(row["stack"])
+    ok = True
+    try:
+        for system, stacks in by_system.items():
+            path = args.accepted or accepted_file(system)
+            known = [row["stack"] for row in manifest(parse_selection([system]))]
+            accepted = [e for e in load_accepted(path, known) if set(e.environments) & set(stacks)]
+            accepted = [Accepted(e.check, e.resource, tuple(x for x in e.environments if x in stacks), e.reason)
+                        for e in accepted]
+            start = time.monotonic()
+            verdict = evaluate(scan(stacks, args.outdir, args.checkov), accepted)
+            print(f"{system}:")
+            print(report(verdict, time.monotonic() - start, path))
+            ok = ok and verdict.ok
     except GateError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_ERROR
-    print(report(verdict, seconds, args.accepted))
-    return 0 if verdict.ok else EXIT_FAILED
+    return 0 if ok else EXIT_FAILED
 
 
 if __name__ == "__main__":

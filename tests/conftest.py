@@ -42,3 +42,13 @@ def staging() -> Synth:
 @pytest.fixture
 def prod() -> Synth:
     return synthesized("prod")
+
+
+@pytest.fixture(scope="session")
+def all_stacks_output(tmp_path_factory):
+    """``main.py``'s output for every stack of every system (synthesized once per session)."""
+    import main
+
+    outdir = tmp_path_factory.mktemp("all-stacks") / "cdktf.out"
+    assert main.main(["--outdir", str(outdir)]) == 0
+    return outdir

@@ -43,14 +43,15 @@ def leftovers(parent: Path) -> list[str]:
 
 
 def test_synth_writes_every_environment_and_prints_the_summary(previous_output, capsys):
-    assert main.main(["--outdir", str(previous_output)]) == 0
+    assert main.main(["codemate", "--outdir", str(previous_output)]) == 0
     stacks = sorted(p.name for p in (previous_output / "stacks").iterdir())
     assert stacks == ["dev", "prod", "staging"]  # the retired stack is gone: output is replaced whole
     out = capsys.readouterr().out
     assert f"Synthesized 3 stack(s) into {previous_output.absolute()}/stacks:" in out
+    assert out.splitlines()[1].startswith("codemate — ")
     for env in ("dev", "staging", "prod"):
         assert f"state s3://codemate-terraform-state/{env}/terraform.tfstate" in out
-    assert f"Review a plan: cd {previous_output.absolute()}/stacks/<env>" in out
+    assert f"Review a plan: cd {previous_output.absolute()}/stacks/<stack>" in out
     assert leftovers(previous_output.parent) == []
 
 
@@ -64,8 +65,10 @@ def test_unknown_environment_stops_listing_the_known_ones(previous_output, capsy
     assert main.main(["dev", "qa", "--outdir", str(previous_output)]) == main.EXIT_CONFIG_ERROR
     err = capsys.readouterr().err
     assert err.splitlines()[0] == (
-        "error: [qa] environment = 'qa': unknown environment; known: dev, staging, prod — fix: use one of "
-        "those, or add environments/qa.py and list it in environments/__init__.py"
+        "error: [?:qa] stack = 'qa': unknown system or environment; known: dev, staging, prod (codemate); "
+        "systems codemate, conduit, nest-api — fix: name a codemate environment, a system, system:env (e.g. "
+        "conduit:prod) or a stack listed by --list; a new environment is added as environments/<system>/<env>.py "
+        "and listed in systems/__init__.py"
     )
     assert tree_digest(previous_output) == before
 
@@ -85,7 +88,7 @@ def test_bad_setting_in_one_environment_writes_nothing(previous_output, capsys):
     # THEN exit 2, one error line naming env/field/fix, and the earlier output exactly as it was
     err = capsys.readouterr().err.splitlines()
     assert code == 2
-    assert err[0].startswith("error: [prod] network.database_subnet_cidrs[1] = '10.0.21.0/25': overlaps")
+    assert err[0].startswith("error: [codemate:prod] network.database_subnet_cidrs[1] = '10.0.21.0/25': overlaps")
     assert tree_digest(previous_output) == before
     assert leftovers(previous_output.parent) == []
 
@@ -103,7 +106,7 @@ def test_failure_while_building_the_last_stack_leaves_the_output_intact(previous
     monkeypatch.setattr(systems.codemate.stack, "SecurityGroups", failing_for_prod)
     before = tree_digest(previous_output)
     assert main.main(["--outdir", str(previous_output)]) == 2
-    assert "error: [prod] services = 'x': rejected by a construct — fix: fix it" in capsys.readouterr().err
+    assert "error: [codemate:prod] services = 'x': rejected by a construct — fix: fix it" in capsys.readouterr().err
     assert tree_digest(previous_output) == before
     assert leftovers(previous_output.parent) == []
 
@@ -116,7 +119,7 @@ def project_copy(tmp_path: Path) -> Path:
     ignore = shutil.ignore_patterns("__pycache__")
     copy.mkdir()
     shutil.copy(ROOT / "main.py", copy)
-    for package in ("modules", "environments", "backend"):
+    for package in ("modules", "environments", "backend", "systems"):
         shutil.copytree(ROOT / package, copy / package, ignore=ignore)
     return copy
 
@@ -132,13 +135,13 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def test_user_edit_breaking_a_cidr_exits_nonzero_without_traceback_or_output(project_copy):
-    edit(project_copy / "environments" / "staging.py", '"10.0.12.0/24"', '"10.0.11.0/24"')
+    edit(project_copy / "environments" / "codemate" / "staging.py", '"10.0.12.0/24"', '"10.0.11.0/24"')
     (project_copy / "cdktf.out").mkdir()
     (project_copy / "cdktf.out" / "manifest.json").write_text("previous")
-    result = run_main(project_copy)
+    result = run_main(project_copy, "codemate")
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        "error: [staging] network.private_app_subnet_cidrs[1] = '10.0.11.0/24': duplicates "
+        "error: [codemate:staging] network.private_app_subnet_cidrs[1] = '10.0.11.0/24': duplicates "
         "network.private_app_subnet_cidrs[0] — fix: give each subnet its own range inside 10.0.0.0/16",
         "nothing written; cdktf.out is unchanged",
     ]
@@ -148,20 +151,20 @@ def test_user_edit_breaking_a_cidr_exits_nonzero_without_traceback_or_output(pro
 
 
 def test_missing_required_value_names_the_setting(project_copy):
-    edit(project_copy / "environments" / "dev.py", "    log_retention_days=7,\n", "")
+    edit(project_copy / "environments" / "codemate" / "dev.py", "    log_retention_days=7,\n", "")
     result = run_main(project_copy, "dev")
     assert result.returncode == 2
     assert result.stderr.splitlines()[0] == (
-        "error: [dev] EnvironmentSettings.log_retention_days = None: missing required value — "
-        "fix: set it in environments/dev.py"
+        "error: [codemate:dev] EnvironmentSettings.log_retention_days = None: missing required value — "
+        "fix: set it in environments/codemate/dev.py"
     )
 
 
 def test_unknown_setting_is_reported_not_raised(project_copy):
-    edit(project_copy / "environments" / "prod.py", "multi_az=True,", "multi_az=True, multiaz=True,")
+    edit(project_copy / "environments" / "codemate" / "prod.py", "multi_az=True,", "multi_az=True, multiaz=True,")
     result = run_main(project_copy, "prod")
     assert result.returncode == 2
-    assert result.stderr.startswith("error: [prod] DatabaseSettings.multiaz = None: unknown setting")
+    assert result.stderr.startswith("error: [codemate:prod] DatabaseSettings.multiaz = None: unknown setting")
     assert "Traceback" not in result.stderr
 
 

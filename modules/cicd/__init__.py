@@ -1,1 +1,1 @@
-"""CI/CD: CodePipeline with CodeBuild (SPEC §3 "CI/CD")."""
+"""CI/CD: CodePipeline with CodeBuild ."""

@@ -45,7 +45,7 @@ class EngineSpec:
     """Majors this module builds; anything older is refused."""
     extended_support: dict[str, str]
     """Supported majors past RDS standard support, with the date RDS Extended Support (billed
-    per vCPU-hour) began. Accepted — SPEC §5 asks for MySQL 8.0 — with a note at synth."""
+    per vCPU-hour) began. Accepted (a system may ask for MySQL 8.0) with a note at synth."""
     tls_parameter: tuple[str, str]
     log_exports: tuple[str, ...]
     """Log types AWS accepts in ``enabled_cloudwatch_logs_exports`` for this engine."""

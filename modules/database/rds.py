@@ -1,6 +1,6 @@
 """The relational database: PostgreSQL (default), MySQL, or an Aurora MySQL cluster.
 
-One construct for the three engines of SPEC §3 and §5, chosen by ``engine``:
+One construct for three engines, chosen by ``engine``:
 
 * ``postgres`` / ``mysql`` — one ``aws_db_instance`` (gp3, storage autoscaling
   up to ``max_allocated_storage_gb``, a synchronous standby when ``multi_az``)
@@ -26,8 +26,8 @@ Log groups. AWS fixes the names of exported database logs:
 ``/aws/rds/instance/<id>/<log>`` (``/aws/rds/cluster/<id>/<log>`` for
 Aurora). Left alone, RDS creates them with *no expiry and no key*; this
 construct creates each one first, with the environment's retention and the
-data key, so exports land in managed groups. Beside them it creates the SPEC
-group ``/aws/rds/<project>-db-<env>`` (SPEC §3 ``/aws/rds/codemate-db`` plus
+data key, so exports land in managed groups. Beside them it creates the
+group ``/aws/rds/<project>-db-<env>`` (``/aws/rds/<project>-db`` plus
 the environment, as every name of a stack is its own) for the database tier's
 own records — the application's migration and connection-pool logs, metric
 filters and subscriptions — which the fixed export names cannot carry.

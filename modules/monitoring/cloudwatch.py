@@ -1,6 +1,6 @@
 """Monitoring of one environment: an encrypted SNS topic, CloudWatch alarms on it, one dashboard.
 
-Alarms (SPEC §3 "Monitoring"); each notifies the topic when it fires
+Alarms; each notifies the topic when it fires
 (``alarm_actions``) and when it recovers (``ok_actions``):
 
 =========================  ===================================  =========  ==============  =========================
@@ -130,11 +130,11 @@ class Monitoring(Construct):
         :param database: defaults to none: no connections alarm, no RDS widgets.
         :param cache: defaults to none: no Redis widgets.
         :param alarm_email: defaults to none: no subscription.
-        :param ecs_cpu_percent: defaults to 80 (SPEC).
-        :param ecs_cpu_minutes: defaults to 5 (SPEC).
-        :param unhealthy_host_minutes: defaults to 2 (SPEC).
-        :param target_5xx_per_minute: defaults to 10 (SPEC).
-        :param database_connections_percent: defaults to 80 (SPEC): % of ``max_connections``.
+        :param ecs_cpu_percent: defaults to 80.
+        :param ecs_cpu_minutes: defaults to 5.
+        :param unhealthy_host_minutes: defaults to 2.
+        :param target_5xx_per_minute: defaults to 10.
+        :param database_connections_percent: defaults to 80: % of ``max_connections``.
         """
         super().__init__(scope, id)
         self._naming, self._region = naming, region

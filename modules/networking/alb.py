@@ -76,9 +76,9 @@ class LoadBalancer(Construct):
         :param deletion_protection: defaults to off.
         :param access_logs_bucket: defaults to none: no access logs.
         :param access_logs_prefix: defaults to ``alb``.
-        :param healthy_threshold: defaults to 2 (SPEC).
-        :param unhealthy_threshold: defaults to 3 (SPEC).
-        :param health_check_interval_seconds: defaults to 30 (SPEC).
+        :param healthy_threshold: defaults to 2.
+        :param unhealthy_threshold: defaults to 3.
+        :param health_check_interval_seconds: defaults to 30.
         :param depends_on: e.g. the log bucket's policy (AWS checks write access on creation).
         """
         super().__init__(scope, id)

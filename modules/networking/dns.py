@@ -18,7 +18,7 @@ class PublicCertificate(Construct):
     """Attributes: ``zone_id``, ``certificate``, ``certificate_arn`` (the validated one)."""
 
     def __init__(self, scope: Construct, id: str, *, naming: Naming, domain: str) -> None:
-        """:param domain: an existing public Route 53 hosted zone, e.g. ``codemate.example.com``."""
+        """:param domain: an existing public Route 53 hosted zone, e.g. ``app.example.com``."""
         super().__init__(scope, id)
         zone = aws.data_aws_route53_zone.DataAwsRoute53Zone(self, "zone", name=domain, private_zone=False)
         self.zone_id: str = zone.zone_id

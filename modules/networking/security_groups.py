@@ -1,4 +1,4 @@
-"""The four security groups of the application, least privilege (SPEC §3).
+"""The security groups of a load-balanced application with an optional data tier, least privilege.
 
 | group | inbound                               | outbound              |
 |-------|---------------------------------------|-----------------------|

@@ -4,7 +4,7 @@ Only the containers are managed here: no ``aws_secretsmanager_secret_version``,
 so no value ever appears in code, settings, the synthesized JSON or the
 Terraform state. Set a value out of band, e.g.::
 
-    aws secretsmanager put-secret-value --secret-id codemate/dev/database \\
+    aws secretsmanager put-secret-value --secret-id <project>/dev/database \\
         --secret-string '{"username":"app","password":"..."}'
 
 Tasks read them at start through their execution role (by ARN, see
@@ -38,7 +38,7 @@ class Secrets(Construct):
         customer_managed_key: bool = True,
     ) -> None:
         """
-        :param names: short names, e.g. ``database`` for ``codemate/<env>/database``.
+        :param names: short names, e.g. ``database`` for ``<project>/<env>/database``.
         :param region: the region of the key (its ARN partition).
         :param account_id: the account that owns the key (e.g. ``aws_caller_identity.account_id``).
         :param recovery_window_days: defaults to 30 days in which a deleted secret can be

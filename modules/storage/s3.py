@@ -1,4 +1,4 @@
-"""The three buckets of SPEC §3: files (user uploads), static (Next.js assets), logs.
+"""The three buckets of a web application: files (user uploads), static (front-end assets), logs.
 
 | bucket                            | versioned | encryption         | access logs        | lifecycle            |
 |-----------------------------------|-----------|--------------------|--------------------|----------------------|
@@ -29,9 +29,9 @@ under ``s3-access/<bucket name>/``; the logs bucket's policy lets
 of this account (no ACLs: ownership is enforced).
 
 The account ID is in every name (bucket names are global across AWS); the
-environment too, because environments may share an account (SPEC names the
-logs bucket ``codemate-logs-<account>``: adding the env keeps dev, staging
-and prod from fighting over one bucket). The logs bucket lets the region's
+environment too, because environments may share an account (one
+``<project>-logs-<account>`` bucket would have dev, staging and prod fighting
+over it). The logs bucket lets the region's
 Elastic Load Balancing account write ``alb/AWSLogs/<account>/``, the
 log delivery service (VPC flow logs) write ``vpc-flow-logs/AWSLogs/<account>/``
 and S3 server access logging of this account's buckets write ``s3-access-logs/``.
@@ -133,8 +133,8 @@ class Buckets(Construct):
                 transition=[_lc.S3BucketLifecycleConfigurationRuleTransition(days=90, storage_class="GLACIER")],
                 expiration=[_lc.S3BucketLifecycleConfigurationRuleExpiration(days=365)],
             )],
-            extra_statements=lambda arn: self._log_delivery_statements(
-                arn, elb_account.arn, access_logged=[self.files_bucket.arn, self.static_bucket.arn,
+            extra_statements=lambda arn: log_delivery_statements(
+                arn, self._account_id, elb_account.arn, access_logged=[self.files_bucket.arn, self.static_bucket.arn,
                                            *(f"arn:{partition_of(region)}:s3:::{name}" for name in access_log_sources)]),
         )
         # Server access logs of the data buckets; the logs bucket is the target, so it logs nowhere.
@@ -197,29 +197,6 @@ class Buckets(Construct):
         self._policies["static"].policy = document(*statements)
 
     # -- build --------------------------------------------------------------
-    def _log_delivery_statements(self, arn: str, elb_account_arn: str, *,
-                                 access_logged: Sequence[str]) -> list[Statement]:
-        account = self._account_id
-        from_this_account = {"ArnLike": {"aws:SourceArn": f"arn:aws:logs:*:{account}:*"}}
-        return [
-            # ap-northeast-2 predates Aug 2022: ELB writes as the region's ELB account
-            # (600734575887 there), which aws_elb_service_account looks up for the provider's region.
-            allow("AlbAccessLogs", ["s3:PutObject"], f"{arn}/{ALB_LOG_PREFIX}/AWSLogs/{self._account_id}/*",
-                  principal={"AWS": elb_account_arn}),
-            allow("FlowLogsWrite", ["s3:PutObject"], f"{arn}/{FLOW_LOG_PREFIX}/AWSLogs/{self._account_id}/*",
-                  principal={"Service": "delivery.logs.amazonaws.com"},
-                  condition={**from_this_account, "StringEquals": {
-                      "aws:SourceAccount": account, "s3:x-amz-acl": "bucket-owner-full-control"}}),
-            allow("FlowLogsAclCheck", ["s3:GetBucketAcl", "s3:ListBucket"], arn,
-                  principal={"Service": "delivery.logs.amazonaws.com"},
-                  condition={**from_this_account, "StringEquals": {"aws:SourceAccount": account}}),
-            # S3 server access logging with ownership enforced: a bucket policy, not an ACL grant.
-            allow("S3ServerAccessLogs", ["s3:PutObject"], f"{arn}/{ACCESS_LOG_PREFIX}/*",
-                  principal={"Service": "logging.s3.amazonaws.com"},
-                  condition={"ArnLike": {"aws:SourceArn": list(access_logged)},
-                             "StringEquals": {"aws:SourceAccount": account}}),
-        ]
-
     def _bucket(
         self, purpose: str, *, versioned: bool, rules: list, kms_key_arn: str | None = None,
         extra_statements: Callable[[str], Sequence[Statement]] = lambda arn: (),
@@ -232,3 +209,30 @@ class Buckets(Construct):
         self._statements[purpose] = built.statements
         self._policies[purpose] = built.policy
         return built.bucket
+
+
+def log_delivery_statements(arn: str, account: str, elb_account_arn: str, *,
+                            access_logged: Sequence[str]) -> list[Statement]:
+    """Bucket-policy statements of a logs bucket: ALB access logs, VPC flow logs and S3 server
+    access logs of the ``access_logged`` buckets (ARNs), each only from this account."""
+    from_this_account = {"ArnLike": {"aws:SourceArn": f"arn:aws:logs:*:{account}:*"}}
+    statements = [
+        # ap-northeast-2 predates Aug 2022: ELB writes as the region's ELB account
+        # (600734575887 there), which aws_elb_service_account looks up for the provider's region.
+        allow("AlbAccessLogs", ["s3:PutObject"], f"{arn}/{ALB_LOG_PREFIX}/AWSLogs/{account}/*",
+              principal={"AWS": elb_account_arn}),
+        allow("FlowLogsWrite", ["s3:PutObject"], f"{arn}/{FLOW_LOG_PREFIX}/AWSLogs/{account}/*",
+              principal={"Service": "delivery.logs.amazonaws.com"},
+              condition={**from_this_account, "StringEquals": {
+                  "aws:SourceAccount": account, "s3:x-amz-acl": "bucket-owner-full-control"}}),
+        allow("FlowLogsAclCheck", ["s3:GetBucketAcl", "s3:ListBucket"], arn,
+              principal={"Service": "delivery.logs.amazonaws.com"},
+              condition={**from_this_account, "StringEquals": {"aws:SourceAccount": account}}),
+    ]
+    if access_logged:
+        # S3 server access logging with ownership enforced: a bucket policy, not an ACL grant.
+        statements.append(allow("S3ServerAccessLogs", ["s3:PutObject"], f"{arn}/{ACCESS_LOG_PREFIX}/*",
+              principal={"Service": "logging.s3.amazonaws.com"},
+              condition={"ArnLike": {"aws:SourceArn": list(access_logged)},
+                         "StringEquals": {"aws:SourceAccount": account}}))
+    return statements

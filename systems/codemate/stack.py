@@ -9,14 +9,12 @@ from modules.cicd.codepipeline import CodePipeline, DeployTarget
 from modules.compute.ecr import EcrRepository
 from modules.compute.ecs_cluster import EcsCluster
 from modules.compute.ecs_service import ContainerSecret, EcsService
+from modules.patterns.load_balanced_service import LoadBalancedFargateService
 from modules.framework import Construct
 from modules.monitoring.cloudwatch import MonitoredCache, MonitoredDatabase, MonitoredLoadBalancer, Monitoring
 from modules.naming import Naming
 from modules.stack import ProjectStack
-from modules.networking.alb import LoadBalancer, Target
-from modules.networking.dns import AliasRecord, PublicCertificate
 from modules.networking.security_groups import SecurityGroups
-from modules.networking.waf import WebAcl
 from modules.networking.vpc import Vpc
 from modules.database.elasticache import RedisCache
 from modules.database.engines import support_note
@@ -159,79 +157,27 @@ class CodemateStack(ProjectStack):
             vpc_id=self.vpc.vpc_id,
         )
 
-        certificate = PublicCertificate(self, "tls", naming=naming, domain=lb.domain) if lb.domain else None
-        self.host_name = (lb.host_name or f"{project.name}-{settings.name}.{lb.domain}") if lb.domain else None
-        balanced = [s for s in settings.services if s.load_balanced]
-        self.load_balancer = None
-        self.waf = None
-        if balanced:
-            logs = self.buckets if lb.access_logs else None
-            self.load_balancer = LoadBalancer(
-                self, "alb", naming=naming, vpc_id=self.vpc.vpc_id, subnet_ids=self.vpc.public_subnet_ids,
-                security_group_ids=[self.security_groups.alb_security_group_id],
-                targets=[Target(name=s.name, port=s.port, health_check_path=s.health_check_path,
-                                path_patterns=s.path_patterns, priority=s.listener_priority) for s in balanced],
-                certificate_arn=certificate.certificate_arn if certificate else None, ssl_policy=lb.ssl_policy,
-                idle_timeout_seconds=lb.idle_timeout_seconds,
-                deregistration_delay_seconds=lb.deregistration_delay_seconds, stickiness=lb.stickiness,
-                deletion_protection=lb.deletion_protection,
-                access_logs_bucket=logs.logs_bucket_name if logs else None, access_logs_prefix=ALB_LOG_PREFIX,
-                depends_on=[logs.logs_bucket_policy] if logs else (),
-            )
-            if lb.waf:
-                self.waf = WebAcl(
-                    self, "waf", naming=naming, region=project.region, account_id=account_id,
-                    resource_arn=self.load_balancer.alb_arn, log_kms_key_arn=self.logs_key.key_arn,
-                )
-            if certificate:
-                AliasRecord(
-                    self, "dns", zone_id=certificate.zone_id, name=self.host_name,
-                    target_dns_name=self.load_balancer.alb_dns_name, target_zone_id=self.load_balancer.alb_zone_id,
-                )
-            else:
-                self.notes.append(
-                    "no domain: the load balancer serves plain HTTP on port 80 (no TLS certificate, no DNS "
-                    "record); set load_balancer.domain for HTTPS"
-                )
+        logs = self.buckets if lb.access_logs else None
+        self.web = LoadBalancedFargateService(
+            self, services=settings.services, options=lb, cluster=self.cluster, repositories=self.repositories,
+            vpc=self.vpc, load_balancer_security_group_id=self.security_groups.alb_security_group_id,
+            service_security_group_id=self.security_groups.ecs_security_group_id,
+            log_retention_days=settings.log_retention_days, secrets=self.secrets,
+            access_logs_bucket_name=logs.logs_bucket_name if logs else None, access_logs_prefix=ALB_LOG_PREFIX,
+            access_logs_ready=[logs.logs_bucket_policy] if logs else (),
+            extra_environment=lambda s: self._service_environment(settings, s),
+            extra_secrets=lambda s: [ContainerSecret("REDIS_AUTH_TOKEN", self.cache.auth_token_secret_arn)]
+            if s.data_tier_access else [],
+            extra_secret_keys=lambda s: [self.data_key.key_arn] if s.data_tier_access else [],
+            task_statements=lambda s: self.buckets.files_access_statements()
+            if s.files_bucket_access and self.buckets else [],
+        )
+        self.host_name = self.web.host_name
+        self.load_balancer = self.web.load_balancer
+        self.waf = self.web.waf
+        self.services: dict[str, EcsService] = self.web.services
+        self.app_url = self.web.url
 
-        self.services: dict[str, EcsService] = {}
-        for s in settings.services:
-            environment = dict(s.environment)
-            task_statements = []
-            secrets = [ContainerSecret(r.variable, self.secrets.secret_arns[r.secret], r.json_key)
-                       for r in s.secrets]
-            secret_keys = [self.secrets.kms_key_arn] if self.secrets.kms_key_arn else []
-            if s.data_tier_access:
-                environment.update(self._data_tier_environment(settings))
-                secrets.append(ContainerSecret("REDIS_AUTH_TOKEN", self.cache.auth_token_secret_arn))
-                secret_keys.append(self.data_key.key_arn)
-            if s.files_bucket_access and self.buckets:
-                environment["FILES_BUCKET"] = self.buckets.files_bucket_name
-                task_statements = self.buckets.files_access_statements()
-            self.services[s.name] = EcsService(
-                self, f"svc-{s.name}", naming=naming, name=s.name, region=project.region, account_id=account_id,
-                cluster=self.cluster, repository=self.repositories[s.name], port=s.port, cpu=s.cpu,
-                memory=s.memory, image_tag=s.image_tag, log_retention_days=settings.log_retention_days,
-                log_kms_key_arn=self.logs_key.key_arn,
-                environment=environment,
-                secrets=secrets, secrets_kms_key_arn=secret_keys,
-                subnet_ids=self.vpc.public_subnet_ids if s.assign_public_ip else self.vpc.private_app_subnet_ids,
-                security_group_ids=[self.security_groups.ecs_security_group_id], assign_public_ip=s.assign_public_ip,
-                target_group_arn=self.load_balancer.target_group_arns[s.name] if s.load_balanced else None,
-                health_check_grace_seconds=s.health_check_grace_seconds,
-                container_health_check=s.container_health_check, desired_count=s.desired_count,
-                min_count=s.min_count, max_count=s.max_count, cpu_scaling_target=s.cpu_scaling_target,
-                memory_scaling_target=s.memory_scaling_target, fargate_spot=s.fargate_spot,
-                discovery_name=s.discovery_name, task_policy_statements=task_statements,
-                depends_on=[*self.load_balancer.listeners, *self.load_balancer.rules] if s.load_balanced else (),
-            )
-
-        if self.host_name:
-            self.app_url = f"https://{self.host_name}"
-        elif self.load_balancer:
-            self.app_url = f"http://{self.load_balancer.alb_dns_name}"
-        else:
-            self.app_url = None
         if self.buckets:
             origins = [*([self.app_url] if self.app_url else []), *settings.storage.cors_origins]
             if origins:
@@ -258,6 +204,14 @@ class CodemateStack(ProjectStack):
         if self.cdn:
             self.output("static_cdn_domain_name", self.cdn.distribution_domain_name,
                          "CloudFront domain name serving the static bucket")
+
+    def _service_environment(self, settings: EnvironmentSettings, service) -> dict[str, str]:
+        """What the composition adds to a service's plain variables: data-tier connection settings
+        and the files bucket's name, for the services that use them."""
+        environment = self._data_tier_environment(settings) if service.data_tier_access else {}
+        if service.files_bucket_access and self.buckets:
+            environment["FILES_BUCKET"] = self.buckets.files_bucket_name
+        return environment
 
     def _data_tier_environment(self, settings: EnvironmentSettings) -> dict[str, str]:
         """Plain connection settings of the database and Redis (no credential among them)."""

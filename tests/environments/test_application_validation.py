@@ -226,7 +226,7 @@ def test_main_exits_2_with_one_line_and_writes_nothing_for_a_bad_service(tmp_pat
     code = main.main(["prod", "--outdir", str(tmp_path / "out")], loader=lambda name: bad)
     err = capsys.readouterr().err.splitlines()
     assert code == 2
-    assert err[0].startswith("error: [prod] services[1](backend).port = 3000: same port")
+    assert err[0].startswith("error: [codemate:prod] services[1](backend).port = 3000: same port")
     assert not (tmp_path / "out").exists()
 
 

@@ -145,5 +145,5 @@ def test_bad_cicd_setting_stops_main_before_any_output(tmp_path, capsys):
 
     assert main.main(["--outdir", str(tmp_path / "out")], loader=loader) == main.EXIT_CONFIG_ERROR
     err = capsys.readouterr().err.splitlines()
-    assert err[0].startswith("error: [prod] cicd.repository = 'codemate': not a GitHub repository 'owner/name'")
+    assert err[0].startswith("error: [codemate:prod] cicd.repository = 'codemate': not a GitHub repository 'owner/name'")
     assert not (tmp_path / "out").exists()

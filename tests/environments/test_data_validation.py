@@ -217,7 +217,7 @@ def test_main_stops_on_an_unprotected_prod_database_before_writing_anything(tmp_
     assert code == main.EXIT_CONFIG_ERROR
     assert not outdir.exists()
     first_line = capsys.readouterr().err.splitlines()[0]
-    assert first_line.startswith("error: [prod] database.deletion_protection = False: ")
+    assert first_line.startswith("error: [codemate:prod] database.deletion_protection = False: ")
     assert "— fix: set deletion_protection=True" in first_line
 
 

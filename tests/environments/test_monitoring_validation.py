@@ -86,6 +86,6 @@ def test_main_reports_a_bad_email_in_one_line_and_writes_nothing(tmp_path, capsy
     # THEN exit 2, one error line naming environment, field and value, and no output
     err = capsys.readouterr().err.splitlines()
     assert status == 2
-    assert err[0] == ("error: [prod] monitoring.alarm_email = 'ops@example': not an email address — fix: write one "
+    assert err[0] == ("error: [codemate:prod] monitoring.alarm_email = 'ops@example': not an email address — fix: write one "
                       "address such as 'ops@example.com', or leave it out")
     assert not (tmp_path / "out").exists()

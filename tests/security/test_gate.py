@@ -302,3 +302,17 @@ def test_the_same_finding_accepted_twice_is_rejected(tmp_path):
     path.write_text(toml_entry(**GOOD) + toml_entry(**{**GOOD, "environments": ["staging", "dev"]}))
     with pytest.raises(GateError, match=r"entry 2: CKV_AWS_338 network/flow-log-group \[dev\] is already accepted"):
         load_accepted(path)
+
+
+@pytest.mark.parametrize("system", ["conduit", "nest-api"])
+def test_every_other_system_passes_the_gate_with_its_own_accepted_list(all_stacks_output, system):
+    # GIVEN every stack of the system, freshly synthesized, and the system's own reviewed list
+    from main import manifest, parse_selection
+
+    stacks = [row["stack"] for row in manifest(parse_selection([system]))]
+    path = gate.accepted_file(system)
+    assert path.name == f"accepted-findings-{system}.toml"
+    # WHEN the gate judges them THEN nothing is unaccepted, nothing accepted is stale, no secret is found
+    verdict = evaluate(scan(stacks, all_stacks_output), load_accepted(path, stacks))
+    assert verdict.ok, gate.report(verdict, 0, path)
+    assert [s.environment for s in verdict.scans] == stacks

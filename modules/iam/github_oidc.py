@@ -1,0 +1,101 @@
+"""A deploy role that GitHub Actions assumes through GitHub's OIDC provider — no stored AWS keys.
+
+The trust policy admits only tokens for one repository and one branch
+(``repo:<owner>/<name>:ref:refs/heads/<branch>``) with the ``sts.amazonaws.com``
+audience. The permissions allow exactly what a deploy of one ECS service from
+one ECR repository does: push images to that repository, register the next
+revision of that service's task definition (passing only its two roles), and
+update that service. ``ecr:GetAuthorizationToken`` and
+``ecs:RegisterTaskDefinition``/``DescribeTaskDefinition`` do not support
+resource-level permissions in IAM, so they name ``*``; every other action is
+scoped to an ARN.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Sequence
+
+from modules.compute.ecr import EcrRepository
+from modules.compute.ecs_service import EcsService
+from modules.framework import Construct, aws
+from modules.iam.policy import allow, document
+from modules.stack import ProjectStack
+
+GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com"
+GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com"
+# Thumbprints of GitHub's OIDC certificate chain: provider 5.x requires the list; AWS itself now
+# trusts GitHub's certificate through its own CA library and ignores them.
+GITHUB_OIDC_THUMBPRINTS = ("6938fd4d98bab03faadb97b34396831e3780aea1", "1c58a3a8518e8759bf075b76b750d4f2df264fcd")
+ECR_PUSH_ACTIONS = (
+    "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
+    "ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart",
+)
+
+
+class GithubDeployRole(Construct):
+    """Attributes: ``role_arn``, ``role_name``, ``oidc_provider_arn``."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        repository: str,
+        branch: str,
+        image_repository: EcrRepository,
+        service: EcsService,
+        oidc_provider_arn: str | None = None,
+        extra_subjects: Sequence[str] = (),
+    ) -> None:
+        """
+        :param repository: the GitHub repository ``owner/name`` whose workflows may deploy.
+        :param branch: the only branch whose workflow runs may assume the role.
+        :param oidc_provider_arn: the account's existing GitHub OIDC provider; defaults to none:
+            the stack creates it (one per account: set this in every other stack of the account).
+        :param extra_subjects: further ``sub`` claims admitted (e.g. ``repo:o/n:environment:prod``);
+            defaults to none.
+        """
+        super().__init__(scope, id)
+        stack = ProjectStack.of(self)
+        if oidc_provider_arn is None:
+            provider = aws.iam_openid_connect_provider.IamOpenidConnectProvider(
+                self, "oidc-provider", url=GITHUB_OIDC_URL, client_id_list=[GITHUB_OIDC_AUDIENCE],
+                thumbprint_list=list(GITHUB_OIDC_THUMBPRINTS), tags=stack.naming.tag("github-oidc"),
+            )
+            oidc_provider_arn = provider.arn
+        self.oidc_provider_arn: str = oidc_provider_arn
+        host = GITHUB_OIDC_URL.removeprefix("https://")
+        subjects = [f"repo:{repository}:ref:refs/heads/{branch}", *extra_subjects]
+        condition: dict[str, dict] = {"StringEquals": {f"{host}:aud": GITHUB_OIDC_AUDIENCE}}
+        if any("*" in s for s in subjects):
+            condition["StringLike"] = {f"{host}:sub": subjects}
+        else:
+            condition["StringEquals"][f"{host}:sub"] = subjects
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Principal": {"Federated": oidc_provider_arn},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": condition,
+            }],
+        }
+        self.role = aws.iam_role.IamRole(
+            self, "role", name=stack.naming.role_name("github-deploy"), assume_role_policy=json.dumps(trust),
+            description=f"GitHub Actions deploys of {repository}@{branch}", max_session_duration=3600,
+        )
+        aws.iam_role_policy.IamRolePolicy(
+            self, "policy", role=self.role.id, name="deploy",
+            policy=document(
+                allow("EcrLogin", ["ecr:GetAuthorizationToken"], "*"),
+                allow("EcrPush", list(ECR_PUSH_ACTIONS), image_repository.repository.arn),
+                allow("TaskDefinitions", ["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"], "*"),
+                allow("PassTaskRoles", ["iam:PassRole"],
+                      [service.execution_role.arn, service.task_role.arn],
+                      condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}),
+                allow("UpdateService", ["ecs:DescribeServices", "ecs:UpdateService"], service.service.id),
+            ),
+        )
+        self.role_arn: str = self.role.arn
+        self.role_name: str = self.role.name

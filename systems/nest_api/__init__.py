@@ -1,0 +1,1 @@
+"""The NestJS API (document 004) — see README.md beside this file."""

@@ -1,0 +1,97 @@
+"""The NestJS API's settings: what one environment may say (values in ``environments/nest_api/``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from environments.validation import validate_parts
+from modules.compute.options import EcsClusterOptions, EcsServiceOptions
+from modules.errors import ConfigError
+from modules.monitoring.options import MonitoringOptions
+from modules.networking.options import LoadBalancerOptions, NatMode, VpcOptions
+from modules.project import ProjectSettings
+from modules.secrets.options import SecretsOptions
+
+_GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}/[A-Za-z0-9._-]{1,100}$")
+_BRANCH = re.compile(r"^(?!/)(?!.*//)(?!.*\.\.)[A-Za-z0-9._/-]{1,244}(?<![/.])$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class GithubDeployOptions:
+    """The GitHub Actions workflow that builds, pushes and deploys the service."""
+
+    repository: str
+    """``owner/name`` of the repository whose workflow may assume the deploy role."""
+    branch: str
+    """The only branch whose workflow runs may deploy, e.g. ``main``."""
+    oidc_provider_arn: str | None = None
+    """The account's existing GitHub OIDC provider. Defaults to none: the stack creates it (an
+    account has one per URL: when dev and prod share an account, set it in one of them)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class NestApiSettings:
+    """One environment of the NestJS API: one Fargate service in private subnets (NAT for its
+    outbound calls to the external Supabase database and APIs) behind an HTTPS load balancer."""
+
+    name: str
+    project: ProjectSettings
+    network: VpcOptions
+    """Public subnets (ALB, NAT) and private app subnets (tasks); no database tier (the database
+    is external)."""
+    service: EcsServiceOptions
+    log_retention_days: int
+    load_balancer: LoadBalancerOptions
+    """HTTPS needs ``domain`` (a Route 53 public hosted zone)."""
+    github: GithubDeployOptions
+    secrets: SecretsOptions = field(default_factory=lambda: SecretsOptions(names=("database", "api-keys")))
+    """Defaults to ``database`` (the Supabase connection URL) and ``api-keys``."""
+    cluster: EcsClusterOptions = field(default_factory=lambda: EcsClusterOptions())
+    monitoring: MonitoringOptions = field(default_factory=lambda: MonitoringOptions())
+    images_to_keep: int = 10
+    """Images kept in the ECR repository. Defaults to the last 10."""
+    native_state_lock: bool = False
+    """Also lock with Terraform's S3 lock file. Defaults to off."""
+    extra_tags: dict[str, str] = field(default_factory=dict)
+    """Tags added to the default tags. Defaults to none."""
+
+    @property
+    def services(self) -> tuple[EcsServiceOptions, ...]:
+        return (self.service,)
+
+
+def validate(settings: NestApiSettings) -> None:
+    """Per-field rules of the shared options, then what only this system's shape requires."""
+    validate_parts(settings)
+    env, n, gh = settings.name, settings.network, settings.github
+
+    def fail(field: str, value: object, problem: str, fix: str):
+        raise ConfigError(env, field, value, problem, fix, system="nest-api")
+
+    if not n.private_app_subnet_cidrs:
+        fail("network.private_app_subnet_cidrs", (), "the API runs in private subnets",
+             "give one private app subnet per AZ")
+    if n.database_subnet_cidrs:
+        fail("network.database_subnet_cidrs", n.database_subnet_cidrs,
+             "the database is external (Supabase): nothing would use these subnets", "set database_subnet_cidrs=()")
+    if n.nat_mode is NatMode.NONE:
+        fail("network.nat_mode", n.nat_mode.value, "private tasks need NAT to pull images and reach Supabase",
+             "set nat_mode=NatMode.SINGLE (dev) or NatMode.ONE_PER_AZ (prod)")
+    if settings.service.assign_public_ip:
+        fail("service.assign_public_ip", True, "the API's tasks run in private subnets",
+             "set assign_public_ip=False")
+    if settings.load_balancer.domain is None:
+        fail("load_balancer.domain", None, "the API is served over HTTPS only (document 004)",
+             "set the Route 53 public hosted zone, e.g. 'api.example.com'")
+    if not _GITHUB_REPOSITORY.match(gh.repository):
+        fail("github.repository", gh.repository, "not a GitHub repository 'owner/name'", "write it as 'owner/name'")
+    if not _BRANCH.match(gh.branch):
+        fail("github.branch", gh.branch, "not a valid branch name", "use e.g. 'main'")
+    if gh.oidc_provider_arn is not None and not re.fullmatch(
+            r"arn:aws(?:-[a-z]+)*:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com",
+            gh.oidc_provider_arn):
+        fail("github.oidc_provider_arn", gh.oidc_provider_arn, "not the ARN of a GitHub OIDC provider",
+             "use arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com, or leave it out")
+    if not 1 <= settings.images_to_keep <= 1000:
+        fail("images_to_keep", settings.images_to_keep, "ECR lifecycle rules count 1 to 1000 images", "use e.g. 10")

@@ -1,0 +1,82 @@
+"""Bad settings of the other systems: one line naming system, environment, field, value and fix;
+exit 2; no traceback; the previous output untouched."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from environments import load
+from environments.settings import NatMode
+from modules.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def error_of(system: str, env: str, **changes) -> ConfigError:
+    from systems import BY_NAME
+
+    settings = load(env, system)
+    nested = {k: v for k, v in changes.items() if "__" in k}
+    top = {k: v for k, v in changes.items() if "__" not in k}
+    for key, value in nested.items():
+        outer, inner = key.split("__")
+        top[outer] = replace(top.get(outer, getattr(settings, outer)), **{inner: value})
+    with pytest.raises(ConfigError) as caught:
+        BY_NAME[system].validate(replace(settings, **top))
+    return caught.value
+
+
+@pytest.mark.parametrize("system, changes, field, phrase", [
+    ("conduit", {"network__private_app_subnet_cidrs": ("10.0.11.0/24", "10.0.12.0/24")},
+     "network.private_app_subnet_cidrs", "public subnets only"),
+    ("conduit", {"network__nat_mode": NatMode.SINGLE}, "network.nat_mode", "serves nothing"),
+    ("conduit", {"service__assign_public_ip": False}, "service.assign_public_ip", "no private app subnets"),
+    ("conduit", {"service__cpu": 300}, "service.cpu", "Fargate does not offer"),
+    ("conduit", {"service__load_balanced": False}, "service.load_balanced", "behind the ALB"),
+    ("conduit", {"images_to_keep": 0}, "images_to_keep", "1 to 1000"),
+    ("nest-api", {"network__nat_mode": NatMode.NONE}, "service.assign_public_ip", "cannot pull their image"),
+    ("nest-api", {"network__private_app_subnet_cidrs": (), "network__nat_mode": NatMode.NONE,
+                  "service__assign_public_ip": True}, "network.private_app_subnet_cidrs", "private subnets"),
+    ("nest-api", {"network__database_subnet_cidrs": ("10.0.21.0/24", "10.0.22.0/24")},
+     "network.database_subnet_cidrs", "external"),
+    ("nest-api", {"load_balancer__domain": None}, "load_balancer.domain", "HTTPS only"),
+    ("nest-api", {"github__repository": "not a repo"}, "github.repository", "owner/name"),
+    ("nest-api", {"github__branch": "feature..x"}, "github.branch", "branch"),
+    ("nest-api", {"service__assign_public_ip": True}, "service.assign_public_ip", "private subnets"),
+])
+def test_system_rule_names_field_and_fix(system, changes, field, phrase):
+    error = error_of(system, "prod", **changes)
+    assert (error.environment, error.field) == ("prod", field), str(error)
+    assert phrase in error.problem and error.fix
+    error.system = error.system or system  # main.py fills it in for errors of the shared checks
+    assert str(error).startswith(f"[{system}:prod] {field} = ")
+
+
+def test_user_edit_in_a_system_file_exits_2_with_one_line_and_keeps_the_output(tmp_path):
+    # GIVEN a copy of the project whose conduit prod asks for NAT, and an earlier output
+    copy = tmp_path / "project"
+    copy.mkdir()
+    shutil.copy(ROOT / "main.py", copy)
+    for package in ("modules", "environments", "backend", "systems"):
+        shutil.copytree(ROOT / package, copy / package, ignore=shutil.ignore_patterns("__pycache__"))
+    prod = copy / "environments" / "conduit" / "prod.py"
+    prod.write_text(prod.read_text().replace("nat_mode=NatMode.NONE", "nat_mode=NatMode.SINGLE", 1))
+    (copy / "cdktf.out").mkdir()
+    (copy / "cdktf.out" / "marker").write_text("previous")
+    # WHEN the user synthesizes Conduit
+    result = subprocess.run([sys.executable, "main.py", "conduit"], cwd=copy, capture_output=True, text=True)
+    # THEN exit 2, one line naming system, environment, field, value and fix, output untouched
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: [conduit:prod] network.nat_mode = 'single': a NAT gateway without private app subnets costs "
+        "money and serves nothing — fix: set nat_mode=NatMode.NONE or add private app subnets",
+        "nothing written; cdktf.out is unchanged",
+    ]
+    assert (copy / "cdktf.out" / "marker").read_text() == "previous"
+    assert sorted(p.name for p in copy.iterdir() if "cdktf" in p.name) == ["cdktf.out"]

@@ -118,3 +118,17 @@ def config_error(settings, field: str, *phrases: str):
         assert phrase in str(error), str(error)
     assert error.fix
     return error
+
+
+def project_stack(name: str = "test", *, project: str = "shop", environment: str = "dev"):
+    """A bare :class:`modules.stack.ProjectStack` (provider, backend, account, logs key) for
+    unit-testing one construct that takes its context from the enclosing stack."""
+    from modules.project import ProjectSettings
+    from modules.stack import ProjectStack
+
+    return ProjectStack(
+        Testing.app(), name, environment=environment,
+        project=ProjectSettings(name=project, region="ap-northeast-2",
+                                availability_zones=("ap-northeast-2a", "ap-northeast-2c"),
+                                state_bucket=f"{project}-terraform-state", lock_table=f"{project}-terraform-locks"),
+    )

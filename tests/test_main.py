@@ -96,14 +96,14 @@ def test_bad_setting_in_one_environment_writes_nothing(previous_output, capsys):
 def test_failure_while_building_the_last_stack_leaves_the_output_intact(previous_output, monkeypatch, capsys):
     import systems.codemate.stack
 
-    real = systems.codemate.stack.SecurityGroups
+    real = systems.codemate.stack.WebSecurityGroups
 
     def failing_for_prod(scope, id, **kwargs):
         if kwargs["naming"].environment == "prod":
             raise ConfigError("prod", "services", "x", "rejected by a construct", "fix it")
         return real(scope, id, **kwargs)
 
-    monkeypatch.setattr(systems.codemate.stack, "SecurityGroups", failing_for_prod)
+    monkeypatch.setattr(systems.codemate.stack, "WebSecurityGroups", failing_for_prod)
     before = tree_digest(previous_output)
     assert main.main(["--outdir", str(previous_output)]) == 2
     assert "error: [codemate:prod] services = 'x': rejected by a construct — fix: fix it" in capsys.readouterr().err

@@ -31,9 +31,10 @@ us-east-1), origin failover (one bucket in one region).
 
 from __future__ import annotations
 
+from typing import Any, Protocol
+
 from modules.framework import Construct, aws
 from modules.naming import Naming, NameKind
-from modules.storage.s3 import Buckets
 
 CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 """AWS managed cache policy ``Managed-CachingOptimized`` (same ID in every account)."""
@@ -44,13 +45,22 @@ ORIGIN_ID = "static"
 _cf = aws.cloudfront_distribution
 
 
+class StaticSiteBuckets(Protocol):
+    """What the distribution needs of its origin: the private static bucket and a way to let the
+    distribution (alone) read it."""
+
+    static_bucket: Any
+
+    def allow_cloudfront(self, distribution_arn: str) -> None: ...
+
+
 class StaticSiteCdn(Construct):
     """Attributes: ``distribution`` (the ``CloudfrontDistribution``), ``distribution_arn``,
     ``distribution_domain_name`` (``<id>.cloudfront.net``), ``origin_access_control_id``.
 
     Creating it adds the CloudFront read statement to ``buckets``' static bucket policy."""
 
-    def __init__(self, scope: Construct, id: str, *, naming: Naming, buckets: Buckets,
+    def __init__(self, scope: Construct, id: str, *, naming: Naming, buckets: StaticSiteBuckets,
                  price_class: str = PRICE_CLASS) -> None:
         """
         :param buckets: the environment's buckets; the static bucket is the origin.

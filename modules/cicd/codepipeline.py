@@ -41,7 +41,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Protocol, Sequence
 
 from modules.compute.ecr import EcrRepository
 from modules.compute.ecs_cluster import EcsCluster
@@ -51,7 +51,7 @@ from modules.iam.policy import Statement, allow, document, service_trust
 from modules.naming import Naming
 from modules.security.kms import KmsKey, partition_of
 from modules.storage.secure_bucket import SecureBucket
-from modules.storage.s3 import ACCESS_LOG_PREFIX, Buckets
+from modules.storage.s3 import ACCESS_LOG_PREFIX
 
 DEFAULT_BUILD_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
 """CodeBuild's curated Amazon Linux 2023 image (Docker, AWS CLI v2)."""
@@ -69,6 +69,13 @@ _cp = aws.codepipeline
 
 # What S3 (on behalf of CodePipeline and CodeBuild) calls on the artifact key.
 ARTIFACT_KEY_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey")
+
+
+class AccessLogTarget(Protocol):
+    """A logs bucket that accepts S3 server access logs (``s3-access/<bucket>/``)."""
+
+    logs_bucket_name: str
+    logs_bucket_policy: Any
 
 
 @dataclass(frozen=True)
@@ -190,7 +197,7 @@ class CodePipeline(Construct):
         connection_arn: str | None = None,
         log_retention_days: int = 30,
         log_kms_key_arn: str | None = None,
-        access_logs: Buckets | None = None,
+        access_logs: AccessLogTarget | None = None,
         bucket_prefix: str | None = None,
         artifact_retention_days: int = 30,
         build_image: str = DEFAULT_BUILD_IMAGE,
@@ -299,7 +306,7 @@ class CodePipeline(Construct):
         self.pipeline_arn: str = self.pipeline.arn
 
     # -- artifact bucket ---------------------------------------------------------------
-    def _artifact_bucket(self, prefix: str | None, retention_days: int, access_logs: Buckets | None):
+    def _artifact_bucket(self, prefix: str | None, retention_days: int, access_logs: AccessLogTarget | None):
         naming = self._naming
         bucket = SecureBucket(
             self, "artifacts", name=naming.bucket_name("artifacts", self._account_id, prefix=prefix),

@@ -31,6 +31,7 @@ from typing import Mapping, Sequence
 from modules.compute.ecr import EcrRepository
 from modules.compute.ecs_cluster import FARGATE, FARGATE_SPOT, EcsCluster
 from modules.framework import Construct, aws
+from modules.iam.grants import InlinePolicy
 from modules.iam.policy import Statement, allow, document, service_trust
 from modules.naming import Naming
 
@@ -148,10 +149,8 @@ class EcsService(Construct):
             description=f"The {name} application's own AWS permissions",
             assume_role_policy=service_trust("ecs-tasks.amazonaws.com", source_account=account_id),
         )
-        if task_policy_statements:
-            aws.iam_role_policy.IamRolePolicy(
-                self, "task-policy", role=self.task_role.id, name="app", policy=document(*task_policy_statements),
-            )
+        self.task_policy = InlinePolicy(self, "task-policy", role_id=self.task_role.id, name="app",
+                                        statements=task_policy_statements)
 
         container: dict = {
             "name": name,
@@ -223,6 +222,10 @@ class EcsService(Construct):
         self.autoscaling_target = None
         if autoscaled:
             self._autoscaling(cluster, min_count, max_count, cpu_scaling_target, memory_scaling_target)
+
+    def add_to_role_policy(self, *statements: Statement) -> None:
+        """Grant the application (its task role) ``statements`` (see :mod:`modules.iam.grants`)."""
+        self.task_policy.add(*statements)
 
     def _execution_statements(
         self, region: str, repository: EcrRepository, secrets: Sequence[ContainerSecret],

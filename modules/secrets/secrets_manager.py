@@ -17,6 +17,8 @@ import json
 from typing import Sequence
 
 from modules.framework import Construct, aws
+from modules.iam.grants import Grantee, sid
+from modules.iam.policy import allow
 from modules.naming import Naming
 from modules.security.kms import key_policy
 
@@ -47,6 +49,7 @@ class Secrets(Construct):
             rotation; off uses the AWS-managed key ``aws/secretsmanager``.
         """
         super().__init__(scope, id)
+        self._region = region
         self.kms_key = None
         self.kms_key_arn: str | None = None
         if customer_managed_key and names:
@@ -76,3 +79,16 @@ class Secrets(Construct):
         }
         self.secret_arns: dict[str, str] = {name: s.arn for name, s in self.secrets.items()}
         self.secret_names: dict[str, str] = {name: naming.secret_name(name) for name in names}
+
+    def grant_read(self, grantee: Grantee, *names: str) -> None:
+        """Let ``grantee`` read the named secrets at run time (``GetSecretValue``), and decrypt them
+        with the secrets key through Secrets Manager only."""
+        unknown = [n for n in names if n not in self.secrets]
+        if unknown or not names:
+            raise ValueError(f"grant_read: unknown secret(s) {unknown or 'none named'}; known: {sorted(self.secrets)}")
+        statements = [allow(sid("read", *names, "secrets"), ["secretsmanager:GetSecretValue"],
+                            [self.secret_arns[n] for n in names])]
+        if self.kms_key_arn:
+            statements.append(allow(sid("decrypt", *names, "secrets"), ["kms:Decrypt"], self.kms_key_arn,
+                                    condition={"StringEquals": {"kms:ViaService": f"secretsmanager.{self._region}.amazonaws.com"}}))
+        grantee.add_to_role_policy(*statements)

@@ -34,6 +34,8 @@ import json
 from typing import Sequence
 
 from modules.framework import Construct, aws
+from modules.iam.grants import Grantee, sid
+from modules.iam.policy import allow
 from modules.naming import NameKind, Naming
 
 # Administration only: no cryptographic use (that is granted through services below).
@@ -184,6 +186,15 @@ class KmsKey(Construct):
         aws.kms_alias.KmsAlias(self, "alias", name=self.alias_name, target_key_id=self.key.key_id)
         self.account_id = account_id
         self.region = region
+        self.purpose = purpose
         self.partition = partition_of(region)
         self.key_arn: str = self.key.arn
         self.key_id: str = self.key.key_id
+
+    def grant_encrypt_decrypt(self, grantee: Grantee, *, via_service: str) -> None:
+        """Let ``grantee`` encrypt and decrypt with this key, only through ``via_service`` (e.g.
+        ``sqs``) in the key's region — the key policy already admits the account's principals."""
+        grantee.add_to_role_policy(allow(
+            sid(self.purpose, "key", via_service), ["kms:GenerateDataKey", "kms:Decrypt"], self.key_arn,
+            condition={"StringEquals": {"kms:ViaService": f"{via_service}.{self.region}.amazonaws.com"}},
+        ))

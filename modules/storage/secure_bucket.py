@@ -18,7 +18,9 @@ from __future__ import annotations
 from typing import Callable, Mapping, Sequence
 
 from modules.framework import Construct, aws
-from modules.iam.policy import Statement, document
+from modules.iam.grants import Grantee, sid
+from modules.iam.policy import Statement, allow, document
+from modules.stack import ProjectStack
 
 _lc = aws.s3_bucket_lifecycle_configuration
 _sse = aws.s3_bucket_server_side_encryption_configuration
@@ -68,6 +70,7 @@ class SecureBucket:
         documents for rules on noncurrent versions.
         """
         self._scope = scope
+        self._id = id
         self.bucket = aws.s3_bucket.S3Bucket(scope, id, bucket=name, force_destroy=force_destroy, tags=dict(tags))
         self.bucket_name: str = self.bucket.bucket
         self.bucket_arn: str = self.bucket.arn
@@ -107,6 +110,27 @@ class SecureBucket:
             scope, f"{id}-policy", bucket=self.bucket.id, policy=document(*self.statements),
             depends_on=[self.public_access_block],
         )
+
+    def grant_read(self, grantee: Grantee, *, kms_key_arn: str | None = None) -> None:
+        """Let ``grantee`` get objects and list the bucket (and decrypt with ``kms_key_arn`` through S3)."""
+        self._grant(grantee, "Read", ["s3:GetObject"], kms_key_arn, ["kms:Decrypt"])
+
+    def grant_read_write(self, grantee: Grantee, *, kms_key_arn: str | None = None) -> None:
+        """Let ``grantee`` get, put and delete objects and list the bucket — nothing wider (no bucket
+        configuration, no ACLs) — and use ``kms_key_arn`` through S3 of this region."""
+        self._grant(grantee, "ReadWrite", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], kms_key_arn,
+                    ["kms:GenerateDataKey", "kms:Decrypt"])
+
+    def _grant(self, grantee: Grantee, what: str, object_actions: list[str], kms_key_arn: str | None,
+               key_actions: list[str]) -> None:
+        name = sid(self._id)
+        statements = [allow(f"{name}{what}Objects", object_actions, f"{self.bucket_arn}/*"),
+                      allow(f"{name}List", ["s3:ListBucket"], self.bucket_arn)]
+        if kms_key_arn:
+            region = ProjectStack.of(self._scope).region
+            statements.append(allow(f"{name}Key", key_actions, kms_key_arn,
+                                    condition={"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}))
+        grantee.add_to_role_policy(*statements)
 
     def add_statements(self, *statements: Statement) -> None:
         """Add statements to the bucket policy (e.g. a grant to a CloudFront distribution)."""

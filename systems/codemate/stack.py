@@ -14,14 +14,15 @@ from modules.framework import Construct
 from modules.monitoring.cloudwatch import MonitoredCache, MonitoredDatabase, MonitoredLoadBalancer, Monitoring
 from modules.naming import Naming
 from modules.stack import ProjectStack
-from modules.networking.security_groups import SecurityGroups
+from modules.patterns.web_security_groups import WebSecurityGroups
 from modules.networking.vpc import Vpc
 from modules.database.elasticache import RedisCache
 from modules.database.engines import support_note
 from modules.database.rds import RdsDatabase
 from modules.secrets.secrets_manager import Secrets
 from modules.security.kms import KmsKey
-from modules.storage.s3 import ALB_LOG_PREFIX, Buckets
+from modules.storage.s3 import ALB_LOG_PREFIX
+from systems.codemate.buckets import Buckets
 
 
 class CodemateStack(ProjectStack):
@@ -53,7 +54,7 @@ class CodemateStack(ProjectStack):
             flow_log_retention_days=flow_log_retention, flow_log_key=self.logs_key,
             account_id=self.account.account_id,
         )
-        self.security_groups = SecurityGroups(
+        self.security_groups = WebSecurityGroups(
             self, "security-groups", naming=naming, vpc_id=self.vpc.vpc_id,
             service_ports=[s.port for s in settings.services if s.load_balanced],
             peer_ports=[s.port for s in settings.services if s.discovery_name],
@@ -169,9 +170,10 @@ class CodemateStack(ProjectStack):
             extra_secrets=lambda s: [ContainerSecret("REDIS_AUTH_TOKEN", self.cache.auth_token_secret_arn)]
             if s.data_tier_access else [],
             extra_secret_keys=lambda s: [self.data_key.key_arn] if s.data_tier_access else [],
-            task_statements=lambda s: self.buckets.files_access_statements()
-            if s.files_bucket_access and self.buckets else [],
         )
+        for s in settings.services:
+            if s.files_bucket_access and self.buckets:
+                self.buckets.grant_files_read_write(self.web.services[s.name])
         self.host_name = self.web.host_name
         self.load_balancer = self.web.load_balancer
         self.waf = self.web.waf

@@ -6,7 +6,7 @@ from modules.compute.ecr import EcrRepository
 from modules.compute.ecs_cluster import EcsCluster
 from modules.framework import Construct
 from modules.monitoring.cloudwatch import MonitoredLoadBalancer, Monitoring
-from modules.networking.security_groups import SecurityGroups
+from modules.patterns.web_security_groups import WebSecurityGroups
 from modules.networking.vpc import Vpc
 from modules.patterns.load_balanced_service import LoadBalancedFargateService
 from modules.secrets.secrets_manager import Secrets
@@ -35,7 +35,7 @@ class ConduitStack(ProjectStack):
             flow_log_retention_days=net.flow_log_retention_days or settings.log_retention_days,
             flow_log_key=self.logs_key, account_id=self.account_id,
         )
-        self.security_groups = SecurityGroups(
+        self.security_groups = WebSecurityGroups(
             self, "security-groups", naming=naming, vpc_id=self.vpc.vpc_id, service_ports=[svc.port],
             database_port=None, cache_port=None, public_http=True,
         )

@@ -1,4 +1,5 @@
-"""The security groups of a load-balanced application with an optional data tier, least privilege.
+"""The security groups of a load-balanced application with an optional data tier, least privilege
+(a pattern: a composition of group and rule resources that several systems share).
 
 | group | inbound                               | outbound              |
 |-------|---------------------------------------|-----------------------|
@@ -22,7 +23,7 @@ from modules.naming import NameKind, Naming
 ANYWHERE_IPV4 = "0.0.0.0/0"
 
 
-class SecurityGroups(Construct):
+class WebSecurityGroups(Construct):
     """Attributes: ``alb``, ``ecs``, ``database``, ``cache`` (the groups) and their ``*_security_group_id``."""
 
     def __init__(

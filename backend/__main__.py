@@ -3,9 +3,11 @@
     python -m backend bootstrap              # create what is missing, repair drift
     python -m backend bootstrap --dry-run    # print what would change, change nothing
     python -m backend verify                 # list every missing or weaker setting
+    python -m backend bootstrap --system conduit   # another system's bucket and table
 
-Names and region default to environments/codemate/project.py, the settings every
-stack's S3 backend uses. Never prompts. Exit status: 0 when the backend is as
+Each system has its own state bucket and lock table. Names and region default
+to ``environments/<system>/project.py`` (``--system``, default the primary
+system, codemate): the settings every stack of that system's S3 backend uses. Never prompts. Exit status: 0 when the backend is as
 required, 1 when it is not (verify found problems, or a dry run would change
 something), 2 on an error (bad input, credentials, permissions, ownership).
 """
@@ -13,11 +15,12 @@ something), 2 on an error (bad input, credentials, permissions, ownership).
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from typing import Sequence, TextIO
 
 from backend.bootstrap import BackendError, BackendSpec, Mode, make_clients, run, validate_spec
-from environments.codemate.project import PROJECT
+from systems import BY_NAME, PRIMARY, SYSTEMS
 
 EXIT_OK = 0
 EXIT_NOT_AS_REQUIRED = 1
@@ -26,9 +29,11 @@ EXIT_ERROR = 2
 
 def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--region", help=f"AWS region (default: {PROJECT.region}, from environments/codemate/project.py)")
-    common.add_argument("--bucket", help=f"state bucket (default: {PROJECT.state_bucket})")
-    common.add_argument("--table", help=f"lock table (default: {PROJECT.lock_table})")
+    common.add_argument("--system", default=PRIMARY.name, choices=[s.name for s in SYSTEMS],
+                        help=f"whose backend (default: {PRIMARY.name}); names come from environments/<system>/project.py")
+    common.add_argument("--region", help="AWS region (default: the system's region)")
+    common.add_argument("--bucket", help="state bucket (default: the system's, e.g. codemate-terraform-state)")
+    common.add_argument("--table", help="lock table (default: the system's, e.g. codemate-terraform-locks)")
     common.add_argument("--kms-key-id", help="KMS key for the bucket and the table "
                                              "(default: AES-256 for the bucket, aws/dynamodb for the table)")
     common.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
@@ -46,6 +51,9 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     out, err = out or sys.stdout, err or sys.stderr
     args = parser().parse_args(argv)
     mode = Mode.VERIFY if args.command == "verify" else Mode.DRY_RUN if args.dry_run else Mode.APPLY
+    system = BY_NAME[args.system]
+    source = f"environments/{system.package}/project.py"
+    PROJECT = importlib.import_module(f"environments.{system.package}.project").PROJECT
     spec = BackendSpec.from_project(PROJECT, bucket=args.bucket, table=args.table, region=args.region,
                                     kms_key_id=args.kms_key_id)
     lines: list[str] = []
@@ -61,7 +69,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         for name, given, configured in (("bucket", spec.bucket, PROJECT.state_bucket),
                                         ("table", spec.table, PROJECT.lock_table)):
             if given != configured:
-                print(f"note: --{name} {given} is not the {configured} that environments/codemate/project.py "
+                print(f"note: --{name} {given} is not the {configured} that {source} "
                       "gives every stack's backend", file=out)
         clients = make_clients(region=spec.region, profile=args.profile, endpoint_url=args.endpoint_url)
         report = run(spec, clients, mode, emit)

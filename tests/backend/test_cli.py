@@ -136,3 +136,22 @@ def test_make_bootstrap_runs_the_module_with_args():
                             cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == ".venv/bin/python -m backend bootstrap --dry-run --profile admin"
+
+
+@pytest.mark.parametrize("system, bucket, table", [("conduit", "conduit-terraform-state", "conduit-terraform-locks"),
+                                                   ("nest-api", "nest-api-terraform-state", "nest-api-terraform-locks")])
+def test_each_system_bootstraps_its_own_bucket_and_table(aws, system, bucket, table):
+    # GIVEN an empty account WHEN another system's backend is bootstrapped
+    status, out, err = run_cli("bootstrap", "--system", system)
+    # THEN its own bucket and table exist and verify passes; the primary system's are untouched
+    assert status == 0, err
+    assert out.splitlines()[0] == f"bootstrap: bucket {bucket}, table {table}, region {REGION}"
+    assert run_cli("verify", "--system", system)[0] == 0
+    assert run_cli("verify")[0] == 1  # codemate's backend was not created
+
+
+def test_unknown_system_is_refused_before_any_call(no_aws_calls, capsys):
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["verify", "--system", "nope"])
+    assert stop.value.code == 2
+    assert "invalid choice: 'nope'" in capsys.readouterr().err

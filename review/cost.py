@@ -226,6 +226,12 @@ def _ecs_service(ctx: Context, name: str, body: dict) -> list[Line]:
         lines.append(Line(a, label, low * share * HOURS, "task-hours", per_task_hour, "fixed",
                           high * share * HOURS if high != low else None,
                           f"fargate.{tier}vcpu + fargate.{tier}gb"))
+    network = body.get("network_configuration") or {}
+    if isinstance(network, list):
+        network = network[0] if network else {}
+    if network.get("assign_public_ip") in (True, "true"):
+        lines.append(ctx.line(a, "public IPv4 address of each task", low * HOURS, "address-hours", "ipv4.hour",
+                              quantity_max=high * HOURS if high != low else None))
     return lines
 
 

@@ -210,9 +210,10 @@ def build(stack: Stack) -> Picture:
             if ("aws_ecs_service", name) in references(target.get("resource_id", "")):
                 low, high = int(target.get("min_capacity", low)), int(target.get("max_capacity", high))
         spot = any(s.get("capacity_provider") == "FARGATE_SPOT" for s in _listify(body.get("capacity_provider_strategy")))
-        label = f"{body.get('name', name)}\n{size}\ntasks {low}" + (f"-{high}" if high != low else "") \
-            + (" (Spot)" if spot else "")
         network = _one(body.get("network_configuration"))
+        public = network.get("assign_public_ip") in (True, "true")
+        label = f"{body.get('name', name)}\n{size}\ntasks {low}" + (f"-{high}" if high != low else "") \
+            + (" (Spot)" if spot else "") + (" (public IP)" if public else "")
         service_nodes[name] = place(_subnets_of(network.get("subnets", [])), _key("aws_ecs_service", name), label,
                                     "fargate", vpc_of(network))
         for sg in references(network.get("security_groups", [])):
@@ -552,6 +553,20 @@ def build(stack: Stack) -> Picture:
             cicd.items.append(Item("source", "GitHub (CodeStar connection)", "github"))
             for name in pipelines:
                 picture.link("source", _key("aws_codepipeline", name), "source")
+    deployers = [(n, b) for n, b in sorted(res.get("aws_iam_role", {}).items())
+                 if "token.actions.githubusercontent.com" in str(b.get("assume_role_policy", ""))]
+    if deployers:
+        cicd = picture.root.group("cicd", "CI/CD")
+        for name, body in deployers:
+            k = _key("aws_iam_role", name)
+            cicd.items.append(Item(k, f"GitHub Actions\nOIDC role {body.get('name', name)}", "github"))
+            if res.get("aws_ecr_repository"):
+                picture.link(k, "aws_ecr_repository", "push image", "dotted")
+            for service_name in sorted(res.get("aws_ecs_service", {})):
+                policies = [p for p in res.get("aws_iam_role_policy", {}).values()
+                            if ("aws_iam_role", name) in references(p.get("role", ""))]
+                if ("aws_ecs_service", service_name) in references(policies):
+                    picture.link(k, service_nodes[service_name][0], "deploy", "dotted")
     # drop links to nodes that are not drawn (e.g. a bucket notification of another stack)
     drawn = {i.key for g in picture.root.walk() for i in g.items}
     picture.links = [l for l in picture.links if l.source in drawn and l.target in drawn]

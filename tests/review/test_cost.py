@@ -129,6 +129,19 @@ def test_an_internal_alb_holds_no_public_address(tmp_path):
     assert [l.price_id for l in result.lines] == ["alb.hour", "alb.lcu"]
 
 
+def test_tasks_with_a_public_ip_bill_one_ipv4_address_each(tmp_path):
+    service = {"desired_count": 2, "task_definition": "${aws_ecs_task_definition.t.arn}",
+               "network_configuration": {"assign_public_ip": True, "subnets": ["a"]}}
+    result = estimate_of(tmp_path, {"aws_ecs_task_definition": {"t": {"cpu": "256", "memory": "512"}},
+                                    "aws_ecs_service": {"s": service}})
+    (ipv4,) = [l for l in result.lines if l.price_id == "ipv4.hour"]
+    assert ipv4.quantity == 2 * HOURS
+    service["network_configuration"]["assign_public_ip"] = False
+    private = estimate_of(tmp_path, {"aws_ecs_task_definition": {"t": {"cpu": "256", "memory": "512"}},
+                                     "aws_ecs_service": {"s": service}})
+    assert [l.price_id for l in private.lines if l.price_id == "ipv4.hour"] == []
+
+
 def test_multi_az_doubles_rds_instance_and_storage(cost_json):
     dev_instance, dev_storage = lines(cost_json["dev"], "aws_db_instance")
     prod_instance, prod_storage = lines(cost_json["prod"], "aws_db_instance")

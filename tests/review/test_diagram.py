@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import json
 import shutil
 import struct
 import sys
@@ -178,6 +178,26 @@ def test_functions_triggers_queues_dlqs_and_eks_from_a_hand_written_stack(tmp_pa
     assert graph.cluster("isolated (main route table) subnet a 10.2.1.0/24").nodes.get(nodes) is not None
     (eks,) = graph.nodes("EKS market")
     assert (eks, nodes) in {(e[0], e[1]) for e in graph.edges}
+
+
+def test_a_github_actions_deploy_role_is_drawn_in_ci_cd_with_what_it_deploys(tmp_path):
+    write_stack(tmp_path, "s", {
+        "aws_ecr_repository": {"r": {"name": "api"}},
+        "aws_ecs_service": {"svc": {"name": "api-service"}},
+        "aws_iam_role": {"deploy": {"name": "api-github-deploy", "assume_role_policy": json.dumps({
+            "Statement": [{"Principal": {"Federated": "arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"}}]})},
+                         "task": {"name": "task-role", "assume_role_policy": "{}"}},
+        "aws_iam_role_policy": {"p": {"role": "${aws_iam_role.deploy.id}",
+                                      "policy": "{\"Resource\": \"${aws_ecs_service.svc.id}\"}"}},
+    })
+    (stack,) = load_stacks(tmp_path)
+    graph = parse(render(build(stack), tmp_path / "d", ("dot",))[0].read_text())
+    (role,) = graph.nodes("OIDC role api-github-deploy")
+    assert graph.cluster("CI/CD").nodes.get(role) is not None
+    assert graph.nodes("task-role") == []
+    (service,) = graph.nodes("api-service")
+    assert (role, service) in {(e[0], e[1]) for e in graph.edges_labelled("deploy")}
+    assert graph.edges_labelled("push image")
 
 
 def test_renders_a_png_with_graphviz(synth_out, tmp_path):

@@ -171,6 +171,17 @@ def _zone(ctx: Context, name: str, body: dict) -> list[Line]:
     return [ctx.line(f"aws_route53_zone.{name}", "hosted zone", 1, "zone-months", "route53.zone")]
 
 
+def _namespace(resource_type: str) -> Rule:
+    def price(ctx: Context, name: str, body: dict) -> list[Line]:
+        return [ctx.line(f"{resource_type}.{name}", "Cloud Map DNS namespace (a hosted zone)", 1, "zone-months",
+                         "route53.zone")]
+    return price
+
+
+for _type in ("aws_service_discovery_private_dns_namespace", "aws_service_discovery_public_dns_namespace"):
+    RULES[_type] = _namespace(_type)
+
+
 @rule("aws_cloudfront_distribution")
 def _cloudfront(ctx: Context, name: str, body: dict) -> list[Line]:
     return [ctx.line(f"aws_cloudfront_distribution.{name}", "CloudFront data out", ctx.usage["cloudfront_gb"], "GB",
@@ -226,6 +237,9 @@ def _ecs_service(ctx: Context, name: str, body: dict) -> list[Line]:
         lines.append(Line(a, label, low * share * HOURS, "task-hours", per_task_hour, "fixed",
                           high * share * HOURS if high != low else None,
                           f"fargate.{tier}vcpu + fargate.{tier}gb"))
+    if body.get("service_registries"):
+        lines.append(ctx.line(a, "Cloud Map registered tasks", low, "instance-months", "cloudmap.instance",
+                              quantity_max=high if high != low else None))
     network = body.get("network_configuration") or {}
     if isinstance(network, list):
         network = network[0] if network else {}

@@ -142,6 +142,17 @@ def test_tasks_with_a_public_ip_bill_one_ipv4_address_each(tmp_path):
     assert [l.price_id for l in private.lines if l.price_id == "ipv4.hour"] == []
 
 
+def test_service_discovery_bills_the_namespace_zone_and_each_registered_task(tmp_path):
+    result = estimate_of(tmp_path, {
+        "aws_service_discovery_private_dns_namespace": {"ns": {"name": "unisync.local"}},
+        "aws_ecs_task_definition": {"t": {"cpu": "256", "memory": "512"}},
+        "aws_ecs_service": {"s": {"desired_count": 2, "task_definition": "${aws_ecs_task_definition.t.arn}",
+                                  "service_registries": {"registry_arn": "x"}}}})
+    ids = sorted(l.price_id for l in result.lines)
+    assert ids == ["cloudmap.instance", "fargate.vcpu + fargate.gb", "route53.zone"]
+    assert next(l for l in result.lines if l.price_id == "cloudmap.instance").quantity == 2
+
+
 def test_multi_az_doubles_rds_instance_and_storage(cost_json):
     dev_instance, dev_storage = lines(cost_json["dev"], "aws_db_instance")
     prod_instance, prod_storage = lines(cost_json["prod"], "aws_db_instance")

@@ -632,10 +632,28 @@ def render(picture: Picture, into: Path, formats: tuple[str, ...] = ("dot", "svg
             # only the source was asked for: skip Graphviz, leave the file Diagram removes on exit
             diagram.render = lambda: Path(diagram.filename).write_text(source)
     written = [stem.with_suffix(f".{f}") for f in image_formats]
+    if "svg" in image_formats:
+        _embed_icons(stem.with_suffix(".svg"))
     if "dot" in formats:
         stem.with_suffix(".dot").write_text(source)
         written.insert(0, stem.with_suffix(".dot"))
     return written
+
+
+_IMAGE_HREF = re.compile(r'xlink:href="([^"]+\.png)"')
+
+
+def _embed_icons(svg: Path) -> None:
+    """Graphviz links the icons by their path in the venv: inline them so the SVG stands alone (an artifact)."""
+    import base64
+
+    def inline(match: re.Match) -> str:
+        icon = Path(match[1])
+        if not icon.is_file():
+            return match[0]
+        return f'xlink:href="data:image/png;base64,{base64.b64encode(icon.read_bytes()).decode()}"'
+
+    svg.write_text(_IMAGE_HREF.sub(inline, svg.read_text()))
 
 
 def run(outdir: Path, names: list[str] | None, into: Path | None, formats: tuple[str, ...]) -> int:

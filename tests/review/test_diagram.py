@@ -208,7 +208,9 @@ def test_renders_a_png_with_graphviz(synth_out, tmp_path):
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", png[16:24])
     assert width > 1000 and height > 500
-    assert (tmp_path / "dev.svg").read_text().lstrip().startswith("<?xml")
+    svg = (tmp_path / "dev.svg").read_text()
+    assert svg.lstrip().startswith("<?xml")
+    assert 'xlink:href="data:image/png;base64,' in svg and ".png\"" not in svg   # icons inlined: stands alone
     assert parse((tmp_path / "dev.dot").read_text()).clusters("VPC codemate-vpc-dev")
 
 

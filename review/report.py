@@ -12,8 +12,12 @@ from review.usage import USAGE_FILE, Usage, load_usage
 
 
 def _known_environments(outdirs: list[Path]) -> set[str]:
-    from environments import ENVIRONMENT_NAMES
-    known = set(ENVIRONMENT_NAMES)
+    """The project's environment names and those of the stacks at hand (a usage section must name one)."""
+    try:
+        from environments import ENVIRONMENT_NAMES
+        known = set(ENVIRONMENT_NAMES)
+    except ImportError:  # the settings package was reorganised: the stacks still say which environments exist
+        known = set()
     for outdir in outdirs:
         known |= {s.environment for s in load_stacks(outdir)}
     return known

@@ -180,6 +180,31 @@ def test_functions_triggers_queues_dlqs_and_eks_from_a_hand_written_stack(tmp_pa
     assert (eks, nodes) in {(e[0], e[1]) for e in graph.edges}
 
 
+def test_aurora_writer_and_reader_sit_in_the_database_subnets(tmp_path):
+    write_stack(tmp_path, "s", {
+        "aws_vpc": {"v": {"cidr_block": "10.3.0.0/16"}},
+        "aws_subnet": {"a": {"vpc_id": "${aws_vpc.v.id}", "cidr_block": "10.3.21.0/24",
+                             "availability_zone": "ap-northeast-2a"},
+                       "c": {"vpc_id": "${aws_vpc.v.id}", "cidr_block": "10.3.22.0/24",
+                             "availability_zone": "ap-northeast-2c"}},
+        "aws_db_subnet_group": {"g": {"subnet_ids": ["${aws_subnet.a.id}", "${aws_subnet.c.id}"]}},
+        "aws_rds_cluster": {"db": {"cluster_identifier": "market-db", "engine": "aurora-mysql",
+                                   "db_subnet_group_name": "${aws_db_subnet_group.g.name}"}},
+        "aws_rds_cluster_instance": {
+            "one": {"cluster_identifier": "${aws_rds_cluster.db.id}", "engine": "aurora-mysql",
+                    "instance_class": "db.t3.medium"},
+            "two": {"cluster_identifier": "${aws_rds_cluster.db.id}", "engine": "aurora-mysql",
+                    "instance_class": "db.t3.medium"}},
+    })
+    (stack,) = load_stacks(tmp_path)
+    graph = parse(render(build(stack), tmp_path / "d", ("dot",))[0].read_text())
+    (writer,) = [n for n in graph.nodes("market-db") if graph.label(n).endswith("writer")]
+    (reader,) = [n for n in graph.nodes("market-db") if graph.label(n).endswith("reader")]
+    assert graph.cluster("10.3.21.0/24").nodes.get(writer) is not None
+    assert graph.cluster("10.3.22.0/24").nodes.get(reader) is not None
+    assert (writer, reader) in {(e[0], e[1]) for e in graph.edges_labelled("replicates")}
+
+
 def test_a_github_actions_deploy_role_is_drawn_in_ci_cd_with_what_it_deploys(tmp_path):
     write_stack(tmp_path, "s", {
         "aws_ecr_repository": {"r": {"name": "api"}},

@@ -11,7 +11,7 @@ import pytest
 
 from review.cost import HOURS, RULES, USAGE_KEYS, estimate, load_type_lists
 from review.prices import STALE_AFTER_DAYS, load_prices
-from review.stacks import Stack, load_stacks
+from review.stacks import load_stacks
 from review.usage import USAGE_FILE, load_usage
 from tests.review.conftest import run_review, write_stack
 

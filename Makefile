@@ -27,14 +27,14 @@ $(STAMP): requirements-lock.txt
 lock:
 	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
 	.venv-lock/bin/pip install --quiet --upgrade pip
-	.venv-lock/bin/pip install --quiet $$(.venv-lock/bin/python -c "import tomllib; p=tomllib.load(open('pyproject.toml','rb'))['project']; print(' '.join(p['dependencies'] + p['optional-dependencies']['dev']))")
+	.venv-lock/bin/pip install --quiet $$(.venv-lock/bin/python -c "import tomllib; p=tomllib.load(open('pyproject.toml','rb'))['project']; print(' '.join(p['dependencies'] + p['optional-dependencies']['dev'] + p['optional-dependencies']['review']))")
 	{ echo "# Full lock of the Python environment (pyproject.toml lists the direct pins)."; echo "# Regenerate: make lock"; .venv-lock/bin/pip freeze; } > requirements-lock.txt
 	rm -rf .venv-lock
 
 synth: install
 	$(PY) main.py
 
-test: install cli checkov
+test: install cli checkov lint-workflows
 	$(PY) -m pytest
 
 bench: install
@@ -86,6 +86,29 @@ lock-checkov:
 
 scan: synth checkov
 	$(PY) -m security.gate
+
+# What a reviewer sees (docs/review.md), read from every synthesized stack:
+#   make cost                          monthly cost per stack (Markdown)
+#   make cost ARGS=--json              only JSON on stdout
+#   make cost ARGS="--compare BASE"    difference to another synth output (e.g. the base branch's)
+#   make diagram                       <outdir>/diagrams/<stack>.{dot,svg,png}
+# The synth's own output goes to stderr, so stdout holds only the report.
+.PHONY: cost diagram graphviz lint-workflows
+
+cost:
+	@$(MAKE) --no-print-directory synth >&2
+	@$(PY) -m review cost $(ARGS)
+
+diagram: graphviz
+	@$(MAKE) --no-print-directory synth >&2
+	@$(PY) -m review diagram $(ARGS)
+
+graphviz:
+	@command -v dot >/dev/null 2>&1 || { echo "make diagram needs Graphviz: apt-get install -y graphviz (macOS: brew install graphviz)" >&2; exit 1; }
+
+# actionlint (PyPI wheel, pinned in pyproject.toml [dev]) on every workflow; part of make test.
+lint-workflows: install
+	$(VENV)/bin/actionlint -color=false .github/workflows/*.yml
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) node_modules cdktf.out .cdktf.out.* .pytest_cache

@@ -9,6 +9,10 @@ Settings are validated before anything is built; a wrong one stops with one
 line naming environment, field, value and fix, exit status 2, and the
 previous output left exactly as it was: the new output is written to a
 sibling directory and moved into place only when every stack synthesized.
+Every other failure is one line too (exit 1, 2 or 130; ``--debug`` shows the
+traceback), and the output directory is checked before anything is replaced
+(tooling/outdir.py: never the project, the home directory or a directory this
+tool did not write).
 """
 
 from __future__ import annotations
@@ -16,18 +20,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import Callable, Sequence
 
-from environments import ENVIRONMENT_NAMES, load
-from environments.settings import EnvironmentSettings
-from environments.validation import validate
-from modules.errors import ConfigError
+from tooling import failures
+from tooling.outdir import prepared
 
-EXIT_CONFIG_ERROR = 2
+with failures.import_guard():  # an error in a settings file: one line, not a traceback
+    from environments import ENVIRONMENT_NAMES, load
+    from environments.settings import EnvironmentSettings
+    from environments.validation import validate
+
+EXIT_CONFIG_ERROR = failures.EXIT_BAD_INPUT
+ROOT = Path(__file__).resolve().parent
 
 
 def main(
@@ -40,50 +46,32 @@ def main(
                         help=f"environments to synthesize (default: all of {', '.join(ENVIRONMENT_NAMES)})")
     parser.add_argument("--outdir", default=os.environ.get("CDKTF_OUTDIR", "cdktf.out"),
                         help="output directory (default: $CDKTF_OUTDIR or cdktf.out)")
+    parser.add_argument("--debug", action="store_true",
+                        help=f"print the traceback of a failure (also: {failures.DEBUG_VARIABLE}=1)")
     args = parser.parse_args(argv)
     names = list(dict.fromkeys(args.environments)) or list(ENVIRONMENT_NAMES)
 
-    try:
+    def body() -> int:
         selected = [loader(name) for name in names]
         for settings in selected:
             validate(settings)
-        stacks = synthesize(selected, Path(args.outdir))
-    except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        print(f"nothing written; {args.outdir} is unchanged", file=sys.stderr)
-        return EXIT_CONFIG_ERROR
-    print(summary(stacks, Path(args.outdir)))
-    return 0
+        stacks = synthesize(selected, args.outdir)
+        print(summary(stacks, Path(args.outdir)))
+        return failures.EXIT_OK
+
+    return failures.run(body, outdir=lambda: args.outdir, debug=args.debug or failures.debug_requested([]))
 
 
-def synthesize(selected: Sequence[EnvironmentSettings], outdir: Path) -> list:
+def synthesize(selected: Sequence[EnvironmentSettings], outdir: str | os.PathLike) -> list:
     """Synthesize the stacks into ``outdir``, replacing it only if all of them succeed."""
     from environments.stack import EnvironmentStack  # starts jsii: only once settings are valid
     from modules.framework import App
 
-    outdir = outdir.absolute()
-    outdir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.new-", dir=outdir.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    staging.chmod(0o777 & ~umask)  # mkdtemp makes it 0700; the output is an ordinary directory
-    try:
+    with prepared(os.fspath(outdir), protected=(ROOT,)) as staging:
         app = App(outdir=str(staging))
         stacks = [EnvironmentStack(app, settings) for settings in selected]
         app.synth()
-        _replace(staging, outdir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return stacks
-
-
-def _replace(new: Path, final: Path) -> None:
-    old = final.with_name(f".{final.name}.old-{os.getpid()}")
-    if final.exists():
-        final.rename(old)
-    new.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def summary(stacks: Sequence, outdir: Path) -> str:
@@ -108,4 +96,4 @@ def summary(stacks: Sequence, outdir: Path) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    failures.exit_with(failures.run(main))

@@ -11,12 +11,24 @@ import importlib
 import re
 
 from environments.settings import EnvironmentSettings
-from modules.errors import ConfigError
+from modules.errors import ConfigError, SettingsFileError
 
 ENVIRONMENT_NAMES: tuple[str, ...] = ("dev", "staging", "prod")
 
 _MISSING = re.compile(r"(\w+)\.__init__\(\) missing \d+ required keyword-only arguments?: (.+)")
 _UNKNOWN = re.compile(r"(\w+)\.__init__\(\) got an unexpected keyword argument '(\w+)'")
+
+
+def _file_error(name: str, error: Exception) -> Exception:
+    """One line naming the settings file, its line and Python's message; ``error`` itself if it
+    was raised outside ``environments/`` (a bug in a module, shown as one)."""
+    from tooling.failures import python_message, settings_file_location
+
+    location = settings_file_location(error)
+    if location is None:
+        return error
+    file, line = location
+    return SettingsFileError(name, file, line, python_message(error))
 
 
 def load(name: str) -> EnvironmentSettings:
@@ -44,7 +56,9 @@ def load(name: str) -> EnvironmentSettings:
                 "unknown setting", f"remove it from environments/{name}.py or check its spelling "
                 "against environments/settings.py",
             ) from None
-        raise
+        raise _file_error(name, error) from None
+    except Exception as error:  # NameError, SyntaxError, ImportError, ... in a settings file
+        raise _file_error(name, error) from None
     settings = getattr(module, "SETTINGS", None)
     if not isinstance(settings, EnvironmentSettings):
         raise ConfigError(

@@ -17,3 +17,13 @@ class ConfigError(ValueError):
         self.problem = problem
         self.fix = fix
         super().__init__(f"[{environment}] {field} = {value!r}: {problem} — fix: {fix}")
+
+
+class SettingsFileError(ConfigError):
+    """A settings file does not run (``NameError``, ``SyntaxError``, ...): its file, line and Python message."""
+
+    def __init__(self, environment: str, file: str, line: int, message: str):
+        self.file, self.line, self.message = file, line, message
+        fix = f"correct line {line} of {file}"
+        super().__init__(environment, f"{file}:{line}", None, message, fix)
+        Exception.__init__(self, f"[{environment}] {file}:{line}: {message} — fix: {fix}")

@@ -14,10 +14,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from typing import Sequence, TextIO
 
-from backend.bootstrap import BackendError, BackendSpec, Mode, make_clients, run, validate_spec
+from backend.bootstrap import (
+    BackendError,
+    BackendSpec,
+    Mode,
+    make_clients,
+    run,
+    validate_endpoint_url,
+    validate_spec,
+)
 from environments.project import PROJECT
+from tooling import failures
 
 EXIT_OK = 0
 EXIT_NOT_AS_REQUIRED = 1
@@ -56,6 +66,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
 
     try:
         validate_spec(spec)  # before any credentials or network
+        validate_endpoint_url(args.endpoint_url)
         target = f"bucket {spec.bucket}, table {spec.table}, region {spec.region}"
         print(f"{mode.value}: {target}" + (f", endpoint {args.endpoint_url}" if args.endpoint_url else ""), file=out)
         for name, given, configured in (("bucket", spec.bucket, PROJECT.state_bucket),
@@ -74,6 +85,13 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("interrupted; rerun to finish (the bootstrap is idempotent)", file=err)
+        return EXIT_ERROR
+    except Exception as error:  # noqa: BLE001 - a bug or an unforeseen AWS answer: one line, not a traceback
+        if failures.debug_requested([]):
+            traceback.print_exception(error, file=err)
+        print(f"error: unexpected {failures.python_message(error)}", file=err)
+        print(f"fix: rerun with {failures.DEBUG_VARIABLE}=1 for the traceback and report it", file=err)
+        print("rerun when fixed (the bootstrap is idempotent)", file=err)
         return EXIT_ERROR
     print(report.summary, file=out)
     return EXIT_OK if report.as_required else EXIT_NOT_AS_REQUIRED

@@ -24,6 +24,7 @@ from modules.database.rds import RdsDatabase
 from modules.secrets.secrets_manager import Secrets
 from modules.security.kms import KmsKey
 from modules.storage.s3 import ALB_LOG_PREFIX, Buckets
+from modules.terraform_strings import terraform_literals
 
 
 class EnvironmentStack(TerraformStack):
@@ -48,7 +49,7 @@ class EnvironmentStack(TerraformStack):
                 "Environment": settings.name,
                 "Project": project.name,
                 "ManagedBy": project.managed_by,
-                **settings.extra_tags,
+                **terraform_literals(settings.extra_tags),
             }}],
         )
         configure_backend(

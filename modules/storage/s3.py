@@ -45,6 +45,7 @@ from modules.framework import Construct, aws
 from modules.iam.policy import Statement, allow, document
 from modules.naming import Naming
 from modules.security.kms import KmsKey, partition_of
+from modules.terraform_strings import terraform_literal
 
 ALB_LOG_PREFIX = "alb"
 FLOW_LOG_PREFIX = "vpc-flow-logs"
@@ -172,7 +173,7 @@ class Buckets(Construct):
         self._cors = aws.s3_bucket_cors_configuration.S3BucketCorsConfiguration(
             self, "files-cors", bucket=self.files_bucket.id,
             cors_rule=[aws.s3_bucket_cors_configuration.S3BucketCorsConfigurationCorsRule(
-                id="app", allowed_origins=list(origins), allowed_methods=list(CORS_METHODS),
+                id="app", allowed_origins=[terraform_literal(o) for o in origins], allowed_methods=list(CORS_METHODS),
                 allowed_headers=["*"], expose_headers=["ETag"], max_age_seconds=CORS_MAX_AGE_SECONDS,
             )],
         )

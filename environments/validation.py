@@ -41,6 +41,7 @@ from modules.aws_limits import (
     ssl_policy_problem,
     storage_ceiling_problem,
     tag_problem,
+    task_definition_size_problem,
 )
 from modules.naming import Naming, bucket_name_problem
 
@@ -209,6 +210,8 @@ class _Check:
         if not _TABLE_NAME.match(p.lock_table):
             self.fail("project.lock_table", p.lock_table, "not a valid DynamoDB table name",
                       "use 3-255 characters from a-z, A-Z, 0-9, '_', '-', '.'")
+        if problem := tag_problem("ManagedBy", p.managed_by):
+            self.fail("project.managed_by", p.managed_by, *problem)
         for key, value in self.s.extra_tags.items():
             if problem := tag_problem(key, value):
                 self.fail(f"extra_tags[{key!r}]", value, *problem)
@@ -515,6 +518,8 @@ class _Check:
             if svc.container_health_check is not None and not svc.container_health_check.strip():
                 self.fail(f"{path}.container_health_check", svc.container_health_check, "an empty command",
                           "give a shell command, or leave it out")
+            if problem := task_definition_size_problem(svc.environment, svc.container_health_check):
+                self.fail(f"{path}.environment", f"{len(svc.environment)} variables", *problem)
             if not 0 <= svc.health_check_grace_seconds <= 7200:
                 self.fail(f"{path}.health_check_grace_seconds", svc.health_check_grace_seconds,
                           "outside 0-7200 seconds", "use e.g. 60")
@@ -549,6 +554,9 @@ class _Check:
         st = self.s.storage
         if st is None:
             return
+        if st.bucket_prefix is not None and not st.bucket_prefix.strip():
+            self.fail("storage.bucket_prefix", st.bucket_prefix, "an empty prefix (it would silently become the "
+                      "project name)", "leave bucket_prefix out for the project name, or give one, e.g. 'acme'")
         for i, origin in enumerate(st.cors_origins):
             if not _ORIGIN.match(origin):
                 self.fail(f"storage.cors_origins[{i}]", origin, "not a browser origin",

@@ -247,7 +247,28 @@ def engine_version_problem(engine: str, version: str) -> Problem:
     return None
 
 
-# -- ECR -----------------------------------------------------------------------------------------
+# -- ECS ---------------------------------------------------------------------------------------
+# "Amazon ECS service quotas" (as of 2026-11): a task definition is at most 64 KiB. The container
+# definition this project writes around the user's values (image, ports, logs, secrets) stays
+# under 4 KiB, so the user's environment and health check get the rest.
+TASK_DEFINITION_MAX_BYTES = 65536
+TASK_DEFINITION_OWN_BYTES = 4096
+
+
+def task_definition_size_problem(environment: dict[str, str], health_check: str | None) -> Problem:
+    import json
+
+    size = len(json.dumps([{"name": k, "value": v} for k, v in environment.items()]).encode())
+    size += len((health_check or "").encode())
+    budget = TASK_DEFINITION_MAX_BYTES - TASK_DEFINITION_OWN_BYTES
+    if size > budget:
+        return (f"environment and health check take {size} bytes; an ECS task definition holds 64 KiB "
+                f"(about {budget} bytes for them)", "move large values to S3 or Secrets Manager and keep "
+                "the environment small")
+    return None
+
+
+# -- duplicates ------------------------------------------------------------------------------------
 
 
 def duplicate_problem(name: str, owner: str, kind: str) -> Problem:

@@ -88,6 +88,13 @@ def check(value: str, *, protected: tuple[Path, ...] = ()) -> Path:
     ``protected`` are directories that may be neither the output nor under it (the project root);
     ``/``, the home directory and the current directory always are.
     """
+    try:
+        return _check(value, protected)
+    except OSError as error:  # e.g. a name too long for the file system, a loop of links
+        raise _fs_error(Path(value), error, "inspect") from None
+
+
+def _check(value: str, protected: tuple[Path, ...]) -> Path:
     if not value or not value.strip():
         raise OutputDirError(value, "empty", "pass a directory name, e.g. --outdir cdktf.out "
                              "(an empty CDKTF_OUTDIR counts: unset it)")

@@ -173,3 +173,24 @@ def test_a_secret_looking_name_without_the_override_is_still_refused():
     dev = load("dev")
     env = {**dev.services[0].environment, "API_TOKEN": "abc"}
     refused(with_service(dev, 0, environment=env, not_secret=()), "services[0](frontend).environment", "API_TOKEN")
+
+
+# -- similar gaps found while closing the issue ------------------------------------------------
+
+def test_environment_too_large_for_a_task_definition_is_refused():
+    dev = load("dev")
+    env = {**dev.services[0].environment, "BLOB": "x" * 70000}
+    refused(with_service(dev, 0, environment=env), "services[0](frontend).environment", "4 variables",
+            "an ECS task definition holds 64 KiB")
+
+
+def test_empty_bucket_prefix_is_refused_not_replaced_by_the_project_name():
+    dev = load("dev")
+    refused(replace(dev, storage=replace(dev.storage, bucket_prefix="")), "storage.bucket_prefix", "",
+            "an empty prefix")
+
+
+def test_managed_by_tag_value_follows_the_tag_rules():
+    dev = load("dev")
+    refused(replace(dev, project=replace(dev.project, managed_by="cdktf & friends")), "project.managed_by",
+            "cdktf & friends", "letters, digits, spaces")

@@ -159,3 +159,10 @@ def test_current_aurora_classes_are_known_with_their_connection_default(instance
 def test_duplicate_problem_names_both_owners():
     problem, fix = limits.duplicate_problem("acme-app-dev", "service 'web'", "ECR repository")
     assert problem == "the ECR repository 'acme-app-dev' is already the one of service 'web'"
+
+
+def test_task_definition_size_leaves_64_kib_for_the_whole_definition():
+    assert limits.task_definition_size_problem({"A": "x" * 1000}, "curl -f localhost") is None
+    problem, _ = limits.task_definition_size_problem({"A": "x" * 62000}, None)
+    assert "an ECS task definition holds 64 KiB" in problem
+    assert limits.task_definition_size_problem({}, "x" * 62000) is not None

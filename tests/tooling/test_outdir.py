@@ -246,3 +246,9 @@ def test_second_run_waits_for_the_first_one(tmp_path, capsys):
     assert events == ["first holds", "first releases", "second writes"]
     assert f"waiting: another synth is writing {out}" in capsys.readouterr().err
     assert not (tmp_path / ".out.lock").exists()  # the lock file does not outlive the run
+
+
+def test_a_name_too_long_for_the_file_system_is_one_error_not_a_traceback(tmp_path):
+    with pytest.raises(OutputDirError, match="File name too long"):
+        with prepared(str(tmp_path / ("x" * 300))):
+            pass

@@ -51,15 +51,21 @@ def main(
     args = parser.parse_args(argv)
     names = list(dict.fromkeys(args.environments)) or list(ENVIRONMENT_NAMES)
 
-    def body() -> int:
+    debug = args.debug or failures.debug_requested([])
+    stacks: list = []
+
+    def build() -> int:
         selected = [loader(name) for name in names]
         for settings in selected:
             validate(settings)
-        stacks = synthesize(selected, args.outdir)
-        print(summary(stacks, Path(args.outdir)))
+        stacks.extend(synthesize(selected, args.outdir))
         return failures.EXIT_OK
 
-    return failures.run(body, outdir=lambda: args.outdir, debug=args.debug or failures.debug_requested([]))
+    status = failures.run(build, outdir=lambda: args.outdir, debug=debug)
+    if status != failures.EXIT_OK:
+        return status
+    # the new output is in place: a failure from here on must not claim it is unchanged
+    return failures.run(lambda: print(summary(stacks, Path(args.outdir))) or failures.EXIT_OK, debug=debug)
 
 
 def synthesize(selected: Sequence[EnvironmentSettings], outdir: str | os.PathLike) -> list:

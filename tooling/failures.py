@@ -86,7 +86,7 @@ def describe(error: BaseException, *, outdir: str | None = None) -> tuple[list[s
     """The lines to print and the exit status for ``error``."""
     unchanged = [f"nothing written; {outdir} is unchanged"] if outdir is not None else []
     if isinstance(error, KeyboardInterrupt):
-        return [f"interrupted; {outdir if outdir is not None else 'the output'} unchanged"], EXIT_INTERRUPTED
+        return [f"interrupted; {outdir} unchanged" if outdir is not None else "interrupted"], EXIT_INTERRUPTED
     if isinstance(error, ConfigError):
         return [f"error: {error}", *unchanged], EXIT_BAD_INPUT
     if isinstance(error, OutputDirError):

@@ -216,3 +216,13 @@ def test_next_run_removes_what_a_killed_run_left(project):
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in project.iterdir() if "cdktf.out" in p.name) == ["cdktf.out"]
     assert sorted(p.name for p in (project / "cdktf.out" / "stacks").iterdir()) == ["dev"]
+
+
+@pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="no sysfs here to stand for a file system that refuses writes")
+def test_outdir_on_a_file_system_that_refuses_writes_names_path_and_reason(project):
+    # sysfs refuses new files (read-only or permission denied, depending on the machine)
+    result = run_main(project, "dev", "--outdir", "/sys/synth-out")
+    assert result.returncode == 2
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("error: output directory '/sys/synth-out': cannot ") and " — fix: pass " in first
+    assert "Traceback" not in result.stderr

@@ -42,6 +42,7 @@ from modules.aws_limits import (
     storage_ceiling_problem,
     tag_problem,
     task_definition_size_problem,
+    vpc_cidr_problem,
 )
 from modules.naming import Naming, bucket_name_problem
 
@@ -236,6 +237,8 @@ class _Check:
     def network(self) -> None:
         n, azs = self.s.network, self.s.project.availability_zones
         vpc = self._cidr("network.vpc_cidr", n.vpc_cidr)
+        if problem := vpc_cidr_problem(n.vpc_cidr):
+            self.fail("network.vpc_cidr", n.vpc_cidr, *problem)
         tiers = {
             "network.public_subnet_cidrs": (n.public_subnet_cidrs, False),
             "network.private_app_subnet_cidrs": (n.private_app_subnet_cidrs, True),

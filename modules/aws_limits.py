@@ -62,6 +62,27 @@ def availability_zone_problem(region: str, zone: str) -> Problem:
     return None
 
 
+# -- VPC addresses ------------------------------------------------------------------------------
+# "VPC CIDR blocks" (Amazon VPC user guide, as of 2026-11): a VPC may use any IPv4 range (RFC 1918
+# recommended) except these, which AWS refuses.
+VPC_FORBIDDEN_RANGES: tuple[tuple[str, str], ...] = (
+    ("0.0.0.0/8", "'this network'"), ("127.0.0.0/8", "loopback"), ("169.254.0.0/16", "link-local"),
+    ("224.0.0.0/4", "multicast"), ("240.0.0.0/4", "reserved"),
+)
+
+
+def vpc_cidr_problem(cidr: str) -> Problem:
+    """``(problem, fix)`` if the (well-formed) IPv4 ``cidr`` overlaps a range AWS refuses for a VPC."""
+    import ipaddress
+
+    net = ipaddress.ip_network(cidr, strict=False)
+    for forbidden, label in VPC_FORBIDDEN_RANGES:
+        if net.overlaps(ipaddress.ip_network(forbidden)):
+            return (f"overlaps {forbidden} ({label}), which AWS refuses for a VPC",
+                    "use a private range (RFC 1918), e.g. '10.0.0.0/16'")
+    return None
+
+
 # -- load balancer ---------------------------------------------------------------------------
 # As of 2026-11: "Security policies for your Application Load Balancer"
 # (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html).

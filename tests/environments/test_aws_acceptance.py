@@ -194,3 +194,11 @@ def test_managed_by_tag_value_follows_the_tag_rules():
     dev = load("dev")
     refused(replace(dev, project=replace(dev.project, managed_by="cdktf & friends")), "project.managed_by",
             "cdktf & friends", "letters, digits, spaces")
+
+
+def test_vpc_in_a_range_aws_refuses_is_refused():
+    dev = load("dev")
+    network = replace(dev.network, vpc_cidr="169.254.0.0/16", public_subnet_cidrs=("169.254.1.0/24", "169.254.2.0/24"),
+                      private_app_subnet_cidrs=("169.254.11.0/24", "169.254.12.0/24"),
+                      database_subnet_cidrs=("169.254.21.0/24", "169.254.22.0/24"))
+    refused(replace(dev, network=network), "network.vpc_cidr", "169.254.0.0/16", "link-local")

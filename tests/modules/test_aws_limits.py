@@ -166,3 +166,10 @@ def test_task_definition_size_leaves_64_kib_for_the_whole_definition():
     problem, _ = limits.task_definition_size_problem({"A": "x" * 62000}, None)
     assert "an ECS task definition holds 64 KiB" in problem
     assert limits.task_definition_size_problem({}, "x" * 62000) is not None
+
+
+@pytest.mark.parametrize("cidr, ok", [("10.0.0.0/16", True), ("172.31.0.0/16", True), ("100.64.0.0/16", True),
+                                      ("127.0.0.0/16", False), ("169.254.0.0/16", False), ("224.0.0.0/16", False),
+                                      ("240.1.0.0/16", False), ("0.0.0.0/16", False)])
+def test_vpc_ranges_aws_refuses(cidr, ok):
+    assert (limits.vpc_cidr_problem(cidr) is None) == ok

@@ -7,7 +7,8 @@
 Names and region default to environments/project.py, the settings every
 stack's S3 backend uses. Never prompts. Exit status: 0 when the backend is as
 required, 1 when it is not (verify found problems, or a dry run would change
-something), 2 on an error (bad input, credentials, permissions, ownership).
+something), 2 on an error (bad input, credentials, permissions, ownership),
+130 when interrupted (Ctrl-C; rerun: the bootstrap is idempotent).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from tooling import failures
 EXIT_OK = 0
 EXIT_NOT_AS_REQUIRED = 1
 EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130
 
 
 def parser() -> argparse.ArgumentParser:
@@ -85,7 +87,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("interrupted; rerun to finish (the bootstrap is idempotent)", file=err)
-        return EXIT_ERROR
+        return EXIT_INTERRUPTED
     except Exception as error:  # noqa: BLE001 - a bug or an unforeseen AWS answer: one line, not a traceback
         if failures.debug_requested([]):
             traceback.print_exception(error, file=err)

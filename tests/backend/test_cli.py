@@ -189,3 +189,15 @@ def test_unexpected_exception_is_one_line_exit_two(aws, monkeypatch):
         "fix: rerun with SYNTH_DEBUG=1 for the traceback and report it",
         "rerun when fixed (the bootstrap is idempotent)",
     ]
+
+
+def test_ctrl_c_exits_130_like_the_synth(aws, monkeypatch):
+    import backend.__main__ as module
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(module, "run", interrupted)
+    status, _, err = run_cli("bootstrap")
+    assert status == 130
+    assert err.splitlines()[0] == "interrupted; rerun to finish (the bootstrap is idempotent)"

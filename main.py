@@ -102,4 +102,4 @@ def summary(stacks: Sequence, outdir: Path) -> str:
 
 
 if __name__ == "__main__":
-    failures.exit_with(failures.run(main))
+    failures.entry(main)

@@ -43,6 +43,13 @@ def load(name: str) -> EnvironmentSettings:
         )
     try:
         module = importlib.import_module(f"environments.{name}")
+    except ModuleNotFoundError as error:
+        if error.name != f"environments.{name}":
+            raise _file_error(name, error) from None  # the file imports something missing
+        raise ConfigError(
+            name, "environment", name, f"listed in ENVIRONMENT_NAMES but environments/{name}.py does not exist",
+            f"create environments/{name}.py (copy staging.py) or remove {name!r} from environments/__init__.py",
+        ) from None
     except TypeError as error:  # a dataclass was given too few or unknown settings
         text = str(error)
         if match := _MISSING.search(text):

@@ -226,3 +226,34 @@ def test_outdir_on_a_file_system_that_refuses_writes_names_path_and_reason(proje
     first = result.stderr.splitlines()[0]
     assert first.startswith("error: output directory '/sys/synth-out': cannot ") and " — fix: pass " in first
     assert "Traceback" not in result.stderr
+
+
+def test_sigterm_removes_the_staging_directory_and_exits_143(project):
+    before = tree_digest(project / "cdktf.out")
+    process = start_and_wait_for_staging(project)
+    time.sleep(0.5)
+    process.send_signal(signal.SIGTERM)  # a CI timeout or `kill`
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 143
+    assert err == "terminated; cdktf.out unchanged\n"
+    assert tree_digest(project / "cdktf.out") == before
+    assert sorted(p.name for p in project.iterdir() if "cdktf.out" in p.name) == ["cdktf.out"]
+
+
+def test_environment_listed_without_its_file_is_bad_input(project):
+    edit(project / "environments" / "__init__.py", '("dev", "staging", "prod")', '("dev", "staging", "prod", "qa")')
+    result = run_main(project, "qa")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0] == (
+        "error: [qa] environment = 'qa': listed in ENVIRONMENT_NAMES but environments/qa.py does not exist — "
+        "fix: create environments/qa.py (copy staging.py) or remove 'qa' from environments/__init__.py")
+
+
+def test_settings_file_importing_a_missing_module_names_its_line(project):
+    dev = project / "environments" / "dev.py"
+    edit(dev, '"""dev: smallest sizes', 'import yaml_settings  # noqa\n"""dev: smallest sizes')
+    result = run_main(project, "dev")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0] == (
+        "error: [dev] environments/dev.py:1: ModuleNotFoundError: No module named 'yaml_settings' — "
+        "fix: correct line 1 of environments/dev.py")

@@ -3,7 +3,7 @@
     0   success
     2   bad input: a wrong setting, an error in a settings file, an unusable output directory
     1   unexpected error (a bug): one line naming the exception and where it was raised
-    130 interrupted (Ctrl-C)
+    130 interrupted (Ctrl-C); 143 terminated (SIGTERM)
 
 ``--debug`` on the command line, or ``SYNTH_DEBUG=1`` in the environment,
 prints the full traceback instead (for a bug report).
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -25,7 +26,12 @@ EXIT_OK = 0
 EXIT_UNEXPECTED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, what a shell reports for a terminated process
 DEBUG_VARIABLE = "SYNTH_DEBUG"
+
+
+class Terminated(BaseException):
+    """SIGTERM (a CI timeout, ``kill``), raised like Ctrl-C so that the staging directory is removed."""
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS_DIR = ROOT / "environments"
@@ -85,6 +91,8 @@ def python_message(error: BaseException) -> str:
 def describe(error: BaseException, *, outdir: str | None = None) -> tuple[list[str], int]:
     """The lines to print and the exit status for ``error``."""
     unchanged = [f"nothing written; {outdir} is unchanged"] if outdir is not None else []
+    if isinstance(error, Terminated):
+        return [f"terminated; {outdir} unchanged" if outdir is not None else "terminated"], EXIT_TERMINATED
     if isinstance(error, KeyboardInterrupt):
         return [f"interrupted; {outdir} unchanged" if outdir is not None else "interrupted"], EXIT_INTERRUPTED
     if isinstance(error, ConfigError):
@@ -105,7 +113,7 @@ def report(error: BaseException, *, outdir: str | None = None, debug: bool = Fal
            err: TextIO | None = None) -> int:
     """Print ``error`` as :func:`describe` says (and the traceback when ``debug``); return the exit status."""
     err = err or sys.stderr
-    if debug and not isinstance(error, KeyboardInterrupt):
+    if debug and not isinstance(error, (KeyboardInterrupt, Terminated)):
         traceback.print_exception(error, file=err)
     lines, status = describe(error, outdir=outdir)
     for line in lines:
@@ -133,10 +141,19 @@ def import_guard() -> Iterator[None]:
         sys.exit(report(error, debug=debug_requested()))
 
 
+def entry(command: Callable[[], int]) -> None:
+    """Run a command as a program: SIGTERM is handled like Ctrl-C, then :func:`exit_with`."""
+    def terminate(signum, frame):
+        raise Terminated
+
+    signal.signal(signal.SIGTERM, terminate)
+    exit_with(run(command))
+
+
 def exit_with(status: int) -> None:
     """``sys.exit(status)``; after Ctrl-C, exit at once: the framework's child process got the
     signal too, and its shutdown hooks would only add noise after the one line."""
-    if status == EXIT_INTERRUPTED:
+    if status in (EXIT_INTERRUPTED, EXIT_TERMINATED):
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(status)

@@ -63,3 +63,7 @@ def test_debug_is_requested_by_flag_or_variable(monkeypatch):
     assert failures.debug_requested([])
     monkeypatch.setenv("SYNTH_DEBUG", "0")
     assert not failures.debug_requested([])
+
+
+def test_sigterm_is_reported_like_ctrl_c_with_its_own_status():
+    assert failures.describe(failures.Terminated(), outdir="out") == (["terminated; out unchanged"], 143)

@@ -12,6 +12,10 @@ Settings are validated before anything is built; a wrong one stops with one
 line naming system, environment, field, value and fix, exit status 2, and the
 previous output left exactly as it was: the new output is written to a
 sibling directory and moved into place only when every stack synthesized.
+Every other failure is one line too (exit 1, 2 or 130; ``--debug`` shows the
+traceback), and the output directory is checked before anything is replaced
+(tooling/outdir.py: never the project, the home directory or a directory this
+tool did not write).
 """
 
 from __future__ import annotations
@@ -19,19 +23,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
-import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from environments import load
-from modules.errors import ConfigError
-from modules.project import state_key
-from systems import BY_NAME, PRIMARY, SYSTEMS, System
+from tooling import failures
+from tooling.outdir import prepared
 
-EXIT_CONFIG_ERROR = 2
+with failures.import_guard():  # an error in a settings file: one line, not a traceback
+    from environments import load
+    from modules.errors import ConfigError
+    from modules.project import state_key
+    from systems import BY_NAME, PRIMARY, SYSTEMS, System
+
+EXIT_CONFIG_ERROR = failures.EXIT_BAD_INPUT
+ROOT = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True)
@@ -124,26 +130,32 @@ def main(
     parser.add_argument("--list", action="store_true",
                         help="print the selected stacks with their state bucket, key and lock table; synthesize nothing")
     parser.add_argument("--json", action="store_true", help="with --list: print a JSON array")
+    parser.add_argument("--debug", action="store_true",
+                        help=f"print the traceback of a failure (also: {failures.DEBUG_VARIABLE}=1)")
     args = parser.parse_args(argv)
+    debug = args.debug or failures.debug_requested([])
 
-    try:
-        pairs = parse_selection(args.stacks)
-        if args.list:
-            print(list_stacks(pairs, as_json=args.json))
-            return 0
+    if args.list:
+        return failures.run(lambda: print(list_stacks(parse_selection(args.stacks), as_json=args.json))
+                            or failures.EXIT_OK, debug=debug)
+
+    stacks: list = []
+
+    def build() -> int:
         selected = []
-        for system, env in pairs:
+        for system, env in parse_selection(args.stacks):
             with _naming(system.name):
                 settings = loader(env) if (loader and system is PRIMARY) else load(env, system)
                 system.validate(settings)
             selected.append(Selected(system, settings))
-        stacks = synthesize(selected, Path(args.outdir))
-    except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        print(f"nothing written; {args.outdir} is unchanged", file=sys.stderr)
-        return EXIT_CONFIG_ERROR
-    print(summary(stacks, Path(args.outdir)))
-    return 0
+        stacks.extend(synthesize(selected, args.outdir))
+        return failures.EXIT_OK
+
+    status = failures.run(build, outdir=lambda: args.outdir, debug=debug)
+    if status != failures.EXIT_OK:
+        return status
+    # the new output is in place: a failure from here on must not claim it is unchanged
+    return failures.run(lambda: print(summary(stacks, Path(args.outdir))) or failures.EXIT_OK, debug=debug)
 
 
 class _naming:
@@ -173,7 +185,7 @@ def list_stacks(pairs: Sequence[tuple[System, str]], *, as_json: bool) -> str:
     return "\n".join(lines)
 
 
-def synthesize(selected: Sequence[Selected | Any], outdir: Path) -> list:
+def synthesize(selected: Sequence[Selected | Any], outdir: str | os.PathLike) -> list:
     """Synthesize the stacks into ``outdir``, replacing it only if all of them succeed.
 
     ``selected`` holds :class:`Selected` items; a bare settings object means an
@@ -182,13 +194,7 @@ def synthesize(selected: Sequence[Selected | Any], outdir: Path) -> list:
     from modules.framework import App  # starts jsii: only once settings are valid
 
     items = [s if isinstance(s, Selected) else Selected(PRIMARY, s) for s in selected]
-    outdir = outdir.absolute()
-    outdir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.new-", dir=outdir.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    staging.chmod(0o777 & ~umask)  # mkdtemp makes it 0700; the output is an ordinary directory
-    try:
+    with prepared(os.fspath(outdir), protected=(ROOT,)) as staging:
         app = App(outdir=str(staging))
         stacks = []
         for item in items:
@@ -197,19 +203,7 @@ def synthesize(selected: Sequence[Selected | Any], outdir: Path) -> list:
             stack.system = item.system
             stacks.append(stack)
         app.synth()
-        _replace(staging, outdir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return stacks
-
-
-def _replace(new: Path, final: Path) -> None:
-    old = final.with_name(f".{final.name}.old-{os.getpid()}")
-    if final.exists():
-        final.rename(old)
-    new.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def summary(stacks: Sequence, outdir: Path) -> str:
@@ -242,4 +236,4 @@ def summary(stacks: Sequence, outdir: Path) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    failures.entry(main)

@@ -7,9 +7,11 @@
 
 Each system has its own state bucket and lock table. Names and region default
 to ``environments/<system>/project.py`` (``--system``, default the primary
-system, codemate): the settings every stack of that system's S3 backend uses. Never prompts. Exit status: 0 when the backend is as
+system, codemate): the settings every stack of that system's S3 backend uses.
+Never prompts. Exit status: 0 when the backend is as
 required, 1 when it is not (verify found problems, or a dry run would change
-something), 2 on an error (bad input, credentials, permissions, ownership).
+something), 2 on an error (bad input, credentials, permissions, ownership),
+130 when interrupted (Ctrl-C; rerun: the bootstrap is idempotent).
 """
 
 from __future__ import annotations
@@ -17,14 +19,25 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import traceback
 from typing import Sequence, TextIO
 
-from backend.bootstrap import BackendError, BackendSpec, Mode, make_clients, run, validate_spec
+from backend.bootstrap import (
+    BackendError,
+    BackendSpec,
+    Mode,
+    make_clients,
+    run,
+    validate_endpoint_url,
+    validate_spec,
+)
 from systems import BY_NAME, PRIMARY, SYSTEMS
+from tooling import failures
 
 EXIT_OK = 0
 EXIT_NOT_AS_REQUIRED = 1
 EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130
 
 
 def parser() -> argparse.ArgumentParser:
@@ -53,8 +66,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     mode = Mode.VERIFY if args.command == "verify" else Mode.DRY_RUN if args.dry_run else Mode.APPLY
     system = BY_NAME[args.system]
     source = f"environments/{system.package}/project.py"
-    PROJECT = importlib.import_module(f"environments.{system.package}.project").PROJECT
-    spec = BackendSpec.from_project(PROJECT, bucket=args.bucket, table=args.table, region=args.region,
+    project = importlib.import_module(f"environments.{system.package}.project").PROJECT
+    spec = BackendSpec.from_project(project, bucket=args.bucket, table=args.table, region=args.region,
                                     kms_key_id=args.kms_key_id)
     lines: list[str] = []
 
@@ -64,10 +77,11 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
 
     try:
         validate_spec(spec)  # before any credentials or network
+        validate_endpoint_url(args.endpoint_url)
         target = f"bucket {spec.bucket}, table {spec.table}, region {spec.region}"
         print(f"{mode.value}: {target}" + (f", endpoint {args.endpoint_url}" if args.endpoint_url else ""), file=out)
-        for name, given, configured in (("bucket", spec.bucket, PROJECT.state_bucket),
-                                        ("table", spec.table, PROJECT.lock_table)):
+        for name, given, configured in (("bucket", spec.bucket, project.state_bucket),
+                                        ("table", spec.table, project.lock_table)):
             if given != configured:
                 print(f"note: --{name} {given} is not the {configured} that {source} "
                       "gives every stack's backend", file=out)
@@ -82,6 +96,13 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("interrupted; rerun to finish (the bootstrap is idempotent)", file=err)
+        return EXIT_INTERRUPTED
+    except Exception as error:  # noqa: BLE001 - a bug or an unforeseen AWS answer: one line, not a traceback
+        if failures.debug_requested([]):
+            traceback.print_exception(error, file=err)
+        print(f"error: unexpected {failures.python_message(error)}", file=err)
+        print(f"fix: rerun with {failures.DEBUG_VARIABLE}=1 for the traceback and report it", file=err)
+        print("rerun when fixed (the bootstrap is idempotent)", file=err)
         return EXIT_ERROR
     print(report.summary, file=out)
     return EXIT_OK if report.as_required else EXIT_NOT_AS_REQUIRED

@@ -141,11 +141,14 @@ class BackendSpec:
         cls, project: ProjectSettings, *, bucket: str | None = None, table: str | None = None,
         region: str | None = None, kms_key_id: str | None = None,
     ) -> BackendSpec:
-        """The backend every stack's ``S3Backend`` names, with optional command-line overrides."""
+        """The backend every stack's ``S3Backend`` names, with optional command-line overrides.
+
+        An override given as ``''`` stays ``''`` (and :func:`validate_spec` refuses it): an empty
+        ``--bucket`` is a mistake, never a request for the default."""
         return cls(
-            bucket=bucket or project.state_bucket,
-            table=table or project.lock_table,
-            region=region or project.region,
+            bucket=bucket if bucket is not None else project.state_bucket,
+            table=table if table is not None else project.lock_table,
+            region=region if region is not None else project.region,
             kms_key_id=kms_key_id or None,
             tags={"Project": project.name, "Purpose": "terraform-state", "ManagedBy": "backend-bootstrap"},
         )
@@ -156,6 +159,33 @@ def known_regions() -> frozenset[str]:
     """Every region of every partition botocore knows (aws, aws-cn, aws-us-gov, ...)."""
     endpoints = botocore.session.get_session().get_data("endpoints")
     return frozenset(region for partition in endpoints["partitions"] for region in partition["regions"])
+
+
+def endpoint_url_problem(url: str) -> str | None:
+    """Why ``url`` is not a usable ``--endpoint-url`` (``http(s)://host[:port][/path]``), or ``None``."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises ValueError when not a number in 0-65535
+    except ValueError as error:
+        return f"not a URL ({error})"
+    if parts.scheme not in ("http", "https"):
+        return "no http:// or https:// scheme" if "://" not in url else f"scheme {parts.scheme!r} is not http or https"
+    if not parts.hostname:
+        return "no host name"
+    if port == 0:
+        return "port 0"
+    if parts.query or parts.fragment or any(c.isspace() for c in url):
+        return "a query, a fragment or spaces do not belong in an endpoint"
+    return None
+
+
+def validate_endpoint_url(url: str | None) -> None:
+    """:class:`BackendError` if ``url`` is given and is not an ``http(s)://host[:port]`` URL."""
+    if url is not None and (problem := endpoint_url_problem(url)):
+        raise BackendError(f"invalid --endpoint-url {url!r}: {problem}",
+                           "give the emulator's full URL, e.g. --endpoint-url http://127.0.0.1:5000")
 
 
 def validate_spec(spec: BackendSpec) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import re
 
-from modules.errors import ConfigError
+from modules.errors import ConfigError, SettingsFileError
 from systems import BY_NAME, PRIMARY, System
 
 ENVIRONMENT_NAMES: tuple[str, ...] = PRIMARY.environments
@@ -21,6 +21,18 @@ ENVIRONMENT_NAMES: tuple[str, ...] = PRIMARY.environments
 
 _MISSING = re.compile(r"(\w+)\.__init__\(\) missing \d+ required keyword-only arguments?: (.+)")
 _UNKNOWN = re.compile(r"(\w+)\.__init__\(\) got an unexpected keyword argument '(\w+)'")
+
+
+def _file_error(name: str, error: Exception, system: System) -> Exception:
+    """One line naming the settings file, its line and Python's message; ``error`` itself if it
+    was raised outside ``environments/`` (a bug in a module, shown as one)."""
+    from tooling.failures import python_message, settings_file_location
+
+    location = settings_file_location(error)
+    if location is None:
+        return error
+    file, line = location
+    return SettingsFileError(name, file, line, python_message(error), system=system.name)
 
 
 def load(name: str, system: str | System = PRIMARY):
@@ -37,6 +49,14 @@ def load(name: str, system: str | System = PRIMARY):
         )
     try:
         module = importlib.import_module(f"environments.{system.package}.{name}")
+    except ModuleNotFoundError as error:
+        if error.name != f"environments.{system.package}.{name}":
+            raise _file_error(name, error, system) from None  # the file imports something missing
+        raise ConfigError(
+            name, "environment", name, f"listed in systems/__init__.py but {source} does not exist",
+            f"create {source} (copy another environment's file) or remove {name!r} from {system.name}'s "
+            "environments in systems/__init__.py", system=system.name,
+        ) from None
     except TypeError as error:  # a dataclass was given too few or unknown settings
         text = str(error)
         if match := _MISSING.search(text):
@@ -51,7 +71,9 @@ def load(name: str, system: str | System = PRIMARY):
                 f"against {system.settings_type.partition(':')[0].replace('.', '/')}.py",
                 system=system.name,
             ) from None
-        raise
+        raise _file_error(name, error, system) from None
+    except Exception as error:  # NameError, SyntaxError, ImportError, ... in a settings file
+        raise _file_error(name, error, system) from None
     settings = getattr(module, "SETTINGS", None)
     expected = system.settings_class()
     if not isinstance(settings, expected):

@@ -39,7 +39,7 @@ class DatabaseSettings:
     multi_az: bool
     """Instances: a synchronous standby in the second AZ. Aurora: see ``aurora_reader_count``."""
     backup_retention_days: int
-    """Automated backups, 0 to 35 days (RDS's range)."""
+    """Automated backups, 0 to 35 days (RDS's range); Aurora 1 to 35 (it always keeps backups)."""
     port: int | None = None
     """Listener port. Defaults to the engine's: 5432 for PostgreSQL, 3306 for MySQL and Aurora MySQL."""
     engine: DatabaseEngine = DatabaseEngine.POSTGRES
@@ -47,7 +47,12 @@ class DatabaseSettings:
     engine_version: str | None = None
     """Defaults to the engine's current default: PostgreSQL ``16``, MySQL ``8.4`` (newest minors,
     upgraded automatically), Aurora MySQL ``8.0.mysql_aurora.3.08.2`` (Aurora needs a full version).
-    A major on RDS Extended Support (PostgreSQL 13, MySQL 8.0) is built, with a note at synth."""
+    A major on RDS Extended Support (PostgreSQL 13, MySQL 8.0) is built, with a note at synth. A minor
+    newer than the dated table in ``modules/aws_limits.py`` is refused (see the next field)."""
+    allow_unlisted_engine_version: bool = False
+    """The explicit override for a minor version RDS released after the table in
+    ``modules/aws_limits.py`` was written (check it with ``aws rds describe-db-engine-versions``).
+    Defaults to off: a version the table does not list is refused."""
     database_name: str | None = None
     """Initial database. Defaults to the project name with ``-`` as ``_`` (``codemate``)."""
     master_username: str = "dbadmin"
@@ -140,12 +145,14 @@ class EnvironmentSettings:
     database: DatabaseSettings
     cache: CacheSettings
     log_retention_days: int
-    """Retention of every CloudWatch log group of the environment (AWS's allowed values)."""
+    """Retention of every CloudWatch log group of the environment (AWS's allowed values, or 0 for
+    never expire)."""
     native_state_lock: bool = False
     """Also lock state with Terraform's S3 lock file (``use_lockfile``, Terraform >= 1.10)
     beside the DynamoDB table, for teams migrating off DynamoDB. Defaults to off."""
     extra_tags: dict[str, str] = field(default_factory=dict)
-    """Tags added to the provider's default tags. Defaults to none."""
+    """Tags added to the provider's default tags (on every resource: keys 1-128 and values 0-256 of
+    letters, digits, spaces and ``_ . : / = + - @``; no ``aws:`` prefix). Defaults to none."""
     load_balancer: LoadBalancerSettings = field(default_factory=lambda: LoadBalancerSettings())
     """The application load balancer, TLS and DNS. Defaults to an HTTP-only load balancer with
     AWS's timeouts (no domain)."""

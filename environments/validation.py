@@ -29,11 +29,22 @@ from modules.database.engines import (
     performance_insights_problem,
     version_problem,
 )
+from modules.aws_limits import (
+    LOG_RETENTION_DAYS,  # noqa: F401 (re-exported: validation's former home of the table)
+    availability_zone_problem,
+    backup_retention_problem,
+    duplicate_problem,
+    engine_version_problem,
+    health_check_path_problem,
+    log_retention_problem,
+    region_problem,
+    ssl_policy_problem,
+    storage_ceiling_problem,
+    tag_problem,
+    task_definition_size_problem,
+    vpc_cidr_problem,
+)
 from modules.naming import Naming, bucket_name_problem
-
-# CloudWatch Logs accepts only these retention periods (days).
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
-                      2557, 2922, 3288, 3653)
 
 # Fargate task sizes: cpu units -> allowed memory (MiB).
 FARGATE_MEMORY_MIB: dict[int, tuple[int, ...]] = {
@@ -210,6 +221,8 @@ class _Check:
         if not _REGION.match(p.region):
             self.fail("project.region", p.region, "not an AWS region name",
                       "use a region such as 'ap-northeast-2'")
+        if problem := region_problem(p.region):
+            self.fail("project.region", p.region, *problem)
         azs = p.availability_zones
         if len(azs) < 2:
             self.fail("project.availability_zones", azs, "RDS and the ALB need subnets in at least 2 AZs",
@@ -218,6 +231,8 @@ class _Check:
             if not re.fullmatch(re.escape(p.region) + r"[a-z]", az):
                 self.fail(f"project.availability_zones[{i}]", az, f"not an AZ of region {p.region}",
                           f"use '{p.region}' followed by a zone letter, e.g. '{p.region}a'")
+            if problem := availability_zone_problem(p.region, az):
+                self.fail(f"project.availability_zones[{i}]", az, *problem)
         if len(set(azs)) != len(azs):
             self.fail("project.availability_zones", azs, "an AZ is listed twice", "list each AZ once")
         if problem := bucket_name_problem(p.state_bucket):
@@ -225,6 +240,11 @@ class _Check:
         if not _TABLE_NAME.match(p.lock_table):
             self.fail("project.lock_table", p.lock_table, "not a valid DynamoDB table name",
                       "use 3-255 characters from a-z, A-Z, 0-9, '_', '-', '.'")
+        if problem := tag_problem("ManagedBy", p.managed_by):
+            self.fail("project.managed_by", p.managed_by, *problem)
+        for key, value in self.s.extra_tags.items():
+            if problem := tag_problem(key, value):
+                self.fail(f"extra_tags[{key!r}]", value, *problem)
 
     # -- network ----------------------------------------------------------
     def _cidr(self, field: str, value: str) -> ipaddress.IPv4Network:
@@ -246,6 +266,8 @@ class _Check:
     def network(self) -> None:
         n, azs = self.s.network, self.s.project.availability_zones
         vpc = self._cidr("network.vpc_cidr", n.vpc_cidr)
+        if problem := vpc_cidr_problem(n.vpc_cidr):
+            self.fail("network.vpc_cidr", n.vpc_cidr, *problem)
         tiers = {
             "network.public_subnet_cidrs": (n.public_subnet_cidrs, False),
             "network.private_app_subnet_cidrs": (n.private_app_subnet_cidrs, True),
@@ -303,9 +325,8 @@ class _Check:
                 self.fail(f"{path}.memory", svc.memory, f"Fargate does not accept this memory with cpu={svc.cpu}",
                           f"use {allowed[0]}..{allowed[-1]} MiB in steps of {allowed[1] - allowed[0]}"
                           if len(allowed) > 1 else f"use {allowed[0]}")
-            if not svc.health_check_path.startswith("/"):
-                self.fail(f"{path}.health_check_path", svc.health_check_path, "not an absolute path",
-                          "start it with '/', e.g. '/health'")
+            if problem := health_check_path_problem(svc.health_check_path):
+                self.fail(f"{path}.health_check_path", svc.health_check_path, *problem)
             if not 0 <= svc.min_count <= svc.desired_count <= svc.max_count:
                 self.fail(f"{path}.desired_count", (svc.min_count, svc.desired_count, svc.max_count),
                           "needs 0 <= min_count <= desired_count <= max_count",
@@ -327,13 +348,14 @@ class _Check:
         if not 20 <= d.allocated_storage_gb <= 65536:
             self.fail("database.allocated_storage_gb", d.allocated_storage_gb, "gp3 storage is 20 to 65536 GB",
                       "choose a size from 20 to 65536")
-        if d.max_allocated_storage_gb and d.max_allocated_storage_gb <= d.allocated_storage_gb:
-            self.fail("database.max_allocated_storage_gb", d.max_allocated_storage_gb,
-                      f"must exceed allocated_storage_gb ({d.allocated_storage_gb})",
-                      "raise it, or set 0 to turn storage autoscaling off")
-        if not 0 <= d.backup_retention_days <= 35:
-            self.fail("database.backup_retention_days", d.backup_retention_days, "RDS keeps backups 0 to 35 days",
-                      "choose 0 to 35")
+        if d.max_allocated_storage_gb < 0:
+            self.fail("database.max_allocated_storage_gb", d.max_allocated_storage_gb, "a negative size",
+                      "set 0 (no storage autoscaling) or a ceiling above allocated_storage_gb")
+        if not ENGINES[d.engine].cluster and (
+                problem := storage_ceiling_problem(d.allocated_storage_gb, d.max_allocated_storage_gb)):
+            self.fail("database.max_allocated_storage_gb", d.max_allocated_storage_gb, *problem)
+        if problem := backup_retention_problem(d.backup_retention_days, aurora=ENGINES[d.engine].cluster):
+            self.fail("database.backup_retention_days", d.backup_retention_days, *problem)
         if not 1150 <= d.effective_port <= 65535:
             self.fail("database.port", d.port, "RDS accepts ports 1150 to 65535",
                       f"use e.g. {ENGINES[d.engine].port}, or leave it out for the engine's port")
@@ -358,14 +380,12 @@ class _Check:
 
     def retention(self) -> None:
         days = self.s.log_retention_days
-        if days not in LOG_RETENTION_DAYS:
-            self.fail("log_retention_days", days, "CloudWatch Logs does not offer this retention",
-                      f"use one of {', '.join(map(str, LOG_RETENTION_DAYS[:12]))}, ...")
+        if problem := log_retention_problem(days):
+            self.fail("log_retention_days", days, *problem)
         flow = self.s.network.flow_log_retention_days
-        if flow is not None and flow not in LOG_RETENTION_DAYS:
-            self.fail("network.flow_log_retention_days", flow, "CloudWatch Logs does not offer this retention",
-                      f"use one of {', '.join(map(str, LOG_RETENTION_DAYS[:12]))}, ... or leave it out "
-                      "to use log_retention_days")
+        if flow is not None and (problem := log_retention_problem(flow)):
+            self.fail("network.flow_log_retention_days", flow, problem[0],
+                      f"{problem[1]}, or leave it out to use log_retention_days")
 
     # -- physical names ---------------------------------------------------
     def names(self) -> None:
@@ -478,10 +498,15 @@ class _Check:
                 if not _ENV_VARIABLE.match(variable):
                     self.fail(f"{path}.environment", variable, "not an environment variable name",
                               "use letters, digits and '_', not starting with a digit")
-                if _SECRET_LIKE.search(variable):
+                if _SECRET_LIKE.search(variable) and variable not in svc.not_secret:
                     self.fail(f"{path}.environment", variable,
                               "looks like a secret: plain environment values end up in the task definition",
-                              "store it in Secrets Manager and reference it in secrets=(SecretReference(...),)")
+                              "store it in Secrets Manager and reference it in secrets=(SecretReference(...),); "
+                              f"if it is a plain setting, add not_secret=({variable!r},) to the service")
+            for variable in svc.not_secret:
+                if variable not in svc.environment:
+                    self.fail(f"{path}.not_secret", variable, "not a variable of this service's environment",
+                              "list only names of environment that look secret but are plain settings")
             seen: set[str] = set()
             for j, ref in enumerate(svc.secrets):
                 where = f"{path}.secrets[{j}]"
@@ -530,6 +555,8 @@ class _Check:
             if svc.container_health_check is not None and not svc.container_health_check.strip():
                 self.fail(f"{path}.container_health_check", svc.container_health_check, "an empty command",
                           "give a shell command, or leave it out")
+            if problem := task_definition_size_problem(svc.environment, svc.container_health_check):
+                self.fail(f"{path}.environment", f"{len(svc.environment)} variables", *problem)
             if not 0 <= svc.health_check_grace_seconds <= 7200:
                 self.fail(f"{path}.health_check_grace_seconds", svc.health_check_grace_seconds,
                           "outside 0-7200 seconds", "use e.g. 60")
@@ -554,9 +581,8 @@ class _Check:
         if not 0 <= lb.deregistration_delay_seconds <= 3600:
             self.fail("load_balancer.deregistration_delay_seconds", lb.deregistration_delay_seconds,
                       "target groups accept 0 to 3600 seconds", "use e.g. 300")
-        if not lb.ssl_policy.startswith("ELBSecurityPolicy-"):
-            self.fail("load_balancer.ssl_policy", lb.ssl_policy, "not an ELB security policy",
-                      "use e.g. 'ELBSecurityPolicy-TLS13-1-2-2021-06'")
+        if problem := ssl_policy_problem(lb.ssl_policy):
+            self.fail("load_balancer.ssl_policy", lb.ssl_policy, *problem)
         if lb.access_logs and getattr(self.s, "storage", True) is None:
             self.fail("load_balancer.access_logs", True, "access logs need the logs bucket (storage is None)",
                       "set load_balancer.access_logs=False or storage=StorageSettings()")
@@ -565,6 +591,9 @@ class _Check:
         st = self.s.storage
         if st is None:
             return
+        if st.bucket_prefix is not None and not st.bucket_prefix.strip():
+            self.fail("storage.bucket_prefix", st.bucket_prefix, "an empty prefix (it would silently become the "
+                      "project name)", "leave bucket_prefix out for the project name, or give one, e.g. 'acme'")
         for i, origin in enumerate(st.cors_origins):
             if not _ORIGIN.match(origin):
                 self.fail(f"storage.cors_origins[{i}]", origin, "not a browser origin",
@@ -584,10 +613,15 @@ class _Check:
     def application_names(self) -> None:
         naming = Naming(self.s.project.name, self.env)
         naming.ecs_cluster_name()
-        for svc in self.s.services:
+        repositories: dict[str, str] = {}
+        for i, svc in enumerate(self.s.services):
             naming.ecs_service_name(svc.name)
             naming.task_family(svc.name)
-            naming.repository_name(svc.image_repository or f"{self.s.project.name}-{svc.name}")
+            repository = naming.repository_name(svc.image_repository or f"{self.s.project.name}-{svc.name}")
+            if repository in repositories:
+                self.fail(f"{self._svc(i)}.image_repository", svc.image_repository,
+                          *duplicate_problem(repository, f"service '{repositories[repository]}'", "ECR repository"))
+            repositories[repository] = svc.name
             naming.ecs_log_group_name(svc.name)
             naming.role_name(svc.name, "exec")
             naming.role_name(svc.name, "task")
@@ -598,6 +632,9 @@ class _Check:
         d = self.s.database
         spec = ENGINES[d.engine]
         if problem := version_problem(d.engine, d.effective_engine_version):
+            self.fail("database.engine_version", d.effective_engine_version, *problem)
+        if not d.allow_unlisted_engine_version and (
+                problem := engine_version_problem(d.engine.value, d.effective_engine_version)):
             self.fail("database.engine_version", d.effective_engine_version, *problem)
         if problem := instance_class_problem(d.engine, d.instance_class):
             self.fail("database.instance_class", d.instance_class, *problem)

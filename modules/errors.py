@@ -29,3 +29,15 @@ class ConfigError(ValueError):
 
     def __str__(self) -> str:
         return f"[{self.where}] {self.field} = {self.value!r}: {self.problem} — fix: {self.fix}"
+
+
+class SettingsFileError(ConfigError):
+    """A settings file does not run (``NameError``, ``SyntaxError``, ...): its file, line and Python message."""
+
+    def __init__(self, environment: str, file: str, line: int, message: str, *, system: str | None = None):
+        self.file, self.line, self.message = file, line, message
+        fix = f"correct line {line} of {file}"
+        super().__init__(environment, f"{file}:{line}", None, message, fix, system=system)
+
+    def __str__(self) -> str:
+        return f"[{self.where}] {self.file}:{self.line}: {self.message} — fix: {self.fix}"

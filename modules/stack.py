@@ -18,6 +18,7 @@ from modules.framework import Construct, TerraformOutput, TerraformStack, aws
 from modules.naming import Naming
 from modules.project import ProjectSettings, state_key
 from modules.security.kms import KmsKey
+from modules.terraform_strings import terraform_literals
 
 
 class ProjectStack(TerraformStack):
@@ -61,7 +62,7 @@ class ProjectStack(TerraformStack):
                 "Environment": environment,
                 "Project": project.name,
                 "ManagedBy": project.managed_by,
-                **(extra_tags or {}),
+                **terraform_literals(extra_tags or {}),
             }}],
         )
         configure_backend(

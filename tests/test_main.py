@@ -14,6 +14,7 @@ import pytest
 import main
 from environments import load
 from modules.errors import ConfigError
+from tooling.outdir import MARKER, MARKER_TEXT
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,6 +35,7 @@ def previous_output(tmp_path: Path) -> Path:
     (out / "stacks" / "retired").mkdir()
     (out / "stacks" / "retired" / "cdk.tf.json").write_text("{}")
     (out / "manifest.json").write_text('{"version": "previous"}')
+    (out / MARKER).write_text(MARKER_TEXT)  # written by this tool: may be replaced
     return out
 
 
@@ -119,7 +121,7 @@ def project_copy(tmp_path: Path) -> Path:
     ignore = shutil.ignore_patterns("__pycache__")
     copy.mkdir()
     shutil.copy(ROOT / "main.py", copy)
-    for package in ("modules", "environments", "backend", "systems"):
+    for package in ("modules", "environments", "backend", "systems", "tooling"):
         shutil.copytree(ROOT / package, copy / package, ignore=ignore)
     return copy
 

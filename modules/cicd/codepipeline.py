@@ -52,6 +52,7 @@ from modules.naming import Naming
 from modules.security.kms import KmsKey, partition_of
 from modules.storage.secure_bucket import SecureBucket
 from modules.storage.s3 import ACCESS_LOG_PREFIX
+from modules.terraform_strings import terraform_literal
 
 DEFAULT_BUILD_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
 """CodeBuild's curated Amazon Linux 2023 image (Docker, AWS CLI v2)."""
@@ -277,6 +278,7 @@ class CodePipeline(Construct):
             self, "pipeline-policy", role=self.pipeline_role.id, name="pipeline",
             policy=document(*self._pipeline_statements(cluster, targets)),
         )
+        repository, branch = terraform_literal(repository), terraform_literal(branch)
         stages = [self._source_stage(repository, branch), self._build_stage(targets)]
         if manual_approval:
             stages.append(self._approval_stage(repository, branch))
@@ -372,7 +374,7 @@ class CodePipeline(Construct):
             ("AWS_DEFAULT_REGION", self._region),
             ("AWS_ACCOUNT_ID", self._account_id),
             ("CONTAINER_NAME", name),
-            ("BUILD_CONTEXT", target.source_directory),
+            ("BUILD_CONTEXT", terraform_literal(target.source_directory)),
         ]
         environment_variables = [
             _cb.CodebuildProjectEnvironmentEnvironmentVariable(name=k, value=v, type="PLAINTEXT")

@@ -34,6 +34,7 @@ from modules.framework import Construct, aws
 from modules.iam.grants import InlinePolicy
 from modules.iam.policy import Statement, allow, document, service_trust
 from modules.naming import Naming
+from modules.terraform_strings import terraform_literal
 
 SCALE_IN_COOLDOWN_SECONDS = 300
 SCALE_OUT_COOLDOWN_SECONDS = 60
@@ -154,11 +155,13 @@ class EcsService(Construct):
 
         container: dict = {
             "name": name,
-            "image": f"{repository.repository_url}:{image_tag}",
+            "image": f"{repository.repository_url}:{terraform_literal(image_tag)}",
             "essential": True,
             "portMappings": [{"name": name, "containerPort": port, "hostPort": port, "protocol": "tcp"}],
-            "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
-            "secrets": [{"name": s.variable, "valueFrom": s.value_from} for s in secrets],
+            "environment": [{"name": terraform_literal(k), "value": terraform_literal(v)}
+                            for k, v in sorted(environment.items())],
+            "secrets": [{"name": terraform_literal(s.variable), "valueFrom": terraform_literal(s.value_from)}
+                        for s in secrets],
             "logConfiguration": {
                 "logDriver": "awslogs",
                 "options": {
@@ -170,7 +173,7 @@ class EcsService(Construct):
         }
         if container_health_check:
             container["healthCheck"] = {
-                "command": ["CMD-SHELL", container_health_check],
+                "command": ["CMD-SHELL", terraform_literal(container_health_check)],
                 "interval": 30, "timeout": 5, "retries": 3, "startPeriod": 60,
             }
         self.task_definition = aws.ecs_task_definition.EcsTaskDefinition(

@@ -51,7 +51,12 @@ class EcsServiceOptions:
     memory_scaling_target: int | None = None
     """Target-tracking goal for average memory (%). Defaults to none: no memory policy."""
     environment: dict[str, str] = field(default_factory=dict)
-    """Plain environment variables of the container. Never secrets (use ``secrets``). Defaults to none."""
+    """Plain environment variables of the container. Never secrets (use ``secrets``): a name that looks
+    like one (``*PASSWORD*``, ``*TOKEN*``, ``*SECRET*``, ...) is refused unless listed in
+    ``not_secret``. Defaults to none."""
+    not_secret: tuple[str, ...] = ()
+    """Names in ``environment`` that look like secrets but are plain settings, e.g.
+    ``("PASSWORD_MIN_LENGTH",)``: the explicit override of the secret-name check. Defaults to none."""
     secrets: tuple[SecretReference, ...] = ()
     """Environment variables filled from Secrets Manager when a task starts. Defaults to none."""
     discovery_name: str | None = None

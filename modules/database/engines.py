@@ -107,7 +107,7 @@ MYSQL_LOG_PARAMETERS: dict[str, tuple[tuple[str, str], ...]] = {
 # Aurora MySQL runs on burstable classes from medium up (t3/t4g medium and large) and on
 # memory-optimised r-classes; it offers no m-classes and nothing below medium.
 _AURORA_BURSTABLE_SIZES = ("medium", "large")
-_AURORA_FAMILIES = ("t3", "t4g", "r5", "r6g", "r6i", "r7g")
+_AURORA_FAMILIES = ("t3", "t4g", "r5", "r6g", "r6i", "r7g", "r7i", "r8g")
 # Graviton classes (t4g, m6g, r6g, ...) need PostgreSQL 12.7+/13.3+ or MySQL 8.0.23+: every major
 # in ``supported_majors`` qualifies, and older majors are refused by version_problem first.
 

@@ -7,7 +7,8 @@ class here when an environment needs one that is missing.
 
 from __future__ import annotations
 
-_SIZES_GIB = {"micro": 1, "small": 2, "medium": 4, "large": 8, "xlarge": 16, "2xlarge": 32, "4xlarge": 64}
+_SIZES_GIB = {"micro": 1, "small": 2, "medium": 4, "large": 8, "xlarge": 16, "2xlarge": 32, "4xlarge": 64,
+              "8xlarge": 128, "12xlarge": 192, "16xlarge": 256, "24xlarge": 384}
 
 
 def _family(prefix: str, family: str, sizes: tuple[str, ...], factor: float = 1.0) -> dict[str, float]:
@@ -15,13 +16,18 @@ def _family(prefix: str, family: str, sizes: tuple[str, ...], factor: float = 1.
 
 
 _BURSTABLE = ("micro", "small", "medium", "large", "xlarge", "2xlarge")
-_GENERAL = ("large", "xlarge", "2xlarge", "4xlarge")
+_GENERAL = ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge")
+# Sizes up to 16xlarge in every family below, 24xlarge where the family has it (RDS user guide,
+# "Supported DB engines for DB instance classes" and "Hardware specifications", as of 2026-11).
+_WITH_24XLARGE = ("m5", "r5", "m6i", "r6i", "m7i", "r7i")
 
 RDS_INSTANCE_CLASS_MEMORY_GIB: dict[str, float] = {
     **_family("db", "t3", _BURSTABLE),
     **_family("db", "t4g", _BURSTABLE),
-    **{k: v for f in ("m5", "m6g", "m6i", "m7g") for k, v in _family("db", f, _GENERAL).items()},
-    **{k: v for f in ("r5", "r6g", "r6i", "r7g") for k, v in _family("db", f, _GENERAL, 2.0).items()},
+    **{k: v for f in ("m5", "m6g", "m6i", "m7g", "m7i", "m8g")
+       for k, v in _family("db", f, _GENERAL + (("24xlarge",) if f in _WITH_24XLARGE else ())).items()},
+    **{k: v for f in ("r5", "r6g", "r6i", "r7g", "r7i", "r8g")
+       for k, v in _family("db", f, _GENERAL + (("24xlarge",) if f in _WITH_24XLARGE else ()), 2.0).items()},
 }
 
 ELASTICACHE_NODE_TYPE_MEMORY_GIB: dict[str, float] = {

@@ -48,11 +48,14 @@ POSTGRES_BYTES_PER_CONNECTION = 9531392
 POSTGRES_MAX_CONNECTIONS_CAP = 5000
 MYSQL_BYTES_PER_CONNECTION = 12582880
 
-# Aurora MySQL: the documented default per class size. Burstable classes (db.t3, db.t4g) by size;
-# memory-optimised classes (db.r5, db.r6g, ...) by size. Aurora offers nothing else we know of.
+# Aurora MySQL: the documented default per class size (the table of the Aurora user guide page
+# above, as of 2026-11: db.t3/db.t4g medium 90, large 135; db.r5/r6g/... large 1000 up to 24xlarge
+# 7000). Burstable classes (db.t3, db.t4g) by size; memory-optimised classes (db.r5, db.r6g, ...)
+# by size. Aurora offers nothing else we know of.
 AURORA_MYSQL_MAX_CONNECTIONS: dict[str, dict[str, int]] = {
-    "burstable": {"small": 45, "medium": 90},
-    "memory": {"large": 1000, "xlarge": 2000, "2xlarge": 3000, "4xlarge": 4000},
+    "burstable": {"small": 45, "medium": 90, "large": 135},
+    "memory": {"large": 1000, "xlarge": 2000, "2xlarge": 3000, "4xlarge": 4000, "8xlarge": 5000,
+               "12xlarge": 6000, "16xlarge": 6000, "24xlarge": 7000},
 }
 
 ENGINES = ("postgres", "mysql", "aurora-mysql")

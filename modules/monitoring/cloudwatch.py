@@ -47,6 +47,7 @@ from modules.framework import Construct, aws
 from modules.iam.policy import allow
 from modules.naming import NameKind, Naming
 from modules.security.kms import KmsKey, partition_of
+from modules.terraform_strings import terraform_literal
 
 PERIOD_SECONDS = 60
 DATABASE_CONNECTION_MINUTES = 5
@@ -167,7 +168,7 @@ class Monitoring(Construct):
         self.subscription = None
         if alarm_email:
             self.subscription = aws.sns_topic_subscription.SnsTopicSubscription(
-                self, "email", topic_arn=self.topic_arn, protocol="email", endpoint=alarm_email,
+                self, "email", topic_arn=self.topic_arn, protocol="email", endpoint=terraform_literal(alarm_email),
             )
 
         self.alarms: dict[str, aws.cloudwatch_metric_alarm.CloudwatchMetricAlarm] = {}

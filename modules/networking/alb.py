@@ -19,6 +19,7 @@ from typing import Sequence
 
 from modules.framework import Construct, aws
 from modules.naming import Naming
+from modules.terraform_strings import terraform_literal
 
 DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 STICKINESS_SECONDS = 86400
@@ -109,7 +110,8 @@ class LoadBalancer(Construct):
                 self, f"tg-{t.name}", name=naming.target_group_name(t.name), port=t.port, protocol="HTTP",
                 target_type="ip", vpc_id=vpc_id, deregistration_delay=str(deregistration_delay_seconds),
                 health_check={
-                    "enabled": True, "path": t.health_check_path, "protocol": "HTTP", "port": "traffic-port",
+                    "enabled": True, "path": terraform_literal(t.health_check_path), "protocol": "HTTP",
+                    "port": "traffic-port",
                     "matcher": "200-299", "healthy_threshold": healthy_threshold,
                     "unhealthy_threshold": unhealthy_threshold, "interval": health_check_interval_seconds,
                     "timeout": 5,
@@ -152,7 +154,7 @@ class LoadBalancer(Construct):
                     type="forward", target_group_arn=self.target_group_arns[t.name],
                 )],
                 condition=[aws.lb_listener_rule.LbListenerRuleCondition(
-                    path_pattern={"values": list(t.path_patterns)},
+                    path_pattern={"values": [terraform_literal(p) for p in t.path_patterns]},
                 )],
                 tags=naming.tag(t.name, "rule"),
             )

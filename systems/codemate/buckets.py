@@ -48,6 +48,7 @@ from modules.naming import Naming
 from modules.security.kms import KmsKey, partition_of
 from modules.storage.s3 import ACCESS_LOG_PREFIX, ALB_LOG_PREFIX, FLOW_LOG_PREFIX, log_delivery_statements
 from modules.storage.secure_bucket import SecureBucket
+from modules.terraform_strings import terraform_literal
 
 # What a writer and reader of SSE-KMS objects needs on the key (S3 calls KMS as the caller).
 FILES_KEY_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
@@ -174,7 +175,7 @@ class Buckets(Construct):
         self._cors = aws.s3_bucket_cors_configuration.S3BucketCorsConfiguration(
             self, "files-cors", bucket=self.files_bucket.id,
             cors_rule=[aws.s3_bucket_cors_configuration.S3BucketCorsConfigurationCorsRule(
-                id="app", allowed_origins=list(origins), allowed_methods=list(CORS_METHODS),
+                id="app", allowed_origins=[terraform_literal(o) for o in origins], allowed_methods=list(CORS_METHODS),
                 allowed_headers=["*"], expose_headers=["ETag"], max_age_seconds=CORS_MAX_AGE_SECONDS,
             )],
         )

@@ -155,3 +155,67 @@ def test_unknown_system_is_refused_before_any_call(no_aws_calls, capsys):
         cli.main(["verify", "--system", "nope"])
     assert stop.value.code == 2
     assert "invalid choice: 'nope'" in capsys.readouterr().err
+
+# -- bad input the CLI used to accept or crash on (issue 16) ---------------------------------
+
+@pytest.mark.parametrize("url, problem", [
+    ("127.0.0.1:5000", "no http:// or https:// scheme"),
+    ("localhost", "no http:// or https:// scheme"),
+    ("ftp://127.0.0.1:5000", "scheme 'ftp' is not http or https"),
+    ("http://", "no host name"),
+    ("http://127.0.0.1:99999", "not a URL (Port out of range 0-65535)"),
+])
+def test_endpoint_url_without_a_usable_scheme_or_host_exits_two_in_one_line(no_aws_calls, url, problem):
+    status, _, err = run_cli("verify", "--endpoint-url", url)
+    assert status == 2
+    assert err.splitlines() == [
+        f"error: invalid --endpoint-url {url!r}: {problem}",
+        "fix: give the emulator's full URL, e.g. --endpoint-url http://127.0.0.1:5000",
+        "nothing was changed",
+    ]
+
+
+def test_endpoint_url_without_scheme_in_a_real_process_prints_no_traceback():
+    result = subprocess.run([sys.executable, "-m", "backend", "verify", "--endpoint-url", "127.0.0.1:5000"],
+                            cwd=ROOT, capture_output=True, text=True,
+                            env={**os.environ, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"})
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: invalid --endpoint-url '127.0.0.1:5000': no http:// or https:// scheme")
+
+
+@pytest.mark.parametrize("option", ["--bucket", "--table", "--region"])
+def test_empty_name_is_refused_not_replaced_by_the_default(no_aws_calls, option):
+    status, out, err = run_cli("bootstrap", option, "")
+    assert status == 2
+    assert err.startswith("error: ")
+    assert "''" in err.splitlines()[0]
+    assert out == ""
+
+
+def test_unexpected_exception_is_one_line_exit_two(aws, monkeypatch):
+    import backend.__main__ as module
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(module, "run", broken)
+    status, _, err = run_cli("verify")
+    assert status == 2
+    assert err.splitlines() == [
+        "error: unexpected RuntimeError: boom",
+        "fix: rerun with SYNTH_DEBUG=1 for the traceback and report it",
+        "rerun when fixed (the bootstrap is idempotent)",
+    ]
+
+
+def test_ctrl_c_exits_130_like_the_synth(aws, monkeypatch):
+    import backend.__main__ as module
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(module, "run", interrupted)
+    status, _, err = run_cli("bootstrap")
+    assert status == 130
+    assert err.splitlines()[0] == "interrupted; rerun to finish (the bootstrap is idempotent)"

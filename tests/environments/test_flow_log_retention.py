@@ -35,7 +35,7 @@ def test_fails_when_flow_log_retention_is_not_a_cloudwatch_value():
         validate(with_flow_retention(100))
     assert (error.value.environment, error.value.field, error.value.value) == (
         "prod", "network.flow_log_retention_days", 100)
-    assert "use one of 1, 3, 5, 7" in error.value.fix
+    assert "0 (never expire) or one of 1, 3, 5, 7" in error.value.fix
 
 
 def test_fails_when_flow_log_retention_is_not_an_int():

@@ -139,7 +139,7 @@ def test_fails_when_nat_mode_is_not_the_enum(dev_settings):
 def test_fails_when_log_retention_is_not_a_cloudwatch_value(dev_settings):
     error = rejected(replace(dev_settings, log_retention_days=10))
     assert error.field == "log_retention_days"
-    assert "use one of 1, 3, 5, 7, 14, 30" in error.fix
+    assert "0 (never expire) or one of 1, 3, 5, 7, 14, 30" in error.fix
 
 
 def test_fails_when_cpu_and_memory_are_not_a_fargate_size(dev_settings):

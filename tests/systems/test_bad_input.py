@@ -63,7 +63,7 @@ def test_user_edit_in_a_system_file_exits_2_with_one_line_and_keeps_the_output(t
     copy = tmp_path / "project"
     copy.mkdir()
     shutil.copy(ROOT / "main.py", copy)
-    for package in ("modules", "environments", "backend", "systems"):
+    for package in ("modules", "environments", "backend", "systems", "tooling"):
         shutil.copytree(ROOT / package, copy / package, ignore=shutil.ignore_patterns("__pycache__"))
     prod = copy / "environments" / "conduit" / "prod.py"
     prod.write_text(prod.read_text().replace("nat_mode=NatMode.NONE", "nat_mode=NatMode.SINGLE", 1))

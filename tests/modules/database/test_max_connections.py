@@ -81,7 +81,16 @@ def test_unknown_instance_class_is_refused_with_the_file_to_extend():
         default_max_connections("postgres", "db.x9.huge")
 
 
-@pytest.mark.parametrize("instance_class", ["db.t4g.micro", "db.m5.large", "db.t4g.large"])
+@pytest.mark.parametrize("instance_class", ["db.t4g.micro", "db.m5.large", "db.t4g.2xlarge"])
 def test_aurora_class_without_a_documented_default_is_refused(instance_class):
     with pytest.raises(ValueError, match="no documented Aurora MySQL max_connections"):
         default_max_connections("aurora-mysql", instance_class)
+
+
+@pytest.mark.parametrize("instance_class, documented", [
+    ("db.t4g.large", 135), ("db.t3.large", 135), ("db.r6g.8xlarge", 5000), ("db.r5.12xlarge", 6000),
+    ("db.r6g.16xlarge", 6000), ("db.r5.24xlarge", 7000), ("db.r7g.large", 1000),
+])
+def test_current_aurora_classes_have_the_documented_default(instance_class, documented):
+    # Aurora user guide, "Maximum connections to an Aurora MySQL DB instance" (issue 16: these were refused)
+    assert default_max_connections("aurora-mysql", instance_class) == documented

@@ -1,0 +1,261 @@
+"""Every failure of main.py as a user meets it: one line (no traceback), its exit status, output untouched.
+
+Each test runs main.py in its own process on an edited copy of the project
+(tests/test_main.py's ``project_copy``) that already holds an earlier output.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.test_main import edit, project_copy, run_main, tree_digest  # noqa: F401 (fixture)
+from tooling.outdir import MARKER, MARKER_TEXT
+
+
+@pytest.fixture
+def project(project_copy: Path) -> Path:  # noqa: F811
+    """The copy, with an earlier output of the tool in cdktf.out."""
+    out = project_copy / "cdktf.out"
+    (out / "stacks" / "dev").mkdir(parents=True)
+    (out / "stacks" / "dev" / "cdk.tf.json").write_text('{"previous": true}')
+    (out / MARKER).write_text(MARKER_TEXT)
+    return project_copy
+
+
+def line_of(path: Path, text: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+def assert_one_line_failure(project: Path, result: subprocess.CompletedProcess, code: int, first: str,
+                            before: dict) -> None:
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.stderr.splitlines()[0] == first
+    assert tree_digest(project / "cdktf.out") == before
+    assert sorted(p.name for p in project.iterdir() if "cdktf.out" in p.name) == ["cdktf.out"]
+
+
+# -- errors in a settings file: file, line and Python's message, exit 2 ------------------------
+
+@pytest.mark.parametrize("old, new, reported_at, message", [
+    ("nat_mode=NatMode.SINGLE", "nat_mode=NatMod.SINGLE", "NatMod.SINGLE", "NameError: name 'NatMod' is not defined"),
+    ("    CacheSettings,\n", "    CacheSetting,\n", "from environments.settings import (",
+     "ImportError: cannot import name 'CacheSetting' from 'environments.settings' ({settings})"),
+    ("SETTINGS = EnvironmentSettings(", 'SETTINGS = EnvironmentSettings("dev", ', "SETTINGS =",
+     "TypeError: EnvironmentSettings.__init__() takes 1 positional argument but 2 positional arguments "
+     "(and 11 keyword-only arguments) were given"),
+], ids=["NameError", "ImportError", "positional-TypeError"])
+def test_error_in_an_environment_file_names_file_line_and_message(project, old, new, reported_at, message):
+    dev = project / "environments" / "codemate" / "dev.py"
+    edit(dev, old, new)
+    line = line_of(dev, reported_at)
+    before = tree_digest(project / "cdktf.out")
+    result = run_main(project, "dev")
+    message = message.format(settings=project / "environments" / "settings.py")
+    assert_one_line_failure(project, result, 2, f"error: [codemate:dev] environments/codemate/dev.py:{line}: {message} — "
+                            f"fix: correct line {line} of environments/codemate/dev.py", before)
+    assert result.stderr.splitlines()[1:] == ["nothing written; cdktf.out is unchanged"]
+
+
+def test_missing_comma_is_a_syntax_error_with_its_line(project):
+    dev = project / "environments" / "codemate" / "dev.py"
+    edit(dev, "multi_az=False,", "multi_az=False")
+    line = line_of(dev, "multi_az=False")  # Python points at the line missing its comma
+    before = tree_digest(project / "cdktf.out")
+    result = run_main(project, "dev")
+    assert_one_line_failure(
+        project, result, 2, f"error: [codemate:dev] environments/codemate/dev.py:{line}: SyntaxError: invalid syntax. Perhaps you "
+        f"forgot a comma? — fix: correct line {line} of environments/codemate/dev.py", before)
+
+
+def test_error_in_the_project_file_names_it(project):
+    path = project / "environments" / "codemate" / "project.py"
+    edit(path, 'name="codemate",', "name=codemate,")
+    line = line_of(path, "name=codemate,")
+    before = tree_digest(project / "cdktf.out")
+    result = run_main(project, "staging")
+    assert_one_line_failure(project, result, 2, f"error: [codemate:staging] environments/codemate/project.py:{line}: NameError: "
+                            f"name 'codemate' is not defined — fix: correct line {line} of environments/codemate/project.py",
+                            before)
+
+
+def test_error_in_the_settings_schema_is_one_line_too(project):
+    path = project / "environments" / "settings.py"
+    edit(path, "from modules.networking.options import NatMode", "from modules.networking.options import NatModes")
+    line = line_of(path, "import NatModes")
+    before = tree_digest(project / "cdktf.out")
+    result = run_main(project)
+    assert_one_line_failure(
+        project, result, 2, f"error: [codemate:dev] environments/settings.py:{line}: ImportError: cannot import name 'NatModes' "
+        f"from 'modules.networking.options' ({project / 'modules' / 'networking' / 'options.py'}) — "
+        f"fix: correct line {line} of environments/settings.py", before)
+
+
+def test_debug_flag_and_variable_show_the_traceback(project):
+    edit(project / "environments" / "codemate" / "dev.py", "nat_mode=NatMode.SINGLE", "nat_mode=NatMod.SINGLE")
+    flagged = run_main(project, "dev", "--debug")
+    by_variable = subprocess.run([sys.executable, "main.py", "dev"], cwd=project, capture_output=True, text=True,
+                                 env={**os.environ, "SYNTH_DEBUG": "1"})
+    for result in (flagged, by_variable):
+        assert result.returncode == 2
+        assert result.stderr.startswith("Traceback (most recent call last):")
+        assert "NameError: name 'NatMod' is not defined" in result.stderr
+        assert "error: [codemate:dev] environments/codemate/dev.py:" in result.stderr
+
+
+# -- a bug in the code: exit 1, one line saying where -------------------------------------
+
+def test_unexpected_error_is_one_line_with_exit_1(project):
+    path = project / "modules" / "compute" / "ecr.py"
+    text = path.read_text()
+    anchor = "    def __init__("
+    body_start = text.index(":\n", text.index(anchor)) + 2
+    # first statement of the constructor: raise (simulates a bug)
+    indent = "        "
+    path.write_text(text[:body_start] + f'{indent}raise RuntimeError("boom")\n' + text[body_start:])
+    line = line_of(path, 'raise RuntimeError("boom")')
+    before = tree_digest(project / "cdktf.out")
+    result = run_main(project, "dev")
+    assert_one_line_failure(
+        project, result, 1, f"unexpected error at modules/compute/ecr.py:{line}: RuntimeError: boom — rerun with "
+        "--debug (or SYNTH_DEBUG=1) for the traceback and report it", before)
+
+
+# -- the output directory ------------------------------------------------------------------
+
+def test_outdir_dot_refuses_to_touch_the_project(project):
+    before = {p.name for p in project.iterdir()}
+    result = run_main(project, "dev", "--outdir", ".")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: output directory '.': is the project root; the synth replaces its output directory as a whole — "
+        "fix: pass a dedicated directory such as cdktf.out",
+        "nothing written",
+    ]
+    assert {p.name for p in project.iterdir()} == before
+    assert (project / "main.py").is_file()
+
+
+def test_empty_cdktf_outdir_is_refused(project):
+    before = tree_digest(project / "cdktf.out")
+    result = subprocess.run([sys.executable, "main.py", "dev"], cwd=project, capture_output=True, text=True,
+                            env={**os.environ, "CDKTF_OUTDIR": ""})
+    assert_one_line_failure(project, result, 2, "error: output directory '': empty — fix: pass a directory name, "
+                            "e.g. --outdir cdktf.out (an empty CDKTF_OUTDIR counts: unset it)", before)
+    assert (project / "main.py").is_file()
+
+
+def test_outdir_at_an_existing_file_keeps_the_file(project):
+    (project / "notes.txt").write_text("mine")
+    result = run_main(project, "dev", "--outdir", "notes.txt")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0] == (
+        "error: output directory 'notes.txt': exists and is not a directory (a file would be replaced) — "
+        "fix: pass another path, or move the file away")
+    assert (project / "notes.txt").read_text() == "mine"
+
+
+def test_outdir_at_a_directory_of_the_user_keeps_its_files(project):
+    (project / "docs").mkdir()
+    (project / "docs" / "plan.md").write_text("mine")
+    result = run_main(project, "dev", "--outdir", "docs")
+    assert result.returncode == 2
+    assert "is a non-empty directory this tool did not write" in result.stderr.splitlines()[0]
+    assert (project / "docs" / "plan.md").read_text() == "mine"
+
+
+def test_outdir_under_a_file_names_path_and_reason(project):
+    (project / "notes.txt").write_text("mine")
+    result = run_main(project, "dev", "--outdir", "notes.txt/out")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0] == (
+        f"error: output directory 'notes.txt/out': {project / 'notes.txt'} is a file, not a directory — "
+        "fix: pass a path whose parents are directories")
+    assert "Traceback" not in result.stderr
+
+
+# -- interrupted and killed runs -----------------------------------------------------------
+
+def start_and_wait_for_staging(project: Path) -> subprocess.Popen:
+    process = subprocess.Popen([sys.executable, "main.py"], cwd=project, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not list(project.glob(".cdktf.out.new-*")):
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "no staging directory appeared"
+        time.sleep(0.05)
+    return process
+
+
+def test_ctrl_c_prints_one_line_exits_130_and_leaves_the_output(project):
+    before = tree_digest(project / "cdktf.out")
+    process = start_and_wait_for_staging(project)
+    time.sleep(0.5)
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C does: the whole foreground group
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert err == "interrupted; cdktf.out unchanged\n"
+    assert tree_digest(project / "cdktf.out") == before
+    assert sorted(p.name for p in project.iterdir() if "cdktf.out" in p.name) == ["cdktf.out"]
+
+
+def test_next_run_removes_what_a_killed_run_left(project):
+    process = start_and_wait_for_staging(project)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.communicate(timeout=60)
+    left = sorted(p.name for p in project.glob(".cdktf.out.*"))
+    assert any(name.startswith(".cdktf.out.new-") for name in left)
+    result = run_main(project, "dev")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in project.iterdir() if "cdktf.out" in p.name) == ["cdktf.out"]
+    assert sorted(p.name for p in (project / "cdktf.out" / "stacks").iterdir()) == ["dev"]
+
+
+@pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="no sysfs here to stand for a file system that refuses writes")
+def test_outdir_on_a_file_system_that_refuses_writes_names_path_and_reason(project):
+    # sysfs refuses new files (read-only or permission denied, depending on the machine)
+    result = run_main(project, "dev", "--outdir", "/sys/synth-out")
+    assert result.returncode == 2
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("error: output directory '/sys/synth-out': cannot ") and " — fix: pass " in first
+    assert "Traceback" not in result.stderr
+
+
+def test_sigterm_removes_the_staging_directory_and_exits_143(project):
+    before = tree_digest(project / "cdktf.out")
+    process = start_and_wait_for_staging(project)
+    time.sleep(0.5)
+    process.send_signal(signal.SIGTERM)  # a CI timeout or `kill`
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 143
+    assert err == "terminated; cdktf.out unchanged\n"
+    assert tree_digest(project / "cdktf.out") == before
+    assert sorted(p.name for p in project.iterdir() if "cdktf.out" in p.name) == ["cdktf.out"]
+
+
+def test_environment_listed_without_its_file_is_bad_input(project):
+    edit(project / "systems" / "__init__.py", 'environments=("dev", "staging", "prod")',
+         'environments=("dev", "staging", "prod", "qa")')
+    result = run_main(project, "qa")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0] == (
+        "error: [codemate:qa] environment = 'qa': listed in systems/__init__.py but environments/codemate/qa.py "
+        "does not exist — fix: create environments/codemate/qa.py (copy another environment's file) or remove "
+        "'qa' from codemate's environments in systems/__init__.py")
+
+
+def test_settings_file_importing_a_missing_module_names_its_line(project):
+    dev = project / "environments" / "codemate" / "dev.py"
+    edit(dev, '"""dev: smallest sizes', 'import yaml_settings  # noqa\n"""dev: smallest sizes')
+    result = run_main(project, "dev")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0] == (
+        "error: [codemate:dev] environments/codemate/dev.py:1: ModuleNotFoundError: No module named 'yaml_settings' — "
+        "fix: correct line 1 of environments/codemate/dev.py")

@@ -1,0 +1,160 @@
+"""Every failure of a command as one line on stderr and a documented exit status.
+
+    0   success
+    2   bad input: a wrong setting, an error in a settings file, an unusable output directory
+    1   unexpected error (a bug): one line naming the exception and where it was raised
+    130 interrupted (Ctrl-C); 143 terminated (SIGTERM)
+
+``--debug`` on the command line, or ``SYNTH_DEBUG=1`` in the environment,
+prints the full traceback instead (for a bug report).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import traceback
+from pathlib import Path
+from typing import Callable, Iterator, Sequence, TextIO
+
+from modules.errors import ConfigError
+from tooling.outdir import OutputDirError
+
+EXIT_OK = 0
+EXIT_UNEXPECTED = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, what a shell reports for a terminated process
+DEBUG_VARIABLE = "SYNTH_DEBUG"
+
+
+class Terminated(BaseException):
+    """SIGTERM (a CI timeout, ``kill``), raised like Ctrl-C so that the staging directory is removed."""
+
+ROOT = Path(__file__).resolve().parents[1]
+SETTINGS_DIR = ROOT / "environments"
+CODE_IN_SETTINGS_DIR = frozenset({"__init__.py", "stack.py", "validation.py"})
+"""Files of ``environments/`` that are code, not settings: an error there is a bug (exit 1)."""
+
+
+def debug_requested(argv: Sequence[str] | None = None) -> bool:
+    argv = sys.argv[1:] if argv is None else argv
+    return "--debug" in argv or os.environ.get(DEBUG_VARIABLE, "") not in ("", "0")
+
+
+def _relative(path: str | os.PathLike) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _project_frame(error: BaseException) -> traceback.FrameSummary | None:
+    """The innermost frame of ``error``'s traceback that is a file of this project (not a library)."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__)
+              if Path(f.filename).is_absolute() or Path(f.filename).exists()]
+    ours = [f for f in frames if _inside(f.filename, ROOT) and ".venv" not in Path(f.filename).parts]
+    return ours[-1] if ours else None
+
+
+def _inside(filename: str, directory: Path) -> bool:
+    try:
+        Path(filename).resolve().relative_to(directory)
+        return True
+    except ValueError:
+        return False
+
+
+def _is_settings_file(filename: str) -> bool:
+    return _inside(filename, SETTINGS_DIR) and Path(filename).name not in CODE_IN_SETTINGS_DIR
+
+
+def settings_file_location(error: BaseException) -> tuple[str, int] | None:
+    """``(file, line)`` of the settings file in ``environments/`` that ``error`` comes from, if any."""
+    if isinstance(error, SyntaxError) and error.filename and _is_settings_file(error.filename):
+        return _relative(error.filename), error.lineno or 0
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if _is_settings_file(f.filename)]
+    if frames:
+        return _relative(frames[-1].filename), frames[-1].lineno or 0
+    return None
+
+
+def python_message(error: BaseException) -> str:
+    if isinstance(error, SyntaxError):
+        return f"{type(error).__name__}: {error.msg}"
+    text = " ".join(str(error).split())  # one line, whatever the message holds
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def describe(error: BaseException, *, outdir: str | None = None) -> tuple[list[str], int]:
+    """The lines to print and the exit status for ``error``."""
+    unchanged = [f"nothing written; {outdir} is unchanged"] if outdir is not None else []
+    if isinstance(error, Terminated):
+        return [f"terminated; {outdir} unchanged" if outdir is not None else "terminated"], EXIT_TERMINATED
+    if isinstance(error, KeyboardInterrupt):
+        return [f"interrupted; {outdir} unchanged" if outdir is not None else "interrupted"], EXIT_INTERRUPTED
+    if isinstance(error, ConfigError):
+        return [f"error: {error}", *unchanged], EXIT_BAD_INPUT
+    if isinstance(error, OutputDirError):
+        return [f"error: {error}", "nothing written"], EXIT_BAD_INPUT
+    if location := settings_file_location(error):
+        file, line = location
+        return [f"error: {file}:{line}: {python_message(error)} — fix: correct line {line} of {file}",
+                *unchanged], EXIT_BAD_INPUT
+    frame = _project_frame(error)
+    where = f" at {_relative(frame.filename)}:{frame.lineno}" if frame else ""
+    return [f"unexpected error{where}: {python_message(error)} — rerun with --debug (or {DEBUG_VARIABLE}=1) "
+            "for the traceback and report it", *unchanged], EXIT_UNEXPECTED
+
+
+def report(error: BaseException, *, outdir: str | None = None, debug: bool = False,
+           err: TextIO | None = None) -> int:
+    """Print ``error`` as :func:`describe` says (and the traceback when ``debug``); return the exit status."""
+    err = err or sys.stderr
+    if debug and not isinstance(error, (KeyboardInterrupt, Terminated)):
+        traceback.print_exception(error, file=err)
+    lines, status = describe(error, outdir=outdir)
+    for line in lines:
+        print(line, file=err)
+    return status
+
+
+def run(body: Callable[[], int], *, outdir: Callable[[], str | None] = lambda: None,
+        debug: bool | None = None) -> int:
+    """``body()``, with every exception turned into :func:`report`'s lines and status."""
+    try:
+        return body()
+    except (SystemExit, GeneratorExit):
+        raise
+    except BaseException as error:  # noqa: BLE001 - the point: no traceback unless asked for
+        return report(error, outdir=outdir(), debug=debug_requested() if debug is None else debug)
+
+
+@contextlib.contextmanager
+def import_guard() -> Iterator[None]:
+    """Around a command's top-level imports: an error in a settings file exits with one line."""
+    try:
+        yield
+    except Exception as error:  # noqa: BLE001
+        sys.exit(report(error, debug=debug_requested()))
+
+
+def entry(command: Callable[[], int]) -> None:
+    """Run a command as a program: SIGTERM is handled like Ctrl-C, then :func:`exit_with`."""
+    def terminate(signum, frame):
+        raise Terminated
+
+    signal.signal(signal.SIGTERM, terminate)
+    exit_with(run(command))
+
+
+def exit_with(status: int) -> None:
+    """``sys.exit(status)``; after Ctrl-C, exit at once: the framework's child process got the
+    signal too, and its shutdown hooks would only add noise after the one line."""
+    if status in (EXIT_INTERRUPTED, EXIT_TERMINATED):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    sys.exit(status)

@@ -10,7 +10,7 @@ from environments.validation import validate_parts, WEB_SERVICE_CHECKS
 from modules.compute.options import EcsClusterOptions, EcsServiceOptions
 from modules.database.engines import DatabaseEngine
 from modules.errors import ConfigError
-from modules.messaging.options import QueueOptions, queue_problems
+from modules.messaging.options import QueueOptions, consumer_problem, queue_problems
 from modules.monitoring.options import MonitoringOptions
 from modules.networking.options import LoadBalancerOptions, NatMode, VpcOptions
 from modules.project import ProjectSettings
@@ -73,6 +73,10 @@ class UniSyncSettings:
     """Who calls which internal service (by service name): the only service-to-service rules of
     the security groups. Defaults to the document's: the gateway calls all three, the function
     calls the user service."""
+    flows: tuple[QueueFlow, ...] = FLOWS
+    """Who sends to and consumes from each queue. Defaults to the document's (:data:`FLOWS`). When
+    the function consumes a queue, an event source mapping delivers its messages (partial batch
+    failures reported) and the queue's visibility timeout must be at least the function's timeout."""
     canvas_sync_schedule: ScheduleOptions | None = None
     """When EventBridge Scheduler runs the sync. Defaults to none: invoked by hand or another system."""
     load_balancer: LoadBalancerOptions = field(default_factory=lambda: LoadBalancerOptions(access_logs=False, waf=False))
@@ -102,8 +106,8 @@ def validate(settings: UniSyncSettings) -> None:
         fail("network.private_app_subnet_cidrs" if not n.private_app_subnet_cidrs else "network.database_subnet_cidrs",
              (), "the services and the function run in private subnets, the database in isolated ones",
              "give one private app and one database subnet per AZ")
-    if n.nat_mode is NatMode.NONE:
-        fail("network.nat_mode", n.nat_mode.value, "private tasks and the function need NAT (images, AWS APIs, Canvas)",
+    if n.nat_mode is NatMode.NONE and not s.services:  # tasks without NAT fail the shared checks first
+        fail("network.nat_mode", n.nat_mode.value, "the function needs NAT (AWS APIs, Canvas)",
              "set nat_mode=NatMode.SINGLE (dev) or NatMode.ONE_PER_AZ (prod)")
     by_name = {svc.name: svc for svc in s.services}
     balanced = [svc.name for svc in s.services if svc.load_balanced]
@@ -147,11 +151,18 @@ def validate(settings: UniSyncSettings) -> None:
     if queues["assignment-events"].dead_letter is None:
         fail("queues(assignment-events).dead_letter", None, "the document gives assignment-events a dead-letter queue",
              "set dead_letter=DeadLetterOptions()")
-    for flow in FLOWS:
+    index = {q.name: i for i, q in enumerate(s.queues)}
+    for j, flow in enumerate(s.flows):
+        if flow.queue not in queues:
+            fail(f"flows[{j}].queue", flow.queue, "not a queue of the environment", f"use one of {sorted(queues)}")
         for party in (*flow.senders, *flow.consumers):
             if party != FUNCTION and party not in by_name:
-                fail("services", tuple(by_name), f"the flow of '{flow.queue}' needs the service '{party}'",
-                     f"add the service '{party}'")
+                fail(f"flows[{j}]({flow.queue})", party, "not a service or the function",
+                     f"use '{FUNCTION}' or one of {sorted(by_name)}")
+        if FUNCTION in flow.consumers and (problem := consumer_problem(queues[flow.queue], fn.timeout_seconds)):
+            fail(f"queues[{index[flow.queue]}]({flow.queue}).visibility_timeout_seconds",
+                 queues[flow.queue].visibility_timeout_seconds, problem,
+                 f"raise it to at least {fn.timeout_seconds} (AWS advises 6x the function timeout)")
 
     for caller, callees in s.calls.items():
         if caller != FUNCTION and caller not in by_name:

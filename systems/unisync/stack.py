@@ -16,12 +16,12 @@ from modules.networking.vpc import Vpc
 from modules.patterns.load_balanced_service import LoadBalancedFargateService
 from modules.secrets.secrets_manager import Secrets
 from modules.security.kms import KmsKey
-from modules.serverless.event_sources import ScheduleSource
+from modules.serverless.event_sources import QueueEventSource, ScheduleSource
 from modules.serverless.function import Function
 from modules.stack import ProjectStack
 from modules.storage.log_bucket import LogBucket
 from modules.storage.s3 import ALB_LOG_PREFIX
-from systems.unisync.settings import FLOWS, FUNCTION, GATEWAY, UniSyncSettings, validate
+from systems.unisync.settings import FUNCTION, GATEWAY, UniSyncSettings, validate
 
 FAILURES_QUEUE = QueueOptions(name="canvas-sync-failures", retention_seconds=1209600, max_message_age_seconds=86400)
 """Where a failed asynchronous run of canvas-sync lands after its retries (the function's DLQ)."""
@@ -147,7 +147,7 @@ class UniSyncStack(ProjectStack):
                 "CANVAS_API_BASE_URL": settings.canvas_api_base_url,
                 "CANVAS_TOKEN_SECRET_ARN": self.secrets.secret_arns["canvas"],
                 **{variable(f.queue, "QUEUE_URL"): self.queues[f.queue].queue_url
-                   for f in FLOWS if FUNCTION in f.senders},
+                   for f in settings.flows if FUNCTION in f.senders},
             },
         )
         self.secrets.grant_read(self.canvas_sync, "canvas")
@@ -161,11 +161,15 @@ class UniSyncStack(ProjectStack):
             for callee in callees:
                 group.allow_to(self.service_groups[callee], by_name[callee].port, f"From {caller}")
         party = {FUNCTION: self.canvas_sync, **self.services}
-        for flow in FLOWS:
+        for flow in settings.flows:
             for sender in flow.senders:
                 self.queues[flow.queue].grant_send(party[sender])
             for consumer in flow.consumers:
-                self.queues[flow.queue].grant_consume(party[consumer])
+                if consumer == FUNCTION:  # Lambda polls the queue for the function (and grants consume)
+                    QueueEventSource(self, f"canvas-sync-{flow.queue}", function=self.canvas_sync,
+                                     queue=self.queues[flow.queue])
+                else:
+                    self.queues[flow.queue].grant_consume(party[consumer])
 
         # -- monitoring ---------------------------------------------------------------------------
         lb, m = self.web.load_balancer, settings.monitoring
@@ -224,7 +228,7 @@ class UniSyncStack(ProjectStack):
         by_name = {s.name: s for s in self.settings.services}
         for callee in self.settings.calls.get(service.name, ()):
             environment[variable(callee, "URL")] = self.service_url(by_name[callee])
-        for flow in FLOWS:
+        for flow in self.settings.flows:
             if service.name in flow.senders or service.name in flow.consumers:
                 environment[variable(flow.queue, "QUEUE_URL")] = self.queues[flow.queue].queue_url
         return environment

@@ -12,8 +12,14 @@ target 5XX, per TG         AWS/ApplicationELB                   Sum        60 s 
                            HTTPCode_Target_5XX_Count
 DB connections, per        AWS/RDS DatabaseConnections          Maximum    60 s x 5        > 80 % of max_connections
 DB instance
+oldest message, per queue  AWS/SQS ApproximateAgeOfOldestMessage Maximum   60 s x 1        > max_message_age_seconds
+DLQ not empty, per DLQ     AWS/SQS                              Maximum    60 s x 1        > 0
+                           ApproximateNumberOfMessagesVisible
+errors / throttles, per    AWS/Lambda Errors, Throttles         Sum        60 s x 1        > 0
+function
 =========================  ===================================  =========  ==============  =========================
 
+Queues and functions are optional inputs (:class:`MonitoredQueue`, function names).
 Dimensions: ``ClusterName`` + ``ServiceName`` (ECS), ``TargetGroup`` +
 ``LoadBalancer`` ARN suffixes (ALB), ``DBInstanceIdentifier`` (RDS; every
 instance of an Aurora cluster has its own alarm, as ``max_connections`` is per

@@ -233,3 +233,32 @@ def test_a_flow_the_function_consumes_becomes_an_event_source_mapping():
     assert mapping["function_response_types"] == ["ReportBatchItemFailures"]
     consumed = [s["Resource"] for s in policy(synth, "fn-canvas-sync/policy") if "sqs:ReceiveMessage" in s["Action"]]
     assert consumed == [queue_arn(synth, "task-creation")]
+
+
+def test_the_deployed_zip_holds_a_handler_lambda_can_import_and_run(stack_of, all_stacks_output, tmp_path,
+                                                                    monkeypatch):
+    # GIVEN the zip Terraform uploads for canvas-sync
+    import importlib.util
+    import zipfile
+
+    synth = stack_of("unisync-dev")
+    fn = synth.one("aws_lambda_function")
+    archive = zipfile.ZipFile(all_stacks_output / "stacks" / "unisync-dev" / fn["filename"])
+    assert sorted(archive.namelist()) == ["__init__.py", "handler.py"]  # no tests, no caches
+    # WHEN its handler module is loaded from the zip's root, as Lambda does for "handler.handle"
+    archive.extractall(tmp_path)
+    module_name, function_name = fn["handler"].split(".")
+    spec = importlib.util.spec_from_file_location("canvas_sync_from_zip", tmp_path / f"{module_name}.py")
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(__import__("sys").modules, spec.name, module)
+    spec.loader.exec_module(module)
+
+    class Sqs:
+        def send_message_batch(self, QueueUrl, Entries):
+            return {"Successful": Entries, "Failed": []}
+
+    deps = module.Dependencies(get=lambda url, headers: [], sqs=Sqs(), canvas_token="t", canvas_base_url="https://c",
+                               user_service_url="http://u", assignment_queue_url="a", submission_queue_url="s")
+    # THEN the entry point runs
+    assert getattr(module, function_name)({"course_ids": [1]}, None, deps) == {
+        "courses": 1, "assignments": 0, "submissions": 0}

@@ -38,6 +38,11 @@ class NameKind(Enum):
     CODESTAR_CONNECTION = ("CodeStar connection name", 32)
     CLOUDFRONT_OAC = ("CloudFront origin access control name", 64)
     CLOUDFRONT_POLICY = ("CloudFront response headers policy name", 128)
+    SQS_QUEUE = ("SQS queue name", 80)
+    LAMBDA_FUNCTION = ("Lambda function name", 64)
+    SCHEDULE = ("EventBridge Scheduler schedule name", 64)
+    EVENT_RULE = ("EventBridge rule name", 64)
+    EVENT_BUS = ("EventBridge event bus name", 256)
     GENERIC = ("name", 255)
 
     @property

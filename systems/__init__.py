@@ -94,6 +94,14 @@ SYSTEMS: tuple[System, ...] = (
         settings_type="systems.nest_api.settings:NestApiSettings",
         validator="systems.nest_api.settings:validate",
     ),
+    System(
+        name="unisync",
+        title="UniSync (document 002): four Spring services with service discovery, MySQL, a Python Lambda, SQS",
+        environments=("dev", "prod"),
+        stack="systems.unisync.stack:UniSyncStack",
+        settings_type="systems.unisync.settings:UniSyncSettings",
+        validator="systems.unisync.settings:validate",
+    ),
 )
 
 PRIMARY: System = next(s for s in SYSTEMS if s.primary)

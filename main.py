@@ -53,6 +53,10 @@ def main(
         print(f"nothing written; {args.outdir} is unchanged", file=sys.stderr)
         return EXIT_CONFIG_ERROR
     print(summary(stacks, Path(args.outdir)))
+    from modules import node_lazy
+
+    for line in node_lazy.messages():  # one line when Node loaded the provider eagerly
+        print(line, file=sys.stderr)
     return 0
 
 

@@ -32,6 +32,10 @@ if not os.environ.get("JSII_NODE") and (_node := wheel_node()):
     # The jsii runtime calls util.isArray, which Node 24 reports as deprecated on every run.
     os.environ["NODE_OPTIONS"] = " ".join(filter(None, [os.environ.get("NODE_OPTIONS"), "--no-deprecation"]))
 
+from modules import node_lazy  # noqa: E402
+
+node_lazy.install()  # Node loads only the provider namespaces a stack uses (modules/node_lazy.py)
+
 from cdktf import (  # noqa: E402  (JSII_NODE must be set before jsii starts)
     App,
     Fn,

@@ -1,4 +1,4 @@
-"""Node-side lazy index: same output, active in a normal run, and a clean fallback on a changed shape."""
+"""Node-side lazy index and unchecked bindings: same output, active in a normal run, clean fallback."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 import main
-from modules import node_lazy
+from modules import node_lazy, unchecked_bindings
+from modules import framework
 from modules.framework import wheel_node
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,12 +28,24 @@ def run_main(*args: str, **env: str) -> subprocess.CompletedProcess:
 # --- the real provider -------------------------------------------------------------------------
 
 
-def test_every_stack_is_byte_identical_with_and_without_the_lazy_index(tmp_path):
-    # GIVEN the app synthesized in this (lazy) process and in a fresh one with the switch off
+DEFAULT_WAY = """
+import sys
+import main
+from modules import node_lazy, unchecked_bindings
+assert main.main(["--outdir", sys.argv[1]]) == 0
+assert node_lazy.status().state == "off", node_lazy.status()
+assert not unchecked_bindings.active("cdktf") and not unchecked_bindings.active("cdktf_cdktf_provider_aws.vpc")
+"""
+
+
+def test_every_stack_is_byte_identical_with_and_without_the_speedups(tmp_path):
+    # GIVEN the app synthesized in this process (lazy index, bindings without type checks) ...
     assert main.main(["--outdir", str(tmp_path / "lazy")]) == 0
     assert node_lazy.status().state == "lazy"
-    eager = run_main("--outdir", str(tmp_path / "eager"), NODE_LAZY_INDEX="0", NODE_LAZY_INDEX_DEBUG="1")
-    assert "node-lazy-index: off (NODE_LAZY_INDEX=0)" in eager.stderr
+    assert unchecked_bindings.active("cdktf") and unchecked_bindings.active("cdktf_cdktf_provider_aws.vpc")
+    # ... and in a fresh one the default way: eager index, every type check run (they all pass)
+    subprocess.run([sys.executable, "-c", DEFAULT_WAY, str(tmp_path / "eager")], cwd=ROOT, check=True,
+                   env={**os.environ, "NODE_LAZY_INDEX": "0", "BINDINGS_TYPE_CHECKS": "1"})
     # THEN every stack the app writes is the same, byte for byte
     lazy_files = sorted(p.relative_to(tmp_path / "lazy") for p in (tmp_path / "lazy" / "stacks").rglob("*.json"))
     eager_files = sorted(p.relative_to(tmp_path / "eager") for p in (tmp_path / "eager" / "stacks").rglob("*.json"))
@@ -58,6 +71,26 @@ def test_the_status_of_this_test_process_names_what_node_loaded(dev):
     assert "vpc" in status.loaded and "securityGroup" in status.loaded
     assert "xrayGroup" not in status.loaded
     assert len(status.loaded) < 150
+
+
+def test_the_switch_off_prints_so_in_debug_mode(tmp_path):
+    result = run_main("dev", "--outdir", str(tmp_path / "out"), NODE_LAZY_INDEX="0", NODE_LAZY_INDEX_DEBUG="1")
+    assert "node-lazy-index: off (NODE_LAZY_INDEX=0)" in result.stderr.splitlines()
+
+
+def test_without_the_bindings_type_checks_a_wrong_type_still_stops_the_synth():
+    # Node's jsii kernel checks every value against the assembly: a wrong type never reaches the JSON.
+    assert framework.aws.vpc.Vpc and unchecked_bindings.active("cdktf_cdktf_provider_aws.vpc")
+    stack = framework.TerraformStack(framework.Testing.app(), "wrong-type")
+    with pytest.raises(RuntimeError, match="Unable to deserialize value as @cdktf/provider-aws.vpc.VpcConfig"):
+        framework.aws.vpc.Vpc(stack, "vpc", cidr_block=10)
+
+
+def test_the_type_checks_switch(monkeypatch):
+    monkeypatch.setenv("BINDINGS_TYPE_CHECKS", "1")
+    assert unchecked_bindings.checks_kept() and unchecked_bindings.install() is False
+    monkeypatch.setenv("BINDINGS_TYPE_CHECKS", "0")
+    assert not unchecked_bindings.checks_kept()
 
 
 def test_the_npm_name_is_read_from_the_python_bindings():

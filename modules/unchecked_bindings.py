@@ -1,0 +1,113 @@
+"""jsii's Python bindings without their per-call runtime type checks (a third of the Python time).
+
+Every constructor, method and property setter that jsii generates for Python
+starts with::
+
+    if __debug__:
+        type_hints = typing.get_type_hints(_typecheckingstub__...)
+        check_type(argname="argument scope", value=scope, expected_type=type_hints["scope"])
+        ...
+
+``typing.get_type_hints`` re-evaluates the stub's string annotations on every
+call and typeguard walks every value: ~1,700 such calls for the three
+environments. ``python -O`` removes those blocks but also every ``assert``
+of the whole program (the tests' included), so :func:`install` does it only
+for the binding packages: it compiles ``cdktf``, ``constructs`` and the AWS
+provider bindings as ``python -O`` would (``__debug__`` is false in their
+code only) and caches that bytecode where ``python -O`` keeps it
+(``__pycache__/*.opt-1.pyc``, written on first use like any ``.pyc``).
+
+Nothing else changes: the values still cross to Node, whose jsii kernel checks
+them against the assembly, and the project validates every setting before a
+construct is built. ``BINDINGS_TYPE_CHECKS=1`` keeps the checks (the tests
+prove the committed stacks pass them and synthesize byte-identically either way).
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import marshal
+import os
+import sys
+from pathlib import Path
+
+SWITCH = "BINDINGS_TYPE_CHECKS"
+PACKAGES = ("cdktf", "constructs", "cdktf_cdktf_provider_aws")
+_HEADER = 16  # magic, flags, source mtime, source size (PEP 552 timestamp-based .pyc)
+
+
+def checks_kept() -> bool:
+    """True when ``BINDINGS_TYPE_CHECKS`` asks to keep the bindings' runtime type checks."""
+    return os.environ.get(SWITCH, "").strip().lower() not in ("", "0", "off", "false", "no")
+
+
+class _Loader(importlib.machinery.SourceFileLoader):
+    """A source loader whose code is compiled with ``optimize=1`` (and cached as ``.opt-1.pyc``)."""
+
+    def get_code(self, fullname: str):
+        source_path = self.get_filename(fullname)
+        cache = importlib.util.cache_from_source(source_path, optimization=1)
+        stat = os.stat(source_path)
+        header = (importlib.util.MAGIC_NUMBER + (0).to_bytes(4, "little")
+                  + (int(stat.st_mtime) & 0xFFFFFFFF).to_bytes(4, "little")
+                  + (stat.st_size & 0xFFFFFFFF).to_bytes(4, "little"))
+        try:
+            data = Path(cache).read_bytes()
+        except OSError:
+            data = b""
+        if data[:_HEADER] == header:
+            try:
+                return marshal.loads(data[_HEADER:])
+            except (EOFError, ValueError, TypeError):
+                pass  # a damaged cache file: compile again
+        code = compile(self.get_data(source_path), source_path, "exec", dont_inherit=True, optimize=1)
+        if not sys.dont_write_bytecode:
+            temporary = f"{cache}.{os.getpid()}.tmp"
+            try:
+                os.makedirs(os.path.dirname(cache), exist_ok=True)
+                with open(temporary, "wb") as file:
+                    file.write(header + marshal.dumps(code))
+                os.replace(temporary, cache)
+            except OSError:  # a read-only environment: use the code, skip the cache
+                try:
+                    os.unlink(temporary)
+                except OSError:
+                    pass
+        return code
+
+
+class _Finder(importlib.abc.MetaPathFinder):
+    """Finds the binding packages like the normal path finder, then swaps in :class:`_Loader`."""
+
+    def __init__(self, packages: tuple[str, ...]):
+        self.packages = packages
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname.partition(".")[0] not in self.packages:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or type(spec.loader) is not importlib.machinery.SourceFileLoader:
+            return spec
+        spec.loader = _Loader(spec.loader.name, spec.loader.path)
+        spec.cached = importlib.util.cache_from_source(spec.origin, optimization=1)
+        return spec
+
+
+def install(packages: tuple[str, ...] = PACKAGES) -> bool:
+    """Load ``packages`` (not yet imported) without their type checks; idempotent.
+
+    Returns whether the loader is in place. Must run before the first ``import cdktf``.
+    """
+    if checks_kept():
+        return False
+    if not any(isinstance(finder, _Finder) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _Finder(packages))
+    return True
+
+
+def active(module_name: str = "cdktf") -> bool:
+    """Whether ``module_name`` was loaded without type checks (for tests and benchmarks)."""
+    module = sys.modules.get(module_name)
+    return module is not None and isinstance(getattr(module, "__loader__", None), _Loader)

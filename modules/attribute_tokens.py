@@ -48,10 +48,10 @@ def _caching(prop: property, name: str) -> property:
 
 def cache(module: types.ModuleType) -> int:
     """Make the ``id``/``arn`` getters of ``module``'s resource classes cache their token; how many."""
-    cdktf = sys.modules.get("cdktf")
-    if not enabled() or cdktf is None:  # without cdktf loaded there is no resource class
+    framework = sys.modules.get("cdktf") or sys.modules.get("cdktn")  # cdktn: CDK Terrain
+    if not enabled() or framework is None:  # without the framework loaded there is no resource class
         return 0
-    TerraformResource, TerraformDataSource = cdktf.TerraformResource, cdktf.TerraformDataSource
+    TerraformResource, TerraformDataSource = framework.TerraformResource, framework.TerraformDataSource
 
     changed = 0
     for value in list(vars(module).values()):

@@ -44,7 +44,8 @@ import sys
 from pathlib import Path
 
 SWITCH = "BINDINGS_TYPE_CHECKS"
-PACKAGES = ("cdktf", "constructs", "cdktf_cdktf_provider_aws")
+# The framework (cdktf, or CDK Terrain's cdktn), constructs, and the provider of modules.aws_provider.
+FRAMEWORKS = ("cdktf", "cdktn", "constructs")
 _HEADER = 16  # magic, flags, source mtime, source size (PEP 552 timestamp-based .pyc)
 # Annotations stay unevaluated strings (PEP 563): only the removed checks read them, and building
 # ~50,000 typing.Union/Optional objects at import was the other half of the bindings' cost.
@@ -117,13 +118,18 @@ class _Finder(importlib.abc.MetaPathFinder):
         return spec
 
 
-def install(packages: tuple[str, ...] = PACKAGES) -> bool:
+def install(packages: tuple[str, ...] | None = None) -> bool:
     """Load ``packages`` (not yet imported) without their type checks; idempotent.
 
+    ``packages`` defaults to the framework, constructs and ``modules.aws_provider.PACKAGE``.
     Returns whether the loader is in place. Must run before the first ``import cdktf``.
     """
     if checks_kept():
         return False
+    if packages is None:
+        from modules.aws_provider import PACKAGE
+
+        packages = (*FRAMEWORKS, PACKAGE)
     if not any(isinstance(finder, _Finder) for finder in sys.meta_path):
         sys.meta_path.insert(0, _Finder(packages))
     return True

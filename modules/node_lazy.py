@@ -92,6 +92,7 @@ def install(python_package: str | None = None) -> bool:
     if _installed:
         return True
     if not enabled():
+        _uninstall_inherited()
         return False
     if python_package is None:
         from modules.aws_provider import PACKAGE as python_package
@@ -101,7 +102,7 @@ def install(python_package: str | None = None) -> bool:
     handle, report = tempfile.mkstemp(prefix="node-lazy-index-", suffix=".jsonl")
     os.close(handle)
     atexit.register(_remove, report)
-    options = [f"--require {_quote(str(PRELOAD))}"]
+    options = [_require_option()]
     current = os.environ.get("NODE_OPTIONS", "")
     if "--max-semi-space-size" not in current:
         options.append(YOUNG_GENERATION)
@@ -112,6 +113,24 @@ def install(python_package: str | None = None) -> bool:
     os.environ[REPORT] = report
     _installed.update(package=name, report=report)
     return True
+
+
+def _require_option() -> str:
+    return f"--require {_quote(str(PRELOAD))}"
+
+
+def _uninstall_inherited() -> None:
+    """Switched off: drop what a parent process's :func:`install` left in the environment.
+
+    Otherwise the Node this process starts would still load the preload (and report to the
+    parent's file) although ``NODE_LAZY_INDEX=0`` asked for the default way.
+    """
+    os.environ.pop(PACKAGES, None)
+    os.environ.pop(REPORT, None)
+    current = os.environ.get("NODE_OPTIONS", "")
+    if _require_option() in current:
+        kept = current.replace(_require_option(), " ").replace(YOUNG_GENERATION, " ")
+        os.environ["NODE_OPTIONS"] = " ".join(kept.split())
 
 
 def _remove(path: str) -> None:

@@ -29,10 +29,14 @@ def run_main(*args: str, **env: str) -> subprocess.CompletedProcess:
 
 
 DEFAULT_WAY = """
-import sys
+import os, sys
 import main
 from modules import node_lazy, unchecked_bindings
 from modules.framework import Testing, TerraformStack, aws
+# the Node jsii starts gets neither the preload nor the parent's settings (inherited from pytest)
+assert "node_lazy_preload" not in os.environ.get("NODE_OPTIONS", ""), os.environ["NODE_OPTIONS"]
+assert "--max-semi-space-size" not in os.environ.get("NODE_OPTIONS", "")
+assert "NODE_LAZY_INDEX_PACKAGE" not in os.environ and "NODE_LAZY_INDEX_REPORT" not in os.environ
 assert main.main(["--outdir", sys.argv[1]]) == 0
 assert node_lazy.status().state == "off", node_lazy.status()
 assert not unchecked_bindings.active("cdktf") and not unchecked_bindings.active("cdktf_cdktf_provider_aws.vpc")
@@ -48,8 +52,11 @@ def test_every_stack_is_byte_identical_with_and_without_the_speedups(tmp_path):
     assert unchecked_bindings.active("cdktf") and unchecked_bindings.active("cdktf_cdktf_provider_aws.vpc")
     # ... and in a fresh one the default way: eager index, every type check run (they all pass),
     # every id/arn read from Node
+    assert "node_lazy_preload" in os.environ["NODE_OPTIONS"]  # this process passes it on to children
+    parent_report = node_lazy.status()
     subprocess.run([sys.executable, "-c", DEFAULT_WAY, str(tmp_path / "eager")], cwd=ROOT, check=True,
                    env={**os.environ, "NODE_LAZY_INDEX": "0", "BINDINGS_TYPE_CHECKS": "1", "ATTRIBUTE_TOKEN_CACHE": "0"})
+    assert node_lazy.status() == parent_report  # the child's Node never reported into this process's file
     # THEN every stack the app writes is the same, byte for byte
     lazy_files = sorted(p.relative_to(tmp_path / "lazy") for p in (tmp_path / "lazy" / "stacks").rglob("*.json"))
     eager_files = sorted(p.relative_to(tmp_path / "eager") for p in (tmp_path / "eager" / "stacks").rglob("*.json"))

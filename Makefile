@@ -34,8 +34,11 @@ lock:
 synth: install
 	$(PY) main.py
 
+# Two workers (pytest-xdist) on the usual 2 CPUs; --dist loadfile keeps a test file's
+# session-cached stacks and checkov reports in one worker. TEST_WORKERS=0 runs serially.
+TEST_WORKERS ?= auto
 test: install cli checkov lint-workflows
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: install
 	$(PY) benchmarks/bench.py $(ARGS)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -155,7 +156,17 @@ def main(
     if status != failures.EXIT_OK:
         return status
     # the new output is in place: a failure from here on must not claim it is unchanged
-    return failures.run(lambda: print(summary(stacks, Path(args.outdir))) or failures.EXIT_OK, debug=debug)
+    return failures.run(lambda: _report(stacks, Path(args.outdir)), debug=debug)
+
+
+def _report(stacks: Sequence, outdir: Path) -> int:
+    """The summary on stdout; on stderr, one line if Node loaded the provider eagerly (slower, not wrong)."""
+    from modules import node_lazy
+
+    print(summary(stacks, outdir))
+    for line in node_lazy.messages():
+        print(line, file=sys.stderr)
+    return failures.EXIT_OK
 
 
 class _naming:

@@ -26,6 +26,8 @@ import sys
 import types
 from pathlib import Path
 
+from modules import attribute_tokens
+
 PACKAGE = "cdktf_cdktf_provider_aws"
 
 
@@ -77,6 +79,7 @@ class _LazyProvider:
                     "(e.g. 'vpc', 'security_group') against the pinned provider version"
                 )
             module = importlib.import_module(full)
+            attribute_tokens.cache(module)  # id/arn read from Node once per resource
         setattr(self, name, module)
         setattr(package, name, module)
         return module

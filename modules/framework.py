@@ -32,6 +32,11 @@ if not os.environ.get("JSII_NODE") and (_node := wheel_node()):
     # The jsii runtime calls util.isArray, which Node 24 reports as deprecated on every run.
     os.environ["NODE_OPTIONS"] = " ".join(filter(None, [os.environ.get("NODE_OPTIONS"), "--no-deprecation"]))
 
+from modules import node_lazy, unchecked_bindings  # noqa: E402
+
+node_lazy.install()  # Node loads only the provider namespaces a stack uses (modules/node_lazy.py)
+unchecked_bindings.install()  # bindings without per-call type checks (modules/unchecked_bindings.py)
+
 from cdktf import (  # noqa: E402  (JSII_NODE must be set before jsii starts)
     App,
     AssetType,

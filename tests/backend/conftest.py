@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import boto3
+import botocore.loaders
+import botocore.session
 import pytest
 from moto import mock_aws
 
@@ -15,6 +17,27 @@ CREDENTIAL_VARIABLES = (
     "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE",
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_botocore_data():
+    """Every boto3 session of a test run shares one botocore data loader.
+
+    Each ``boto3.Session`` (the bootstrap makes one per run) otherwise parses the S3 and
+    DynamoDB service models and the endpoint rules again: most of these tests' time.
+    The files are read-only data; the code under test still builds its own sessions.
+    """
+    original = botocore.session.create_loader
+    loaders: dict[str | None, botocore.loaders.Loader] = {}
+
+    def shared(search_path_string=None):
+        if search_path_string not in loaders:
+            loaders[search_path_string] = original(search_path_string)
+        return loaders[search_path_string]
+
+    botocore.session.create_loader = shared
+    yield
+    botocore.session.create_loader = original
 
 
 @pytest.fixture

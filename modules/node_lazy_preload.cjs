@@ -1,0 +1,149 @@
+"use strict";
+// Node preload (NODE_OPTIONS=--require <this file>) installed by modules/node_lazy.py.
+//
+// When Node compiles the main `lib/index.js` of the package named in NODE_LAZY_INDEX_PACKAGE
+// (matched by the `name` in its package.json, not by path), every line
+//     exports.X = require("./x");                       (cdktf providers)
+//     exports.X = __importStar(require("./x/index"));   (CDK Terrain providers)
+// becomes a getter that requires the namespace on first access and then replaces itself with
+// the value, so Node loads the few dozen namespaces a stack uses instead of all ~2,200.
+// Only the source Node compiles changes; the file on disk is never written.
+//
+// Safe by construction: if the index has any other `exports.X = ...require(...)` line, or fewer
+// rewritten lines than the package has namespace directories, the original source is compiled
+// unchanged and the report says why. The report (JSON lines, NODE_LAZY_INDEX_REPORT) gets one
+// status line, then one {"loaded": name} line per namespace actually loaded.
+const fs = require("fs");
+const path = require("path");
+const Module = require("module");
+
+const wanted = new Set((process.env.NODE_LAZY_INDEX_PACKAGE || "").split(",").filter(Boolean));
+const reportPath = process.env.NODE_LAZY_INDEX_REPORT || "";
+const LOADED = Symbol.for("node-lazy-index.loaded");
+
+const SHAPES = [
+  // [shape name, regular expression of one export line, replacement loader expression]
+  ["cdktf", /^exports\.([A-Za-z_$][\w$]*) = require\(("\.\/[^"\\]+")\);$/, (spec) => `require(${spec})`],
+  ["cdktn", /^exports\.([A-Za-z_$][\w$]*) = __importStar\(require\(("\.\/[^"\\]+")\)\);$/,
+    (spec) => `__importStar(require(${spec}))`],
+];
+// Any line that assigns an export from a require, whatever its shape: all of them must be rewritten.
+const ANY_REQUIRE_EXPORT = /^\s*exports\.[A-Za-z_$][\w$]*\s*=.*\brequire\(/;
+
+function report(record) {
+  if (!reportPath) return;
+  try {
+    fs.appendFileSync(reportPath, JSON.stringify(record) + "\n");
+  } catch (_) {
+    // Reporting is best effort: never break the program over it.
+  }
+}
+
+// Called by the rewritten index the first time a namespace is read.
+globalThis[LOADED] = (name) => report({ loaded: name });
+
+const manifests = new Map();
+
+function readManifest(manifest) {
+  if (!manifests.has(manifest)) {
+    manifests.set(manifest, fs.existsSync(manifest) ? JSON.parse(fs.readFileSync(manifest, "utf8")) : null);
+  }
+  return manifests.get(manifest);
+}
+
+function packageOf(filename) {
+  // The package whose main file is `filename`: its nearest package.json, as Node resolves it.
+  let dir = path.dirname(filename);
+  for (;;) {
+    const pkg = readManifest(path.join(dir, "package.json"));
+    if (pkg) {
+      const main = path.resolve(dir, pkg.main || "index.js");
+      const isMain = main === filename || main + ".js" === filename || path.join(main, "index.js") === filename;
+      return isMain ? { dir, pkg, main } : null;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
+
+function namespaceCount(libDir) {
+  return fs.readdirSync(libDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(libDir, entry.name, "index.js"))).length;
+}
+
+function rewrite(content, libDir) {
+  const lines = content.split("\n");
+  let rewritten = 0;
+  const shapes = new Set();
+  const unmatched = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].replace(/\r$/, "");
+    let done = false;
+    for (const [shape, pattern, loader] of SHAPES) {
+      const match = pattern.exec(line);
+      if (!match) continue;
+      const [, name, spec] = match;
+      // One line in, one line out: line numbers (and the source map) stay aligned.
+      lines[i] = `Object.defineProperty(exports, "${name}", { configurable: true, enumerable: true, `
+        + `get: function () { return __nodeLazyIndex(exports, "${name}", function () { return ${loader(spec)}; }); }, `
+        + `set: function (value) { __nodeLazyIndexSet(exports, "${name}", value); } });`;
+      rewritten++;
+      shapes.add(shape);
+      done = true;
+      break;
+    }
+    if (!done && ANY_REQUIRE_EXPORT.test(line)) unmatched.push(i + 1);
+  }
+  const namespaces = namespaceCount(libDir);
+  let reason = null;
+  if (rewritten === 0) reason = "no export line has a known shape";
+  else if (unmatched.length) reason = `export line(s) of an unknown shape (line ${unmatched.slice(0, 3).join(", ")})`;
+  else if (rewritten < namespaces) reason = `only ${rewritten} of ${namespaces} namespaces matched`;
+  if (reason) return { source: null, rewritten, namespaces, reason };
+  const helpers = [
+    "",
+    "function __nodeLazyIndexSet(target, name, value) {",
+    "  Object.defineProperty(target, name, { value: value, writable: true, enumerable: true, configurable: true });",
+    "}",
+    "function __nodeLazyIndex(target, name, load) {",
+    "  const value = load();",
+    "  __nodeLazyIndexSet(target, name, value);",
+    `  const loaded = globalThis[Symbol.for("node-lazy-index.loaded")];`,
+    "  if (loaded) loaded(name);",
+    "  return value;",
+    "}",
+    "",
+  ];
+  // Function declarations are hoisted: appended at the end, they exist before the first getter runs.
+  return { source: lines.join("\n") + helpers.join("\n"), rewritten, namespaces, shape: [...shapes].join("+") };
+}
+
+if (wanted.size) {
+  const compile = Module.prototype._compile;
+  Module.prototype._compile = function (content, filename) {
+    if (typeof filename === "string" && filename.endsWith(".js") && path.basename(filename) === "index.js") {
+      let found = null;
+      try {
+        found = packageOf(filename);
+      } catch (_) {
+        found = null;
+      }
+      if (found && wanted.has(found.pkg.name)) {
+        const base = { package: found.pkg.name, version: found.pkg.version, file: filename };
+        let result;
+        try {
+          result = rewrite(content, path.dirname(filename));
+        } catch (error) {
+          result = { source: null, rewritten: 0, namespaces: 0, reason: `rewrite failed: ${error && error.message}` };
+        }
+        if (result.source !== null) {
+          report({ ...base, state: "lazy", shape: result.shape, rewritten: result.rewritten, namespaces: result.namespaces });
+          return compile.call(this, result.source, filename);
+        }
+        report({ ...base, state: "fallback", rewritten: result.rewritten, namespaces: result.namespaces, reason: result.reason });
+      }
+    }
+    return compile.call(this, content, filename);
+  };
+}

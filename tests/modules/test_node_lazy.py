@@ -1,0 +1,258 @@
+"""Node-side lazy index and unchecked bindings: same output, active in a normal run, clean fallback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import main
+from modules import node_lazy, unchecked_bindings
+from modules import framework
+from modules.framework import wheel_node
+
+ROOT = Path(__file__).resolve().parents[2]
+NAMESPACES = ("alpha", "beta", "gamma")
+
+
+def run_main(*args: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "CHECKPOINT_DISABLE": "1", **env}
+    return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, env=environment,
+                          capture_output=True, text=True, check=True)
+
+
+# --- the real provider -------------------------------------------------------------------------
+
+
+DEFAULT_WAY = """
+import os, sys
+import main
+from modules import node_lazy, unchecked_bindings
+from modules.framework import Testing, TerraformStack, aws
+# the Node jsii starts gets neither the preload nor the parent's settings (inherited from pytest)
+assert "node_lazy_preload" not in os.environ.get("NODE_OPTIONS", ""), os.environ["NODE_OPTIONS"]
+assert "--max-semi-space-size" not in os.environ.get("NODE_OPTIONS", "")
+assert "NODE_LAZY_INDEX_PACKAGE" not in os.environ and "NODE_LAZY_INDEX_REPORT" not in os.environ
+assert main.main(["--outdir", sys.argv[1]]) == 0
+assert node_lazy.status().state == "off", node_lazy.status()
+assert not unchecked_bindings.active("cdktf") and not unchecked_bindings.active("cdktf_cdktf_provider_aws.vpc")
+vpc = aws.vpc.Vpc(TerraformStack(Testing.app(), "probe"), "vpc")
+assert vpc.id != vpc.id  # each read is a round trip: Node makes a new token every time
+"""
+
+
+def test_every_stack_is_byte_identical_with_and_without_the_speedups(tmp_path):
+    # GIVEN the app synthesized in this process (lazy index, bindings without type checks) ...
+    assert main.main(["--outdir", str(tmp_path / "lazy")]) == 0
+    assert node_lazy.status().state == "lazy"
+    assert unchecked_bindings.active("cdktf") and unchecked_bindings.active("cdktf_cdktf_provider_aws.vpc")
+    # ... and in a fresh one the default way: eager index, every type check run (they all pass),
+    # every id/arn read from Node
+    assert "node_lazy_preload" in os.environ["NODE_OPTIONS"]  # this process passes it on to children
+    parent_report = node_lazy.status()
+    subprocess.run([sys.executable, "-c", DEFAULT_WAY, str(tmp_path / "eager")], cwd=ROOT, check=True,
+                   env={**os.environ, "NODE_LAZY_INDEX": "0", "BINDINGS_TYPE_CHECKS": "1", "ATTRIBUTE_TOKEN_CACHE": "0"})
+    assert node_lazy.status() == parent_report  # the child's Node never reported into this process's file
+    # THEN every stack the app writes is the same, byte for byte
+    lazy_files = sorted(p.relative_to(tmp_path / "lazy") for p in (tmp_path / "lazy" / "stacks").rglob("*.json"))
+    eager_files = sorted(p.relative_to(tmp_path / "eager") for p in (tmp_path / "eager" / "stacks").rglob("*.json"))
+    assert lazy_files == eager_files and len(lazy_files) >= 3
+    for relative in lazy_files:
+        assert (tmp_path / "lazy" / relative).read_bytes() == (tmp_path / "eager" / relative).read_bytes(), relative
+
+
+def test_a_normal_run_loads_only_a_few_dozen_of_the_providers_namespaces(tmp_path):
+    result = run_main("dev", "--outdir", str(tmp_path / "out"), NODE_LAZY_INDEX_DEBUG="1")
+    (line,) = [x for x in result.stderr.splitlines() if x.startswith("node-lazy-index:")]
+    # e.g. "node-lazy-index: @cdktf/provider-aws 21.22.1 (cdktf index): 2212 of 2212 namespaces deferred, 60 loaded"
+    deferred, total = (int(x) for x in line.split("): ")[1].split(" namespaces")[0].split(" of "))
+    loaded = int(line.rsplit(", ", 1)[1].split()[0])
+    assert deferred == total > 2000
+    assert 10 < loaded < 150
+
+
+def test_the_status_of_this_test_process_names_what_node_loaded(dev):
+    status = node_lazy.status()
+    assert (status.state, status.package, status.shape) == ("lazy", node_lazy.npm_name("cdktf_cdktf_provider_aws"), "cdktf")
+    assert status.rewritten == status.namespaces > 2000
+    assert "vpc" in status.loaded and "securityGroup" in status.loaded
+    assert "xrayGroup" not in status.loaded
+    assert len(status.loaded) < 150
+
+
+def test_the_switch_off_prints_so_in_debug_mode(tmp_path):
+    result = run_main("dev", "--outdir", str(tmp_path / "out"), NODE_LAZY_INDEX="0", NODE_LAZY_INDEX_DEBUG="1")
+    assert "node-lazy-index: off (NODE_LAZY_INDEX=0)" in result.stderr.splitlines()
+
+
+def test_without_the_bindings_type_checks_a_wrong_type_still_stops_the_synth():
+    # Node's jsii kernel checks every value against the assembly: a wrong type never reaches the JSON.
+    assert framework.aws.vpc.Vpc and unchecked_bindings.active("cdktf_cdktf_provider_aws.vpc")
+    stack = framework.TerraformStack(framework.Testing.app(), "wrong-type")
+    with pytest.raises(RuntimeError, match="Unable to deserialize value as @cdktf/provider-aws.vpc.VpcConfig"):
+        framework.aws.vpc.Vpc(stack, "vpc", cidr_block=10)
+
+
+def test_unchecked_bindings_keep_their_annotations_as_strings():
+    # PEP 563: the typing objects only the removed checks read are never built at import
+    vpc = framework.aws.vpc
+    assert unchecked_bindings.active("cdktf_cdktf_provider_aws.vpc")
+    assert vpc.Vpc.__init__.__annotations__["cidr_block"] == "typing.Optional[builtins.str]"
+    assert vpc.__cached__ == str(unchecked_bindings.cache_path(vpc.__file__))
+    assert unchecked_bindings.cache_path(vpc.__file__).is_file()
+
+
+def test_a_resources_id_and_arn_are_read_from_node_once():
+    stack = framework.TerraformStack(framework.Testing.app(), "tokens")
+    bucket = framework.aws.s3_bucket.S3Bucket(stack, "bucket")
+    assert bucket.id is bucket.id and bucket.arn is bucket.arn
+    assert bucket.id != bucket.arn and bucket.bucket != bucket.bucket  # other attributes: a round trip each
+    other = framework.aws.s3_bucket.S3Bucket(stack, "other")
+    assert other.id != bucket.id  # per instance, never per class
+    policy = framework.aws.s3_bucket_policy.S3BucketPolicy(stack, "policy", bucket=bucket.id, policy="{}")
+    synth = json.loads(framework.Testing.synth(stack))
+    assert synth["resource"]["aws_s3_bucket_policy"]["policy"]["bucket"] == "${aws_s3_bucket.bucket.id}"
+    assert policy.id is policy.id
+
+
+def test_the_type_checks_switch(monkeypatch):
+    monkeypatch.setenv("BINDINGS_TYPE_CHECKS", "1")
+    assert unchecked_bindings.checks_kept() and unchecked_bindings.install() is False
+    monkeypatch.setenv("BINDINGS_TYPE_CHECKS", "0")
+    assert not unchecked_bindings.checks_kept()
+
+
+def test_the_npm_name_is_read_from_the_python_bindings():
+    assert node_lazy.npm_name("cdktf_cdktf_provider_aws") == "@cdktf/provider-aws"
+    assert node_lazy.npm_name("no_such_package_here") is None
+
+
+def test_the_switch_turns_it_off(monkeypatch):
+    for value in ("0", "off", "false", "no", "OFF"):
+        monkeypatch.setenv("NODE_LAZY_INDEX", value)
+        assert not node_lazy.enabled()
+    monkeypatch.setenv("NODE_LAZY_INDEX", "1")
+    assert node_lazy.enabled()
+
+
+def test_main_prints_one_line_when_node_fell_back_to_the_eager_index(tmp_path, monkeypatch, capsys):
+    fallback = node_lazy.Status("fallback", package="@cdktf/provider-aws", version="21.22.1",
+                                rewritten=0, namespaces=2212, reason="no export line has a known shape")
+    monkeypatch.setattr(node_lazy, "status", lambda: fallback)
+    monkeypatch.delenv("NODE_LAZY_INDEX_DEBUG", raising=False)
+    assert main.main(["dev", "--outdir", str(tmp_path / "out")]) == 0
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "loads all of @cdktf/provider-aws 21.22.1 eagerly (slower, same output)" in line
+    assert "no export line has a known shape" in line
+
+
+def test_no_line_when_the_lazy_index_applied(monkeypatch):
+    monkeypatch.setattr(node_lazy, "status", lambda: node_lazy.Status("lazy", rewritten=3, namespaces=3))
+    monkeypatch.delenv("NODE_LAZY_INDEX_DEBUG", raising=False)
+    assert node_lazy.messages() == []
+
+
+# --- the preload on small packages -------------------------------------------------------------
+
+CDKTF_SHAPE = """"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.gamma = exports.beta = exports.alpha = void 0;
+// generated by cdktf get
+exports.alpha = require("./alpha");
+exports.beta = require("./beta");
+exports.gamma = require("./gamma");
+//# sourceMappingURL=data:application/json;base64,e30=
+"""
+
+CDKTN_SHAPE = """"use strict";
+var __importStar = (this && this.__importStar) || function (mod) {
+    if (mod && mod.__esModule) return mod;
+    var result = {};
+    if (mod != null) for (var k in mod) if (k !== "default") result[k] = mod[k];
+    result["default"] = mod;
+    return result;
+};
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.gamma = exports.beta = exports.alpha = void 0;
+exports.alpha = __importStar(require("./alpha/index"));
+exports.beta = __importStar(require("./beta/index"));
+exports.gamma = __importStar(require("./gamma/index"));
+"""
+
+PROBE = """
+const pkg = require(process.argv[1]);
+const keys = Object.keys(pkg).filter((k) => k !== "__esModule").sort();
+const value = pkg.beta.NAME;
+const again = pkg.beta.NAME;
+console.log(JSON.stringify({ keys, value, again, loadedFiles: Object.keys(require.cache).filter((f) => f.includes("/lib/")).map((f) => f.split("/lib/")[1]).sort() }));
+"""
+
+
+def make_package(root: Path, index: str, *, name: str = "@cdktf/provider-aws", namespaces=NAMESPACES) -> Path:
+    package = root / "node_modules" / Path(*name.split("/"))
+    (package / "lib").mkdir(parents=True)
+    (package / "package.json").write_text(json.dumps({"name": name, "version": "1.2.3", "main": "lib/index.js"}))
+    (package / "lib" / "index.js").write_text(index)
+    for namespace in namespaces:
+        (package / "lib" / namespace).mkdir()
+        (package / "lib" / namespace / "index.js").write_text(
+            f'"use strict";\nObject.defineProperty(exports, "__esModule", {{ value: true }});\nexports.NAME = "{namespace}";\n')
+    return package
+
+
+def probe(tmp_path: Path, package: Path, wanted: str = "@cdktf/provider-aws") -> tuple[dict, list[dict]]:
+    """Require ``package`` in Node with the preload; its exports, files loaded and the report."""
+    report = tmp_path / "report.jsonl"
+    env = {**os.environ, "NODE_OPTIONS": f'--require "{node_lazy.PRELOAD}"',
+           "NODE_LAZY_INDEX_PACKAGE": wanted, "NODE_LAZY_INDEX_REPORT": str(report)}
+    out = subprocess.run([wheel_node(), "-e", PROBE, str(package)], env=env, capture_output=True, text=True, check=True)
+    records = [json.loads(x) for x in report.read_text().splitlines()] if report.exists() else []
+    return json.loads(out.stdout), records
+
+
+@pytest.mark.parametrize("index, shape", [(CDKTF_SHAPE, "cdktf"), (CDKTN_SHAPE, "cdktn")])
+def test_both_index_shapes_load_only_the_namespace_that_is_read(tmp_path, index, shape):
+    result, records = probe(tmp_path, make_package(tmp_path, index))
+    assert result["keys"] == list(NAMESPACES)  # every export is still there and enumerable
+    assert result["value"] == result["again"] == "beta"
+    assert result["loadedFiles"] == ["beta/index.js", "index.js"]  # alpha and gamma never loaded
+    assert records[0] == {"package": "@cdktf/provider-aws", "version": "1.2.3",
+                          "file": str(tmp_path / "node_modules/@cdktf/provider-aws/lib/index.js"),
+                          "state": "lazy", "shape": shape, "rewritten": 3, "namespaces": 3}
+    assert records[1:] == [{"loaded": "beta"}]  # once, although read twice
+
+
+@pytest.mark.parametrize("index, reason", [
+    (CDKTF_SHAPE.replace('exports.beta = require("./beta");', 'exports.beta = Object.assign({}, require("./beta"));'),
+     "export line(s) of an unknown shape (line 6)"),
+    (CDKTF_SHAPE.replace('exports.gamma = require("./gamma");\n', ""), "only 2 of 3 namespaces matched"),
+    ('"use strict";\n(function (e) { e.alpha = require("./alpha"); e.beta = require("./beta"); })(exports);\n',
+     "no export line has a known shape"),
+])
+def test_a_changed_index_shape_is_left_as_it_is_and_reported(tmp_path, index, reason):
+    package = make_package(tmp_path, index)
+    result, records = probe(tmp_path, package)
+    # THEN Node ran the original index: every namespace it names was loaded eagerly
+    assert "index.js" in result["loadedFiles"] and "alpha/index.js" in result["loadedFiles"]
+    assert [r["state"] for r in records] == ["fallback"]
+    assert records[0]["reason"] == reason
+
+
+def test_a_package_with_another_name_is_never_touched(tmp_path):
+    package = make_package(tmp_path, CDKTF_SHAPE, name="@someone/provider-aws")
+    result, records = probe(tmp_path, package)
+    assert result["loadedFiles"] == ["alpha/index.js", "beta/index.js", "gamma/index.js", "index.js"]
+    assert records == []
+
+
+def test_only_the_main_index_of_the_package_is_rewritten(tmp_path):
+    # A namespace's own index.js has the same file name but is not the package's main file.
+    package = make_package(tmp_path, CDKTF_SHAPE)
+    (package / "lib" / "beta" / "index.js").write_text('"use strict";\nexports.NAME = require("../gamma").NAME;\n')
+    result, records = probe(tmp_path, package)
+    assert result["value"] == "gamma"
+    assert [r.get("state") for r in records if "state" in r] == ["lazy"]

@@ -130,7 +130,7 @@ def test_unisync_deprecated_runtime_in_the_settings_file_exits_2_with_one_line(t
     copy = tmp_path / "project"
     copy.mkdir()
     shutil.copy(ROOT / "main.py", copy)
-    for package in ("modules", "environments", "backend", "systems"):
+    for package in ("modules", "environments", "backend", "systems", "tooling"):
         shutil.copytree(ROOT / package, copy / package, ignore=shutil.ignore_patterns("__pycache__"))
     project = copy / "environments" / "unisync" / "project.py"
     project.write_text(project.read_text().replace('runtime="python3.11"', 'runtime="python3.8"', 1))

@@ -38,6 +38,9 @@ class NameKind(Enum):
     CODESTAR_CONNECTION = ("CodeStar connection name", 32)
     CLOUDFRONT_OAC = ("CloudFront origin access control name", 64)
     CLOUDFRONT_POLICY = ("CloudFront response headers policy name", 128)
+    EKS_CLUSTER = ("EKS cluster name", 100)
+    EKS_NODE_GROUP = ("EKS node group name", 63)
+    LAUNCH_TEMPLATE = ("launch template name", 128)
     GENERIC = ("name", 255)
 
     @property

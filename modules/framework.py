@@ -34,10 +34,12 @@ if not os.environ.get("JSII_NODE") and (_node := wheel_node()):
 
 from cdktf import (  # noqa: E402  (JSII_NODE must be set before jsii starts)
     App,
+    AssetType,
     Fn,
     S3Backend,
     TerraformOutput,
     TerraformResourceLifecycle,
+    TerraformAsset,
     TerraformStack,
     Testing,
     Token,
@@ -48,11 +50,13 @@ from modules.aws_provider import aws  # noqa: E402
 
 __all__ = [
     "App",
+    "AssetType",
     "Construct",
     "Fn",
     "S3Backend",
     "TerraformOutput",
     "TerraformResourceLifecycle",
+    "TerraformAsset",
     "TerraformStack",
     "Testing",
     "Token",

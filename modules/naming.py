@@ -41,6 +41,11 @@ class NameKind(Enum):
     EKS_CLUSTER = ("EKS cluster name", 100)
     EKS_NODE_GROUP = ("EKS node group name", 63)
     LAUNCH_TEMPLATE = ("launch template name", 128)
+    SQS_QUEUE = ("SQS queue name", 80)
+    LAMBDA_FUNCTION = ("Lambda function name", 64)
+    SCHEDULE = ("EventBridge Scheduler schedule name", 64)
+    EVENT_RULE = ("EventBridge rule name", 64)
+    EVENT_BUS = ("EventBridge event bus name", 256)
     GENERIC = ("name", 255)
 
     @property

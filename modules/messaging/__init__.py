@@ -1,0 +1,1 @@
+"""SQS queues (with dead-letter queues) and EventBridge buses."""

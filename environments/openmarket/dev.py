@@ -2,10 +2,13 @@
 reader on db.t4g.medium, Redis primary + replica, 7 days of logs, nothing protected from destroy."""
 
 from environments.openmarket.project import (
+    DATA_SYNC_SCHEDULE,
+    FUNCTIONS,
     PLACEHOLDER_OFFICE_CIDR,
     PLACEHOLDER_WEB_ORIGIN,
     PLATFORM_ADMIN_ROLE,
     PROJECT,
+    REPORT_SCHEDULE,
 )
 from environments.settings import CacheSettings, DatabaseEngine, DatabaseSettings, NatMode, NetworkSettings
 from modules.kubernetes.options import EksClusterOptions, NodeGroupOptions, WorkingHoursOptions
@@ -28,10 +31,13 @@ SETTINGS = OpenMarketSettings(
     database=DatabaseSettings(
         engine=DatabaseEngine.AURORA_MYSQL, instance_class="db.t4g.medium", allocated_storage_gb=20,
         multi_az=True, aurora_reader_count=1, backup_retention_days=7,
-        deletion_protection=False, final_snapshot=False,
+        deletion_protection=False, final_snapshot=False, performance_insights=True,
     ),
     cache=CacheSettings(node_type="cache.t4g.micro", num_cache_clusters=2, snapshot_retention_days=1,
                         auth_token_recovery_window_days=0),
     uploads=UploadsOptions(cors_origins=(PLACEHOLDER_WEB_ORIGIN, "http://localhost:3000")),
+    functions=FUNCTIONS,
+    report_schedule=REPORT_SCHEDULE,
+    data_sync_schedule=DATA_SYNC_SCHEDULE,
     log_retention_days=7,
 )

@@ -1,7 +1,14 @@
 """OpenMarket prod: one NAT per AZ, private API endpoint only, 2-4 t3.medium nodes, Aurora writer +
 reader protected from deletion, Redis Multi-AZ with failover, 30 days of logs (flow logs a year)."""
 
-from environments.openmarket.project import PLACEHOLDER_WEB_ORIGIN, PLATFORM_ADMIN_ROLE, PROJECT
+from environments.openmarket.project import (
+    DATA_SYNC_SCHEDULE,
+    FUNCTIONS,
+    PLACEHOLDER_WEB_ORIGIN,
+    PLATFORM_ADMIN_ROLE,
+    PROJECT,
+    REPORT_SCHEDULE,
+)
 from environments.settings import CacheSettings, DatabaseEngine, DatabaseSettings, NatMode, NetworkSettings
 from modules.kubernetes.options import EksClusterOptions, NodeGroupOptions
 from systems.openmarket.settings import OpenMarketSettings, UploadsOptions
@@ -23,8 +30,12 @@ SETTINGS = OpenMarketSettings(
         engine=DatabaseEngine.AURORA_MYSQL, instance_class="db.t4g.medium", allocated_storage_gb=20,
         multi_az=True, aurora_reader_count=1, backup_retention_days=7,
         deletion_protection=True, final_snapshot=True, performance_insights=True,
+        enhanced_monitoring_interval=60, log_exports=("audit", "error", "slowquery"),
     ),
     cache=CacheSettings(node_type="cache.t4g.small", num_cache_clusters=2, snapshot_retention_days=7),
     uploads=UploadsOptions(cors_origins=(PLACEHOLDER_WEB_ORIGIN,), noncurrent_version_days=90),
+    functions=FUNCTIONS,
+    report_schedule=REPORT_SCHEDULE,
+    data_sync_schedule=DATA_SYNC_SCHEDULE,
     log_retention_days=30,
 )

@@ -1,7 +1,14 @@
 """OpenMarket staging: like prod in shape (one NAT to save cost), 2-4 t3.medium nodes always on,
 Aurora writer + reader, Redis primary + replica, 14 days of logs."""
 
-from environments.openmarket.project import PLACEHOLDER_WEB_ORIGIN, PLATFORM_ADMIN_ROLE, PROJECT
+from environments.openmarket.project import (
+    DATA_SYNC_SCHEDULE,
+    FUNCTIONS,
+    PLACEHOLDER_WEB_ORIGIN,
+    PLATFORM_ADMIN_ROLE,
+    PROJECT,
+    REPORT_SCHEDULE,
+)
 from environments.settings import CacheSettings, DatabaseEngine, DatabaseSettings, NatMode, NetworkSettings
 from modules.kubernetes.options import EksClusterOptions, NodeGroupOptions
 from systems.openmarket.settings import OpenMarketSettings, UploadsOptions
@@ -21,9 +28,12 @@ SETTINGS = OpenMarketSettings(
     database=DatabaseSettings(
         engine=DatabaseEngine.AURORA_MYSQL, instance_class="db.t4g.medium", allocated_storage_gb=20,
         multi_az=True, aurora_reader_count=1, backup_retention_days=7,
-        deletion_protection=False, final_snapshot=True,
+        deletion_protection=True, final_snapshot=True, performance_insights=True,
     ),
     cache=CacheSettings(node_type="cache.t4g.micro", num_cache_clusters=2, snapshot_retention_days=1),
     uploads=UploadsOptions(cors_origins=(PLACEHOLDER_WEB_ORIGIN,)),
+    functions=FUNCTIONS,
+    report_schedule=REPORT_SCHEDULE,
+    data_sync_schedule=DATA_SYNC_SCHEDULE,
     log_retention_days=14,
 )

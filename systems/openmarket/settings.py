@@ -13,8 +13,17 @@ from modules.kubernetes.options import EksClusterOptions, NodeGroupOptions, clus
 from modules.monitoring.options import MonitoringOptions
 from modules.networking.options import NatMode, VpcOptions
 from modules.project import ProjectSettings
+from modules.serverless.options import (
+    FunctionOptions,
+    ScheduleOptions,
+    function_problems,
+    schedule_expression_problem,
+    timezone_problem,
+)
 
 SYSTEM = "openmarket"
+FUNCTION_NAMES = ("image-processor", "order-notification", "report-generator", "data-sync")
+"""The four functions of document 003, each wired to its trigger by the stack."""
 _ORIGIN = re.compile(r"^https?://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$")
 _PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()-]+(?:/[A-Za-z0-9!_.*'()-]+)*/$")
 DATA_CHECKS = ("project", "network", "database", "cache", "retention", "database_engine", "database_monitoring",
@@ -54,10 +63,21 @@ class OpenMarketSettings:
     cache: CacheSettings
     """Redis; 2 or more nodes (automatic failover, Multi-AZ)."""
     uploads: UploadsOptions
+    functions: tuple[FunctionOptions, ...]
+    """The four functions (``FUNCTION_NAMES``), each once: runtime, memory, timeout, code."""
+    report_schedule: ScheduleOptions
+    """When ``report-generator`` runs (document: daily at 00:00 Asia/Seoul)."""
+    data_sync_schedule: ScheduleOptions
+    """When ``data-sync`` runs (document: hourly)."""
     log_retention_days: int
     """Retention of the stack's log groups (EKS control plane, database, Redis, flow logs)."""
     function_log_retention_days: int = 30
-    """Retention of the functions' log groups. Defaults to 30 (the document's value)."""
+    """Retention of the functions' log groups unless a function sets its own. Defaults to 30 (the
+    document's value)."""
+    order_event_source: str = "openmarket.orders"
+    """``source`` of the order events on the bus. Defaults to ``openmarket.orders``."""
+    order_created_detail_type: str = "order.created"
+    """``detail-type`` that invokes ``order-notification``. Defaults to ``order.created``."""
     monitoring: MonitoringOptions = field(default_factory=lambda: MonitoringOptions())
     images_to_keep: int = 10
     """Images kept in each ECR repository. Defaults to the last 10."""
@@ -127,5 +147,26 @@ def validate(settings: OpenMarketSettings) -> None:
     if settings.function_log_retention_days not in LOG_RETENTION_DAYS:
         fail("function_log_retention_days", settings.function_log_retention_days,
              "CloudWatch Logs does not offer this retention", "use e.g. 30")
+    names = [f.name for f in settings.functions]
+    for name in FUNCTION_NAMES:
+        if names.count(name) != 1:
+            fail("functions", tuple(names), f"'{name}' must be listed exactly once",
+                 f"list each of {', '.join(FUNCTION_NAMES)} once")
+    if extra := sorted(set(names) - set(FUNCTION_NAMES)):
+        fail("functions", extra[0], "not a function this stack wires to a trigger",
+             f"list only {', '.join(FUNCTION_NAMES)}")
+    for function in settings.functions:
+        for field_name, value, problem, fix in function_problems(function):
+            fail(f"functions.{function.name}.{field_name}", value, problem, fix)
+        if function.in_vpc:
+            fail(f"functions.{function.name}.in_vpc", True, "the database and Redis admit only the EKS nodes; "
+                 "a function in the VPC would reach nothing it needs", "set in_vpc=False")
+    for field_name in ("report_schedule", "data_sync_schedule"):
+        schedule = getattr(settings, field_name)
+        if problem := schedule_expression_problem(schedule.expression):
+            fail(f"{field_name}.expression", schedule.expression, problem,
+                 "write e.g. 'cron(0 0 * * ? *)' (6 fields, '?' in day-of-month or day-of-week) or 'rate(1 hour)'")
+        if problem := timezone_problem(schedule.timezone):
+            fail(f"{field_name}.timezone", schedule.timezone, problem, "use e.g. 'Asia/Seoul'")
     if not 1 <= settings.images_to_keep <= 1000:
         fail("images_to_keep", settings.images_to_keep, "ECR lifecycle rules count 1 to 1000 images", "use e.g. 10")

@@ -8,6 +8,11 @@ from modules.database.engines import support_note as database_support_note
 from modules.database.rds import RdsDatabase
 from modules.framework import Construct
 from modules.kubernetes.eks_cluster import EksCluster
+from modules.messaging.event_bus import EventBus
+from modules.messaging.options import QueueOptions
+from modules.messaging.queue import Queue
+from modules.serverless.event_sources import BucketNotifications, EventRuleSource, ObjectCreatedTrigger, ScheduleSource
+from modules.serverless.function import Function
 from modules.kubernetes.options import support_note as kubernetes_support_note
 from modules.monitoring.cloudwatch import MonitoredCache, MonitoredDatabase, Monitoring
 from modules.networking.security_group import SecurityGroup
@@ -19,6 +24,11 @@ from systems.openmarket.settings import OpenMarketSettings, validate
 
 REPOSITORIES = ("backend", "frontend-web")
 """ECR repositories ``openmarket/<name>-<env>`` the cluster's workloads run from."""
+REPORTS_PREFIX = "reports/"
+"""Where ``report-generator`` writes its reports in the uploads bucket (outside the image prefix,
+so a report never triggers ``image-processor``)."""
+FUNCTION_ERRORS_PER_MINUTE = 0
+FOURTEEN_DAYS = 14 * 24 * 3600
 REDIS_CPU_PERCENT = 80
 REDIS_MEMORY_PERCENT = 80
 DATABASE_CPU_PERCENT = 80
@@ -61,6 +71,7 @@ class OpenMarketStack(ProjectStack):
         self._kubernetes(settings)
         self._data_tier(settings)
         self._storage(settings)
+        self._functions(settings)
         self._monitoring(settings)
 
     # -- Kubernetes --------------------------------------------------------------------------
@@ -147,6 +158,53 @@ class OpenMarketStack(ProjectStack):
         self.output("uploads_bucket_name", self.buckets.uploads_bucket_name, "User uploads (product images)")
         self.output("logs_bucket_name", self.buckets.logs_bucket_name, "S3 server access logs")
 
+    # -- functions ---------------------------------------------------------------------------
+    def _functions(self, settings: OpenMarketSettings) -> None:
+        """The four functions, outside the VPC (the data tier admits only the nodes), each with its trigger."""
+        options = {f.name: f for f in settings.functions}
+        uploads = self.buckets
+        # Every trigger invokes asynchronously: an event that still fails after Lambda's retries
+        # lands here (kept 14 days) instead of being dropped.
+        self.dead_letter_queue = Queue(self, "function-dlq", options=QueueOptions(
+            name="function-dlq", retention_seconds=FOURTEEN_DAYS))
+        dlq = self.dead_letter_queue
+        self.functions = {
+            "image-processor": Function(
+                self, "fn-image-processor", options=options["image-processor"], dead_letter_queue=dlq,
+                log_retention_days=settings.function_log_retention_days,
+                environment={"UPLOADS_BUCKET": uploads.uploads_bucket_name,
+                             "IMAGE_PREFIX": settings.uploads.image_prefix}),
+            "order-notification": Function(
+                self, "fn-order-notification", options=options["order-notification"], dead_letter_queue=dlq,
+                log_retention_days=settings.function_log_retention_days),
+            "report-generator": Function(
+                self, "fn-report-generator", options=options["report-generator"], dead_letter_queue=dlq,
+                log_retention_days=settings.function_log_retention_days,
+                environment={"UPLOADS_BUCKET": uploads.uploads_bucket_name, "REPORTS_PREFIX": REPORTS_PREFIX}),
+            "data-sync": Function(
+                self, "fn-data-sync", options=options["data-sync"], dead_letter_queue=dlq,
+                log_retention_days=settings.function_log_retention_days),
+        }
+        fn = self.functions
+        uploads.grant_read_write(fn["image-processor"])
+        uploads.grant_read_write(fn["report-generator"])
+        BucketNotifications(self, "uploads-notifications", bucket=uploads.uploads, triggers=[
+            ObjectCreatedTrigger(fn["image-processor"], prefix=settings.uploads.image_prefix)])
+        self.event_bus = EventBus(self, "event-bus")
+        EventRuleSource(
+            self, "order-created", function=fn["order-notification"], event_bus=self.event_bus, name="order-created",
+            event_pattern={"source": [settings.order_event_source],
+                           "detail-type": [settings.order_created_detail_type]},
+            description=f"{settings.order_created_detail_type} from {settings.order_event_source} -> order-notification",
+        )
+        ScheduleSource(self, "report-schedule", function=fn["report-generator"], options=settings.report_schedule)
+        ScheduleSource(self, "data-sync-schedule", function=fn["data-sync"], options=settings.data_sync_schedule)
+
+        self.output("event_bus_name", self.event_bus.event_bus_name,
+                    "EventBridge bus: put order events here (source openmarket.orders)")
+        self.output("function_names", {n: f.function_name for n, f in fn.items()}, "Lambda functions")
+        self.output("function_dlq_url", dlq.queue_url, "Events the functions failed on after every retry")
+
     # -- monitoring --------------------------------------------------------------------------
     def _monitoring(self, settings: OpenMarketSettings) -> None:
         m = settings.monitoring
@@ -185,4 +243,18 @@ class OpenMarketStack(ProjectStack):
                 dimensions={"CacheClusterId": member}, threshold=REDIS_MEMORY_PERCENT, evaluation_periods=5,
                 widget_title=f"Redis node {n} memory (% of maxmemory)",
             )
+        for name, function in self.functions.items():
+            self.monitoring.alarm(
+                f"{name}-errors", (name, "errors"),
+                f"Function {name}: more than {FUNCTION_ERRORS_PER_MINUTE} failed invocations in one minute", namespace="AWS/Lambda", metric_name="Errors", statistic="Sum",
+                dimensions={"FunctionName": function.function_name}, threshold=FUNCTION_ERRORS_PER_MINUTE,
+                widget_title=f"Function {name}: errors",
+            )
+        self.monitoring.alarm(
+            "function-dlq-messages", ("function-dlq", "messages"),
+            "Function dead-letter queue: an event failed every retry and waits there for inspection",
+            namespace="AWS/SQS", metric_name="ApproximateNumberOfMessagesVisible", statistic="Maximum",
+            dimensions={"QueueName": self.dead_letter_queue.queue_name}, threshold=0,
+            widget_title="Function dead-letter queue: messages",
+        )
         self.output("alarm_topic_arn", self.monitoring.topic_arn, "SNS topic of every alarm (subscribe here)")

@@ -14,7 +14,8 @@ from modules.errors import ConfigError
 from systems import SYSTEMS
 
 ROOT = Path(__file__).resolve().parents[2]
-EXPECTED = ["dev", "staging", "prod", "conduit-dev", "conduit-prod", "nest-api-dev", "nest-api-prod"]
+EXPECTED = ["dev", "staging", "prod", "conduit-dev", "conduit-prod", "nest-api-dev", "nest-api-prod",
+            "openmarket-dev", "openmarket-staging", "openmarket-prod"]
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

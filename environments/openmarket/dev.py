@@ -1,5 +1,5 @@
-"""OpenMarket dev: one NAT, 2-4 t3.medium nodes only on weekdays 09:00-18:00 KST, Aurora writer +
-reader on db.t4g.medium, Redis primary + replica, 7 days of logs, nothing protected from destroy."""
+"""OpenMarket dev: one NAT, 2-4 t3.medium nodes and the Aurora writer + reader (db.t4g.medium) only
+on weekdays 09:00-18:00 KST, Redis primary + replica, 7 days of logs, nothing protected from destroy."""
 
 from environments.openmarket.project import (
     DATA_SYNC_SCHEDULE,
@@ -36,6 +36,7 @@ SETTINGS = OpenMarketSettings(
     cache=CacheSettings(node_type="cache.t4g.micro", num_cache_clusters=2, snapshot_retention_days=1,
                         auth_token_recovery_window_days=0),
     uploads=UploadsOptions(cors_origins=(PLACEHOLDER_WEB_ORIGIN, "http://localhost:3000")),
+    database_working_hours=True,
     functions=FUNCTIONS,
     report_schedule=REPORT_SCHEDULE,
     data_sync_schedule=DATA_SYNC_SCHEDULE,

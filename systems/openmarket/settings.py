@@ -63,6 +63,9 @@ class OpenMarketSettings:
     cache: CacheSettings
     """Redis; 2 or more nodes (automatic failover, Multi-AZ)."""
     uploads: UploadsOptions
+    database_working_hours: bool = False
+    """Stop the Aurora cluster outside ``node_group.working_hours`` and start it again (EventBridge
+    Scheduler). Defaults to off: the cluster runs all the time. Not allowed in prod."""
     functions: tuple[FunctionOptions, ...]
     """The four functions (``FUNCTION_NAMES``), each once: runtime, memory, timeout, code."""
     report_schedule: ScheduleOptions
@@ -85,6 +88,17 @@ class OpenMarketSettings:
     """Also lock with Terraform's S3 lock file. Defaults to off."""
     extra_tags: dict[str, str] = field(default_factory=dict)
     """Tags added to the default tags. Defaults to none."""
+
+
+def scheduler_cron(expression: str) -> str:
+    """A 5-field cron (``0 9 * * MON-FRI``) as an EventBridge Scheduler cron (``cron(0 9 ? * MON-FRI *)``):
+    one of day-of-month and day-of-week must be ``?``."""
+    minute, hour, day, month, weekday = expression.split()
+    if weekday != "*":
+        day = "?"
+    else:
+        weekday = "?"
+    return f"cron({minute} {hour} {day} {month} {weekday} *)"
 
 
 def validate(settings: OpenMarketSettings) -> None:
@@ -122,6 +136,25 @@ def validate(settings: OpenMarketSettings) -> None:
     if c.num_cache_clusters < 2:
         fail("cache.num_cache_clusters", c.num_cache_clusters, "automatic failover needs a replica",
              "use 2 (primary + replica in the other AZ)")
+    if settings.database_working_hours and settings.node_group.working_hours is None:
+        fail("database_working_hours", True, "the database follows the nodes' working hours, and they have none",
+             "set node_group.working_hours=WorkingHoursOptions(), or database_working_hours=False")
+    if settings.database_working_hours and production:
+        fail("database_working_hours", True, "prod's database runs all the time", "set database_working_hours=False")
+    if settings.database_working_hours and settings.node_group.working_hours is not None:
+        for name in ("scale_up", "scale_down"):
+            expression = getattr(settings.node_group.working_hours, name)
+            fields = expression.split()
+            if len(fields) == 5 and fields[2] != "*" and fields[4] != "*":
+                fail(f"node_group.working_hours.{name}", expression, "the database schedule (EventBridge) cannot "
+                     "restrict both day of month and day of week", "use '*' for one of them")
+            if len(fields) == 5 and any(c.isdigit() for c in fields[4]):
+                fail(f"node_group.working_hours.{name}", expression, "a numeric day of week means different days "
+                     "to Auto Scaling (0-6 from Sunday) and EventBridge (1-7 from Sunday)",
+                     "name the days, e.g. 'MON-FRI'")
+            if len(fields) == 5 and (problem := schedule_expression_problem(scheduler_cron(expression))):
+                fail(f"node_group.working_hours.{name}", expression,
+                     f"not valid for the database's EventBridge schedule: {problem}", "write it like '0 9 * * MON-FRI'")
     u = settings.uploads
     if not u.cors_origins:
         fail("uploads.cors_origins", (), "the web app uploads from the browser", "list its origin, e.g. "

@@ -20,6 +20,7 @@ from modules.networking.vpc import Vpc
 from modules.security.kms import KmsKey
 from modules.stack import ProjectStack
 from systems.openmarket.buckets import UploadBuckets
+from systems.openmarket.database_hours import DatabaseWorkingHours
 from systems.openmarket.settings import OpenMarketSettings, validate
 
 REPOSITORIES = ("backend", "frontend-web")
@@ -88,8 +89,7 @@ class OpenMarketStack(ProjectStack):
             self.notes.append(note)
         if settings.node_group.working_hours:
             w = settings.node_group.working_hours
-            self.notes.append(f"eks: nodes run only {w.scale_up} to {w.scale_down} ({w.time_zone}); "
-                              "Aurora keeps running (see systems/openmarket/README.md)")
+            self.notes.append(f"eks: nodes run only {w.scale_up} to {w.scale_down} ({w.time_zone})")
 
         self.output("vpc_id", self.vpc.vpc_id, "VPC of the environment")
         self.output("private_subnet_ids", self.vpc.private_app_subnet_ids, "Private subnets (EKS nodes)")
@@ -141,6 +141,11 @@ class OpenMarketStack(ProjectStack):
         self.database_security_group.allow_from(self.node_security_group, self.database.port,
                                                 "MySQL from the EKS nodes")
         self.cache_security_group.allow_from(self.node_security_group, cache.port, "Redis from the EKS nodes")
+        self.database_hours = None
+        if settings.database_working_hours:
+            self.database_hours = DatabaseWorkingHours(self, "database-hours", cluster=self.database.cluster,
+                                                       hours=settings.node_group.working_hours)
+            self.notes.append("database: Aurora is stopped outside working hours; apply changes to it in working hours")
         if note := database_support_note(db.engine, db.effective_engine_version):
             self.notes.append(note)
 

@@ -260,3 +260,49 @@ def test_outputs_for_kubectl_and_helm(market):
         assert name in outputs, name
     assert outputs["eks_cluster_endpoint"]["value"] == market.ref("aws_eks_cluster", market.one("aws_eks_cluster"),
                                                                   "endpoint")
+
+
+# -- dev: Aurora in working hours -----------------------------------------------------------------
+def test_dev_stops_and_starts_aurora_with_the_nodes_hours(stack_of):
+    dev = stack_of("openmarket-dev")
+    cluster = dev.one("aws_rds_cluster")
+    stop = dev.by_path("aws_scheduler_schedule", "database-hours/stop")
+    start = dev.by_path("aws_scheduler_schedule", "database-hours/start")
+    assert (stop["schedule_expression"], start["schedule_expression"]) == ("cron(0 18 ? * MON-FRI *)",
+                                                                           "cron(0 9 ? * MON-FRI *)")
+    assert stop["schedule_expression_timezone"] == start["schedule_expression_timezone"] == "Asia/Seoul"
+    assert stop["target"]["arn"] == "arn:aws:scheduler:::aws-sdk:rds:stopDBCluster"
+    assert start["target"]["arn"] == "arn:aws:scheduler:::aws-sdk:rds:startDBCluster"
+    identifier = dev.ref("aws_rds_cluster", cluster, "cluster_identifier")
+    assert json.loads(stop["target"]["input"]) == {"DbClusterIdentifier": identifier}
+    # the role may only stop and start this one cluster
+    role = dev.by_path("aws_iam_role", "database-hours/role")
+    (statement,) = json.loads(dev.one("aws_iam_role_policy", role=dev.ref("aws_iam_role", role, "id"))["policy"])[
+        "Statement"]
+    assert statement["Action"] == ["rds:StopDBCluster", "rds:StartDBCluster"]
+    assert statement["Resource"].endswith(f":cluster:{identifier}")
+
+
+@pytest.mark.parametrize("stack", ["openmarket-staging", "openmarket-prod"])
+def test_staging_and_prod_database_runs_all_the_time(stack_of, stack):
+    assert not [s for s in stack_of(stack).resources("aws_scheduler_schedule").values()
+                if "aws-sdk:rds" in s["target"]["arn"]]
+
+
+def test_database_hours_need_node_hours_and_are_refused_in_prod():
+    dev, prod = load("dev", "openmarket"), load("prod", "openmarket")
+    with pytest.raises(ConfigError) as caught:
+        validate(replace(dev, node_group=replace(dev.node_group, working_hours=None)))
+    assert caught.value.field == "database_working_hours"
+    with pytest.raises(ConfigError) as caught:
+        validate(replace(prod, database_working_hours=True,
+                         node_group=replace(prod.node_group, working_hours=dev.node_group.working_hours)))
+    assert caught.value.field == "database_working_hours" and "prod" in caught.value.problem
+
+
+def test_numeric_weekday_is_refused_when_the_database_follows_the_hours():
+    dev = load("dev", "openmarket")
+    hours = replace(dev.node_group.working_hours, scale_up="0 9 * * 1-5")
+    with pytest.raises(ConfigError) as caught:
+        validate(replace(dev, node_group=replace(dev.node_group, working_hours=hours)))
+    assert caught.value.field == "node_group.working_hours.scale_up" and "MON-FRI" in caught.value.fix

@@ -95,6 +95,14 @@ SYSTEMS: tuple[System, ...] = (
         validator="systems.nest_api.settings:validate",
     ),
     System(
+        name="unisync",
+        title="UniSync (document 002): four Spring services with service discovery, MySQL, a Python Lambda, SQS",
+        environments=("dev", "prod"),
+        stack="systems.unisync.stack:UniSyncStack",
+        settings_type="systems.unisync.settings:UniSyncSettings",
+        validator="systems.unisync.settings:validate",
+    ),
+    System(
         name="openmarket",
         title="OpenMarket (document 003): EKS, Aurora MySQL writer + reader, Redis, S3 uploads, four Node.js functions",
         environments=("dev", "staging", "prod"),

@@ -30,7 +30,7 @@ class QueueOptions:
     """One standard SQS queue."""
 
     name: str
-    """Short name, e.g. ``assignment-events``; the queue is ``<project>-<name>-<env>``."""
+    """Short name, e.g. ``order-events``; the queue is ``<project>-<name>-<env>``."""
     visibility_timeout_seconds: int = 30
     """How long a received message stays hidden from other consumers (0-43200 s). When a function
     consumes the queue it must be at least the function's timeout (AWS recommends 6x).
@@ -62,7 +62,7 @@ def queue_problems(options: QueueOptions) -> list[tuple[str, object, str, str]]:
 
     if not _QUEUE_NAME.match(o.name) or len(o.name) > 60:
         found.append(("name", o.name, "use lowercase letters, digits and inner hyphens (at most 60)",
-                      "e.g. 'assignment-events'"))
+                      "e.g. 'order-events'"))
     within("visibility_timeout_seconds", o.visibility_timeout_seconds, VISIBILITY_TIMEOUT_SECONDS,
            "a visibility timeout", "choose 0 to 43200 seconds (12 hours)")
     within("retention_seconds", o.retention_seconds, RETENTION_SECONDS, "a retention",

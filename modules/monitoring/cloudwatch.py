@@ -12,8 +12,14 @@ target 5XX, per TG         AWS/ApplicationELB                   Sum        60 s 
                            HTTPCode_Target_5XX_Count
 DB connections, per        AWS/RDS DatabaseConnections          Maximum    60 s x 5        > 80 % of max_connections
 DB instance
+oldest message, per queue  AWS/SQS ApproximateAgeOfOldestMessage Maximum   60 s x 1        > max_message_age_seconds
+DLQ not empty, per DLQ     AWS/SQS                              Maximum    60 s x 1        > 0
+                           ApproximateNumberOfMessagesVisible
+errors / throttles, per    AWS/Lambda Errors, Throttles         Sum        60 s x 1        > 0
+function
 =========================  ===================================  =========  ==============  =========================
 
+Queues and functions are optional inputs (:class:`MonitoredQueue`, function names).
 Dimensions: ``ClusterName`` + ``ServiceName`` (ECS), ``TargetGroup`` +
 ``LoadBalancer`` ARN suffixes (ALB), ``DBInstanceIdentifier`` (RDS; every
 instance of an Aurora cluster has its own alarm, as ``max_connections`` is per
@@ -97,6 +103,17 @@ class MonitoredCache:
                                                for n in range(1, num_cache_clusters + 1)))
 
 
+@dataclass(frozen=True)
+class MonitoredQueue:
+    """An SQS queue (``QueueName`` dimension): its oldest message's age, and its dead-letter queue."""
+
+    queue_name: str
+    max_message_age_seconds: int = 900
+    """Age of the oldest message above which the alarm fires (consumers stalled). Defaults to 15 minutes."""
+    dead_letter_queue_name: str | None = None
+    """Defaults to none: no dead-letter alarm."""
+
+
 class Monitoring(Construct):
     """Attributes: ``key`` (:class:`KmsKey` of the topic), ``topic``, ``topic_arn``, ``topic_name``,
     ``subscription`` (``None`` without an email), ``alarms`` (``{construct id: alarm}``),
@@ -122,6 +139,8 @@ class Monitoring(Construct):
         unhealthy_host_minutes: int = 2,
         target_5xx_per_minute: int = 10,
         database_connections_percent: int = 80,
+        queues: Mapping[str, MonitoredQueue] | None = None,
+        functions: Mapping[str, str] | None = None,
     ) -> None:
         """
         :param cluster_name: the ECS cluster (``ClusterName`` dimension). Defaults to none: a stack
@@ -137,6 +156,10 @@ class Monitoring(Construct):
         :param unhealthy_host_minutes: defaults to 2.
         :param target_5xx_per_minute: defaults to 10.
         :param database_connections_percent: defaults to 80: % of ``max_connections``.
+        :param queues: short name -> :class:`MonitoredQueue`; defaults to none. Each gets an alarm on
+            the age of its oldest message and, with a dead-letter queue, one on any message in it.
+        :param functions: short name -> Lambda function name; defaults to none. Each gets an
+            alarm on errors and one on throttles (any, in one minute).
         """
         super().__init__(scope, id)
         self._naming, self._region = naming, region
@@ -217,9 +240,33 @@ class Monitoring(Construct):
                     threshold=self.database_connections_threshold, evaluation_periods=DATABASE_CONNECTION_MINUTES,
                 )
 
+        for name, queue in (queues or {}).items():
+            self._alarm(
+                f"{name}-oldest-message", (name, "oldest-message"),
+                f"Queue {name}: a message older than {queue.max_message_age_seconds} s (consumers stalled)",
+                namespace="AWS/SQS", metric_name="ApproximateAgeOfOldestMessage", statistic="Maximum",
+                dimensions={"QueueName": queue.queue_name}, threshold=queue.max_message_age_seconds,
+                evaluation_periods=1,
+            )
+            if queue.dead_letter_queue_name:
+                self._alarm(
+                    f"{name}-dlq-not-empty", (name, "dlq-not-empty"),
+                    f"Dead-letter queue of {name}: a message failed {name}'s consumers (inspect and redrive it)",
+                    namespace="AWS/SQS", metric_name="ApproximateNumberOfMessagesVisible", statistic="Maximum",
+                    dimensions={"QueueName": queue.dead_letter_queue_name}, threshold=0, evaluation_periods=1,
+                )
+        for name, function_name in (functions or {}).items():
+            for metric, what in (("Errors", "errors"), ("Throttles", "throttles")):
+                self._alarm(
+                    f"{name}-{what}", (name, what),
+                    f"Function {name}: {what} in the last minute",
+                    namespace="AWS/Lambda", metric_name=metric, statistic="Sum",
+                    dimensions={"FunctionName": function_name}, threshold=0, evaluation_periods=1,
+                )
+
         self.dashboard_name = naming(kind=NameKind.DASHBOARD)
         self._dashboard_inputs = (cluster_name, services, load_balancer, database, cache, ecs_cpu_percent,
-                                  target_5xx_per_minute)
+                                  target_5xx_per_minute, queues or {}, functions or {})
         self._extra_panels: list[dict] = []
         self.dashboard = aws.cloudwatch_dashboard.CloudwatchDashboard(
             self, "dashboard", dashboard_name=self.dashboard_name, dashboard_body=self._dashboard_body(),
@@ -265,7 +312,8 @@ class Monitoring(Construct):
     # -- dashboard --------------------------------------------------------------
     def _widgets(self, cluster_name: str, services: Mapping[str, str], load_balancer: MonitoredLoadBalancer | None,
                  database: MonitoredDatabase | None, cache: MonitoredCache | None, ecs_cpu_percent: int,
-                 target_5xx_per_minute: int, extra_panels: Sequence[dict] = ()) -> list[dict]:
+                 target_5xx_per_minute: int, queues: Mapping[str, MonitoredQueue] = {},
+                 functions: Mapping[str, str] = {}, extra_panels: Sequence[dict] = ()) -> list[dict]:
         ecs = [("AWS/ECS", "ClusterName", cluster_name, "ServiceName", service_name, name)
                for name, service_name in services.items()]
         panels = [
@@ -295,6 +343,20 @@ class Monitoring(Construct):
             ]
         if cache:
             panels += self._cache_widgets(cache)
+        if queues:
+            sqs = [("AWS/SQS", "QueueName", q.queue_name, name) for name, q in queues.items()]
+            panels += [
+                self._metric("SQS oldest message age (s)", "ApproximateAgeOfOldestMessage", sqs, "Maximum"),
+                self._metric("SQS messages visible", "ApproximateNumberOfMessagesVisible", [
+                    *sqs, *[("AWS/SQS", "QueueName", q.dead_letter_queue_name, f"{name} DLQ")
+                            for name, q in queues.items() if q.dead_letter_queue_name]], "Maximum"),
+            ]
+        if functions:
+            fns = [("AWS/Lambda", "FunctionName", function_name, name) for name, function_name in functions.items()]
+            panels += [
+                self._metric("Lambda errors", "Errors", fns, "Sum", threshold=0),
+                self._metric("Lambda duration p95 (ms)", "Duration", fns, "p95"),
+            ]
         panels += extra_panels
         widgets = [{**panel, "x": (i % 2) * 12, "y": (i // 2) * 6, "width": 12, "height": 6}
                    for i, panel in enumerate(panels)]

@@ -61,6 +61,7 @@ class LoadBalancedFargateService:
         extra_secrets: Callable[[EcsServiceOptions], Sequence[ContainerSecret]] = lambda service: (),
         extra_secret_keys: Callable[[EcsServiceOptions], Sequence[str]] = lambda service: (),
         task_statements: Callable[[EcsServiceOptions], Sequence[Statement]] = lambda service: (),
+        service_security_group_ids: Mapping[str, str] | None = None,
     ) -> None:
         """
         :param services: every service of the cluster; those with ``load_balanced`` get a target group.
@@ -74,6 +75,9 @@ class LoadBalancedFargateService:
         :param extra_secrets: secrets a composition adds per service; defaults to none.
         :param extra_secret_keys: KMS keys of those secrets; defaults to none.
         :param task_statements: IAM statements of a service's task role (grants); defaults to none.
+        :param service_security_group_ids: a security group of its own per service name (least
+            privilege between services); defaults to none: every service in
+            ``service_security_group_id``.
         """
         stack = ProjectStack.of(scope)
         naming = stack.naming
@@ -124,7 +128,8 @@ class LoadBalancedFargateService:
                 secrets=[*container_secrets, *extra_secrets(s)],
                 secrets_kms_key_arn=[*base_keys, *extra_secret_keys(s)],
                 subnet_ids=vpc.public_subnet_ids if s.assign_public_ip else vpc.private_app_subnet_ids,
-                security_group_ids=[service_security_group_id], assign_public_ip=s.assign_public_ip,
+                security_group_ids=[(service_security_group_ids or {}).get(s.name, service_security_group_id)],
+                assign_public_ip=s.assign_public_ip,
                 target_group_arn=self.load_balancer.target_group_arns[s.name] if s.load_balanced else None,
                 health_check_grace_seconds=s.health_check_grace_seconds,
                 container_health_check=s.container_health_check, desired_count=s.desired_count,

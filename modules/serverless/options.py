@@ -93,7 +93,7 @@ class FunctionOptions:
     """One Lambda function packaged from a source directory at synth time."""
 
     name: str
-    """Short name, e.g. ``canvas-sync``; the function is ``<project>-<name>-<env>``."""
+    """Short name, e.g. ``image-resize``; the function is ``<project>-<name>-<env>``."""
     source: str
     """Directory of the code, relative to the repository root (or absolute), zipped at synth."""
     runtime: str
@@ -165,7 +165,7 @@ def function_problems(options: FunctionOptions) -> list[tuple[str, object, str, 
     """Every ``(field, value, problem, fix)`` of ``options`` (field relative to the options)."""
     o, found = options, []
     if not re.fullmatch(r"[a-z](?:[a-z0-9-]*[a-z0-9])?", o.name) or len(o.name) > 40:
-        found.append(("name", o.name, "use lowercase letters, digits and inner hyphens", "e.g. 'canvas-sync'"))
+        found.append(("name", o.name, "use lowercase letters, digits and inner hyphens", "e.g. 'image-resize'"))
     if problem := runtime_problem(o.runtime):
         found.append(("runtime", o.runtime, *problem))
     if not _HANDLER.match(o.handler) or "." not in o.handler:

@@ -96,3 +96,67 @@ def test_user_edit_in_a_system_file_exits_2_with_one_line_and_keeps_the_output(t
     ]
     assert (copy / "cdktf.out" / "marker").read_text() == "previous"
     assert sorted(p.name for p in copy.iterdir() if "cdktf" in p.name) == ["cdktf.out"]
+
+
+def _unisync_queues(**changes):
+    from environments.unisync.project import QUEUES
+
+    first = QUEUES[0]
+    dead_letter = changes.pop("dead_letter", first.dead_letter)
+    return (replace(first, dead_letter=dead_letter, **changes), *QUEUES[1:])
+
+
+def _unisync_cases():
+    from modules.messaging.options import DeadLetterOptions
+    from systems.unisync.settings import FLOWS, QueueFlow
+
+    consumed_by_function = (*FLOWS, QueueFlow(queue="task-creation", senders=(), consumers=("canvas-sync",)))
+    return [
+        ({"queues": _unisync_queues(dead_letter=DeadLetterOptions(max_receive_count=0))},
+         "queues[0](assignment-events).dead_letter.max_receive_count", "1 to 1000"),
+        ({"queues": _unisync_queues(visibility_timeout_seconds=43201)},
+         "queues[0](assignment-events).visibility_timeout_seconds", "0 to 43200"),
+        ({"queues": _unisync_queues(dead_letter=None)}, "queues(assignment-events).dead_letter", "dead-letter queue"),
+        ({"flows": consumed_by_function, "canvas_sync__timeout_seconds": 600},
+         "queues[2](task-creation).visibility_timeout_seconds", "below the timeout of its consuming function (600 s)"),
+        ({"canvas_sync__runtime": "python3.8"}, "canvas_sync.runtime", "2024-10-14"),
+        ({"canvas_sync__runtime": "nodejs18.x"}, "canvas_sync.runtime", "no longer lets you create"),
+        ({"canvas_sync__memory_mb": 10241}, "canvas_sync.memory_mb", "128 to 10240"),
+        ({"canvas_sync__memory_mb": 64}, "canvas_sync.memory_mb", "128 to 10240"),
+        ({"canvas_sync__timeout_seconds": 901}, "canvas_sync.timeout_seconds", "1 to 900"),
+        ({"canvas_sync__in_vpc": False}, "canvas_sync.in_vpc", "private name"),
+        ({"canvas_sync__environment": {"CANVAS_API_TOKEN": "abc"}}, "canvas_sync.environment['CANVAS_API_TOKEN']",
+         "looks like a secret"),
+        ({"canvas_api_base_url": "http://canvas.example.com"}, "canvas_api_base_url", "https://"),
+        ({"calls": {"api-gateway": ("api-gateway",)}}, "calls['api-gateway']", "not an internal service"),
+        ({"network__nat_mode": NatMode.NONE}, "services[0](api-gateway).assign_public_ip", "cannot pull their image"),
+    ]
+
+
+@pytest.mark.parametrize("changes, field, phrase", _unisync_cases(), ids=lambda v: v if isinstance(v, str) else None)
+def test_unisync_rule_names_field_and_fix(changes, field, phrase):
+    error = error_of("unisync", "prod", **changes)
+    assert (error.environment, error.field) == ("prod", field), str(error)
+    assert phrase in error.problem and error.fix
+    assert "abc" not in str(error)
+
+
+def test_unisync_deprecated_runtime_in_the_settings_file_exits_2_with_one_line(tmp_path):
+    # GIVEN a copy of the project whose UniSync function asks for Python 3.8, and an earlier output
+    copy = tmp_path / "project"
+    copy.mkdir()
+    shutil.copy(ROOT / "main.py", copy)
+    for package in ("modules", "environments", "backend", "systems"):
+        shutil.copytree(ROOT / package, copy / package, ignore=shutil.ignore_patterns("__pycache__"))
+    project = copy / "environments" / "unisync" / "project.py"
+    project.write_text(project.read_text().replace('runtime="python3.11"', 'runtime="python3.8"', 1))
+    (copy / "cdktf.out").mkdir()
+    (copy / "cdktf.out" / "marker").write_text("previous")
+    # WHEN the user synthesizes UniSync
+    result = subprocess.run([sys.executable, "main.py", "unisync"], cwd=copy, capture_output=True, text=True)
+    # THEN exit 2, one line naming system, environment, field, value, the date and the fix; output untouched
+    assert result.returncode == 2
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("error: [unisync:dev] canvas_sync.runtime = 'python3.8': deprecated by AWS on 2024-10-14")
+    assert first.endswith("— fix: use python3.13") and "Traceback" not in result.stderr
+    assert (copy / "cdktf.out" / "marker").read_text() == "previous"

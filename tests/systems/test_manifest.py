@@ -14,8 +14,8 @@ from modules.errors import ConfigError
 from systems import SYSTEMS
 
 ROOT = Path(__file__).resolve().parents[2]
-EXPECTED = ["dev", "staging", "prod", "conduit-dev", "conduit-prod", "nest-api-dev", "nest-api-prod",
-            "openmarket-dev", "openmarket-staging", "openmarket-prod"]
+EXPECTED = ["dev", "staging", "prod", "conduit-dev", "conduit-prod", "nest-api-dev", "nest-api-prod", "unisync-dev",
+            "unisync-prod", "openmarket-dev", "openmarket-staging", "openmarket-prod"]
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -81,7 +81,7 @@ def test_selection_forms(tokens, stacks):
 @pytest.mark.parametrize("token, phrase", [
     ("conduit:staging", "unknown environment of conduit; known: dev, prod"),
     ("qa", "unknown system or environment"),
-    ("unisync", "unknown system or environment"),
+    ("billing", "unknown system or environment"),
 ])
 def test_unknown_system_or_environment_is_one_line_listing_the_known_ones(token, phrase, tmp_path):
     result = run(token, "--outdir", str(tmp_path / "out"))

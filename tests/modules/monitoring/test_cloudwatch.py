@@ -322,6 +322,46 @@ def test_account_principals_may_use_the_topic_key_only_through_sns(full):
         "kms:CallerAccount": ACCOUNT, "kms:ViaService": ["sns.ap-northeast-2.amazonaws.com"]}
 
 
+# -- queues and functions (optional inputs) ----------------------------------------
+from modules.monitoring.cloudwatch import MonitoredQueue  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def messaging() -> Synth:
+    return synth_monitoring(queues={
+        "jobs": MonitoredQueue("shop-jobs-test", max_message_age_seconds=600, dead_letter_queue_name="shop-jobs-dlq-test"),
+        "plain": MonitoredQueue("shop-plain-test"),
+    }, functions={"worker": "shop-worker-test"})
+
+
+def test_a_queue_alarms_on_its_oldest_message_age_and_its_dlq_on_any_message(messaging):
+    assert evaluation(alarm(messaging, "jobs-oldest-message")) == (
+        "AWS/SQS", "ApproximateAgeOfOldestMessage", "Maximum", 60, 1, 1, "GreaterThanThreshold", 600)
+    assert alarm(messaging, "jobs-oldest-message")["dimensions"] == {"QueueName": "shop-jobs-test"}
+    dlq = alarm(messaging, "jobs-dlq-not-empty")
+    assert evaluation(dlq) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 60, 1, 1,
+                               "GreaterThanThreshold", 0)
+    assert dlq["dimensions"] == {"QueueName": "shop-jobs-dlq-test"}
+    assert alarm(messaging, "plain-oldest-message")["threshold"] == 900
+    assert not [a for a in messaging.resources(ALARM).values() if a["alarm_name"].startswith("codemate-plain-dlq")]
+
+
+def test_a_function_alarms_on_errors_and_throttles_to_the_topic(messaging):
+    for id, metric in (("worker-errors", "Errors"), ("worker-throttles", "Throttles")):
+        a = alarm(messaging, id)
+        assert evaluation(a) == ("AWS/Lambda", metric, "Sum", 60, 1, 1, "GreaterThanThreshold", 0)
+        assert a["dimensions"] == {"FunctionName": "shop-worker-test"}
+        assert a["alarm_actions"] == [topic_ref(messaging)] == a["ok_actions"]
+
+
+def test_queue_and_function_widgets_only_when_given(full, messaging):
+    assert not [t for t in titles(dashboard(full)) if t.startswith(("SQS", "Lambda"))]
+    assert [t for t in titles(dashboard(messaging)) if t.startswith(("SQS", "Lambda"))] == [
+        "SQS oldest message age (s)", "SQS messages visible", "Lambda errors", "Lambda duration p95 (ms)"]
+    rows = metric_rows(dashboard(messaging), "SQS messages visible")
+    assert [r[3] for r in rows] == ["shop-jobs-test", "shop-plain-test", "shop-jobs-dlq-test"]
+
+
 # -- a stack without ECS, and a system's own alarms ------------------------------------------
 def synth_without_ecs(widget_title: str | None) -> Synth:
     stack = bare_stack()

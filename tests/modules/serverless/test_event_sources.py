@@ -150,3 +150,21 @@ def test_a_schedule_with_an_invalid_cron_or_time_zone_is_refused_naming_the_fiel
     with pytest.raises(ConfigError, match="IANA"):
         ScheduleSource(stack, "t", function=fn, options=ScheduleOptions(name="daily", expression="rate(1 day)",
                                                                          timezone="Seoul"))
+
+
+def test_an_event_pattern_that_is_not_a_mapping_of_lists_is_refused():
+    stack = project_stack()
+    with pytest.raises(ConfigError, match="maps fields to lists"):
+        EventRuleSource(stack, "r", function=function(stack), event_bus=EventBus(stack, "bus"), name="orders",
+                        event_pattern={"source": "shop.orders"})
+
+
+def test_two_triggers_of_one_function_on_a_bucket_share_one_permission():
+    stack = project_stack()
+    fn = function(stack)
+    bucket = SecureBucket(stack, "uploads", name="shop-uploads-dev", tags={})
+    BucketNotifications(stack, "n", bucket=bucket, triggers=[ObjectCreatedTrigger(fn, prefix="images/", suffix=".jpg"),
+                                                             ObjectCreatedTrigger(fn, prefix="images/", suffix=".png")])
+    synth = synth_stack(stack)
+    assert synth.count("aws_lambda_permission") == 1
+    assert [t["filter_suffix"] for t in synth.one("aws_s3_bucket_notification")["lambda_function"]] == [".jpg", ".png"]

@@ -1,0 +1,60 @@
+"""What every environment of UniSync shares: name, region, zones, state backend, services' wiring."""
+
+from environments.settings import ProjectSettings, SecretReference, ServiceSettings
+from modules.messaging.options import DeadLetterOptions, QueueOptions
+from modules.serverless.options import FunctionOptions
+
+PROJECT = ProjectSettings(
+    name="unisync",
+    region="ap-northeast-2",
+    availability_zones=("ap-northeast-2a", "ap-northeast-2c"),
+    state_bucket="unisync-terraform-state",
+    lock_table="unisync-terraform-locks",
+)
+
+HEALTH_CHECK_PATH = "/actuator/health"
+JWT = SecretReference(variable="JWT_SECRET", secret="jwt")
+DB_USER = SecretReference(variable="DB_USERNAME", secret="database", json_key="username")
+DB_PASSWORD = SecretReference(variable="DB_PASSWORD", secret="database", json_key="password")
+COGNITO = (
+    SecretReference(variable="COGNITO_USER_POOL_ID", secret="cognito", json_key="userPoolId"),
+    SecretReference(variable="COGNITO_CLIENT_ID", secret="cognito", json_key="clientId"),
+)
+"""Read by ECS from Secrets Manager when a task starts; values are set out of band."""
+
+SCHEMAS = {"user-service": "user_db", "course-service": "course_db", "schedule-service": "schedule_db"}
+
+
+def services(*, spot: bool, count: int) -> tuple[ServiceSettings, ...]:
+    """The four Spring services, 256 CPU / 512 MiB each; ``spot`` runs them on FARGATE_SPOT."""
+    common = dict(cpu=256, memory=512, health_check_path=HEALTH_CHECK_PATH, desired_count=count,
+                  min_count=count, max_count=count * 2, fargate_spot=spot, health_check_grace_seconds=120)
+    gateway = ServiceSettings(name="api-gateway", port=8080, secrets=(JWT, *COGNITO),
+                              environment={"SPRING_PROFILES_ACTIVE": "aws"}, **common)
+    internal = tuple(
+        ServiceSettings(name=name, port=port, load_balanced=False, discovery_name=name,
+                        secrets=(JWT, DB_USER, DB_PASSWORD, *(COGNITO if name == "user-service" else ())),
+                        environment={"SPRING_PROFILES_ACTIVE": "aws", "DB_SCHEMA": SCHEMAS[name]}, **common)
+        for name, port in (("user-service", 8081), ("course-service", 8082), ("schedule-service", 8083))
+    )
+    return (gateway, *internal)
+
+
+CANVAS_SYNC = FunctionOptions(
+    name="canvas-sync", source="systems/unisync/functions/canvas_sync", runtime="python3.11",
+    handler="handler.handle", memory_mb=512, timeout_seconds=300, in_vpc=True,
+    reserved_concurrency=2,  # one sync at a time plus a manual run; a runaway loop cannot take the account pool
+)
+CANVAS_API_BASE_URL = "https://canvas.instructure.com"
+
+QUEUES = (
+    # visibility: a consumer has 5 minutes per message before another may receive it
+    QueueOptions(name="assignment-events", visibility_timeout_seconds=300,
+                 dead_letter=DeadLetterOptions(max_receive_count=5)),
+    QueueOptions(name="submission-events", visibility_timeout_seconds=300),
+    QueueOptions(name="task-creation", visibility_timeout_seconds=300),
+    QueueOptions(name="llm-analysis", visibility_timeout_seconds=900),
+)
+
+PLACEHOLDER_DOMAIN = "unisync.example.com"
+"""Placeholder Route 53 public hosted zone (prod HTTPS): replace it with the real zone before deploying."""

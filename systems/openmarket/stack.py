@@ -28,7 +28,6 @@ REPOSITORIES = ("backend", "frontend-web")
 REPORTS_PREFIX = "reports/"
 """Where ``report-generator`` writes its reports in the uploads bucket (outside the image prefix,
 so a report never triggers ``image-processor``)."""
-FUNCTION_ERRORS_PER_MINUTE = 0
 FOURTEEN_DAYS = 14 * 24 * 3600
 REDIS_CPU_PERCENT = 80
 REDIS_MEMORY_PERCENT = 80
@@ -222,6 +221,7 @@ class OpenMarketStack(ProjectStack):
             ),
             cache=MonitoredCache.of_replication_group(self.cache.replication_group.replication_group_id,
                                                       settings.cache.num_cache_clusters),
+            functions={name: f.function_name for name, f in self.functions.items()},
             alarm_email=m.alarm_email, database_connections_percent=m.database_connections_percent,
         )
         cluster_id = self.database.cluster.cluster_identifier
@@ -247,13 +247,6 @@ class OpenMarketStack(ProjectStack):
                 namespace="AWS/ElastiCache", metric_name="DatabaseMemoryUsagePercentage", statistic="Maximum",
                 dimensions={"CacheClusterId": member}, threshold=REDIS_MEMORY_PERCENT, evaluation_periods=5,
                 widget_title=f"Redis node {n} memory (% of maxmemory)",
-            )
-        for name, function in self.functions.items():
-            self.monitoring.alarm(
-                f"{name}-errors", (name, "errors"),
-                f"Function {name}: more than {FUNCTION_ERRORS_PER_MINUTE} failed invocations in one minute", namespace="AWS/Lambda", metric_name="Errors", statistic="Sum",
-                dimensions={"FunctionName": function.function_name}, threshold=FUNCTION_ERRORS_PER_MINUTE,
-                widget_title=f"Function {name}: errors",
             )
         self.monitoring.alarm(
             "function-dlq-messages", ("function-dlq", "messages"),

@@ -248,9 +248,13 @@ def test_alarms_on_database_redis_and_every_function_notify_the_topic(market):
     assert all(a["alarm_actions"] == [topic] and a["ok_actions"] == [topic] for a in alarms)
     namespaces = [a["namespace"] for a in alarms]
     assert namespaces.count("AWS/RDS") >= 2 and namespaces.count("AWS/ElastiCache") >= 2
-    errors = {a["dimensions"]["FunctionName"] for a in alarms if a["metric_name"] == "Errors"}
-    assert errors == {market.ref("aws_lambda_function", f, "function_name")
-                      for f in market.resources("aws_lambda_function").values()}
+    functions = {market.ref("aws_lambda_function", f, "function_name")
+                 for f in market.resources("aws_lambda_function").values()}
+    for metric in ("Errors", "Throttles"):
+        assert {a["dimensions"]["FunctionName"] for a in alarms if a["metric_name"] == metric} == functions
+    (dlq,) = [a for a in alarms if a["namespace"] == "AWS/SQS"]
+    assert dlq["dimensions"] == {"QueueName": market.one("aws_sqs_queue")["name"]}
+    assert dlq["dimensions"]["QueueName"] == f"openmarket-function-dlq-{env_of(market)}"
 
 
 def test_outputs_for_kubectl_and_helm(market):

@@ -102,6 +102,14 @@ SYSTEMS: tuple[System, ...] = (
         settings_type="systems.unisync.settings:UniSyncSettings",
         validator="systems.unisync.settings:validate",
     ),
+    System(
+        name="openmarket",
+        title="OpenMarket (document 003): EKS, Aurora MySQL writer + reader, Redis, S3 uploads, four Node.js functions",
+        environments=("dev", "staging", "prod"),
+        stack="systems.openmarket.stack:OpenMarketStack",
+        settings_type="systems.openmarket.settings:OpenMarketSettings",
+        validator="systems.openmarket.settings:validate",
+    ),
 )
 
 PRIMARY: System = next(s for s in SYSTEMS if s.primary)

@@ -68,7 +68,7 @@ def test_unknown_environment_stops_listing_the_known_ones(previous_output, capsy
     err = capsys.readouterr().err
     assert err.splitlines()[0] == (
         "error: [?:qa] stack = 'qa': unknown system or environment; known: dev, staging, prod (codemate); "
-        "systems codemate, conduit, nest-api, unisync — fix: name a codemate environment, a system, system:env (e.g. "
+        "systems codemate, conduit, nest-api, unisync, openmarket — fix: name a codemate environment, a system, system:env (e.g. "
         "conduit:prod) or a stack listed by --list; a new environment is added as environments/<system>/<env>.py "
         "and listed in systems/__init__.py"
     )

@@ -129,8 +129,8 @@ class Monitoring(Construct):
         naming: Naming,
         region: str,
         account_id: str,
-        cluster_name: str,
-        services: Mapping[str, str],
+        cluster_name: str | None = None,
+        services: Mapping[str, str] | None = None,
         load_balancer: MonitoredLoadBalancer | None = None,
         database: MonitoredDatabase | None = None,
         cache: MonitoredCache | None = None,
@@ -144,8 +144,10 @@ class Monitoring(Construct):
         functions: Mapping[str, str] | None = None,
     ) -> None:
         """
-        :param cluster_name: the ECS cluster (``ClusterName`` dimension).
+        :param cluster_name: the ECS cluster (``ClusterName`` dimension). Defaults to none: a stack
+            without ECS (its own alarms come through :meth:`alarm`).
         :param services: short service name -> ECS service name (``ServiceName``), one CPU alarm each.
+            Defaults to none: no ECS alarms or widgets.
         :param load_balancer: defaults to none: no load-balancer alarms or widgets.
         :param database: defaults to none: no connections alarm, no RDS widgets.
         :param cache: defaults to none: no Redis widgets.
@@ -194,6 +196,7 @@ class Monitoring(Construct):
                 self, "email", topic_arn=self.topic_arn, protocol="email", endpoint=terraform_literal(alarm_email),
             )
 
+        services = services or {}
         self.alarms: dict[str, aws.cloudwatch_metric_alarm.CloudwatchMetricAlarm] = {}
         for name, service_name in services.items():
             self._alarm(
@@ -263,11 +266,30 @@ class Monitoring(Construct):
                 )
 
         self.dashboard_name = naming(kind=NameKind.DASHBOARD)
-        widgets = self._widgets(cluster_name, services, load_balancer, database, cache, ecs_cpu_percent,
-                                target_5xx_per_minute, queues or {}, functions or {})
+        self._dashboard_inputs = (cluster_name, services, load_balancer, database, cache, ecs_cpu_percent,
+                                  target_5xx_per_minute, queues or {}, functions or {})
+        self._extra_panels: list[dict] = []
         self.dashboard = aws.cloudwatch_dashboard.CloudwatchDashboard(
-            self, "dashboard", dashboard_name=self.dashboard_name, dashboard_body=json.dumps({"widgets": widgets}),
+            self, "dashboard", dashboard_name=self.dashboard_name, dashboard_body=self._dashboard_body(),
         )
+
+    def _dashboard_body(self) -> str:
+        return json.dumps({"widgets": self._widgets(*self._dashboard_inputs, extra_panels=self._extra_panels)})
+
+    def alarm(self, id: str, name_parts: tuple[str, ...], description: str, *, namespace: str, metric_name: str,
+              statistic: str, dimensions: dict[str, str], threshold: float, evaluation_periods: int = 1,
+              widget_title: str | None = None):
+        """Another alarm on the topic (fires above ``threshold`` for ``evaluation_periods`` minutes;
+        missing data is not breaching), named ``<project>-<name_parts>-<env>``; with
+        ``widget_title``, a dashboard panel of its metric beside the built-in ones."""
+        self._alarm(id, name_parts, description, namespace=namespace, metric_name=metric_name, statistic=statistic,
+                    dimensions=dimensions, threshold=threshold, evaluation_periods=evaluation_periods)
+        if widget_title:
+            dims = [part for item in dimensions.items() for part in item]
+            self._extra_panels.append(self._metric(widget_title, metric_name, [(namespace, *dims, id)], statistic,
+                                                   threshold=threshold))
+        self.dashboard.dashboard_body = self._dashboard_body()
+        return self.alarms[id]
 
     # -- alarms ---------------------------------------------------------------
     def _alarm(self, id: str, name_parts: tuple[str, ...], description: str, *, namespace: str, metric_name: str,
@@ -292,13 +314,13 @@ class Monitoring(Construct):
     def _widgets(self, cluster_name: str, services: Mapping[str, str], load_balancer: MonitoredLoadBalancer | None,
                  database: MonitoredDatabase | None, cache: MonitoredCache | None, ecs_cpu_percent: int,
                  target_5xx_per_minute: int, queues: Mapping[str, MonitoredQueue] = {},
-                 functions: Mapping[str, str] = {}) -> list[dict]:
+                 functions: Mapping[str, str] = {}, extra_panels: Sequence[dict] = ()) -> list[dict]:
         ecs = [("AWS/ECS", "ClusterName", cluster_name, "ServiceName", service_name, name)
                for name, service_name in services.items()]
         panels = [
             self._metric("ECS CPU utilization (%)", "CPUUtilization", ecs, "Average", threshold=ecs_cpu_percent),
             self._metric("ECS memory utilization (%)", "MemoryUtilization", ecs, "Average"),
-        ]
+        ] if services else []
         if load_balancer:
             groups = [("AWS/ApplicationELB", "TargetGroup", tg, "LoadBalancer", load_balancer.arn_suffix, name)
                       for name, tg in load_balancer.target_groups.items()]
@@ -336,6 +358,7 @@ class Monitoring(Construct):
                 self._metric("Lambda errors", "Errors", fns, "Sum", threshold=0),
                 self._metric("Lambda duration p95 (ms)", "Duration", fns, "p95"),
             ]
+        panels += extra_panels
         widgets = [{**panel, "x": (i % 2) * 12, "y": (i // 2) * 6, "width": 12, "height": 6}
                    for i, panel in enumerate(panels)]
         widgets.append({

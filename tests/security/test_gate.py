@@ -304,7 +304,7 @@ def test_the_same_finding_accepted_twice_is_rejected(tmp_path):
         load_accepted(path)
 
 
-@pytest.mark.parametrize("system", ["conduit", "nest-api", "unisync"])
+@pytest.mark.parametrize("system", ["conduit", "nest-api", "unisync", "openmarket"])
 def test_every_other_system_passes_the_gate_with_its_own_accepted_list(all_stacks_output, system):
     # GIVEN every stack of the system, freshly synthesized, and the system's own reviewed list
     from main import manifest, parse_selection

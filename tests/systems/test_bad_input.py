@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from environments import load
-from environments.settings import NatMode
+from environments.settings import DatabaseEngine, NatMode
 from modules.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,6 +49,22 @@ def error_of(system: str, env: str, **changes) -> ConfigError:
     ("nest-api", {"github__repository": "not a repo"}, "github.repository", "owner/name"),
     ("nest-api", {"github__branch": "feature..x"}, "github.branch", "branch"),
     ("nest-api", {"service__assign_public_ip": True}, "service.assign_public_ip", "private subnets"),
+    ("openmarket", {"eks__version": "1.28"}, "eks.version", "no longer creates"),
+    ("openmarket", {"eks__endpoint_public_access": True, "eks__public_access_cidrs": ("0.0.0.0/0",)},
+     "eks.public_access_cidrs", "whole internet"),
+    ("openmarket", {"eks__admin_roles": ()}, "eks.admin_roles", "nobody could reach"),
+    ("openmarket", {"node_group__min_size": 5}, "node_group.min_size", "larger than max_size"),
+    ("openmarket", {"node_group__ami_type": "AL2_x86_64"}, "node_group.ami_type", "Amazon Linux 2023"),
+    ("openmarket", {"report_schedule__expression": "cron(0 0 * * *)"}, "report_schedule.expression", "6 fields"),
+    ("openmarket", {"data_sync_schedule__expression": "rate(1 hours)"}, "data_sync_schedule.expression",
+     "singular"),
+    ("openmarket", {"uploads__image_prefix": "/images/"}, "uploads.image_prefix", "do not start with '/'"),
+    ("openmarket", {"uploads__cors_origins": ("http://shop.example.com",)}, "uploads.cors_origins[0]", "HTTPS"),
+    ("openmarket", {"network__nat_mode": NatMode.SINGLE}, "network.nat_mode", "one NAT per AZ"),
+    ("openmarket", {"database__engine": DatabaseEngine.MYSQL, "database__aurora_reader_count": None,
+                    "database__log_exports": ("error",)},
+     "database.engine", "Aurora MySQL"),
+    ("openmarket", {"cache__num_cache_clusters": 1}, "cache.num_cache_clusters", "failover"),
 ])
 def test_system_rule_names_field_and_fix(system, changes, field, phrase):
     error = error_of(system, "prod", **changes)

@@ -15,7 +15,7 @@ from systems import SYSTEMS
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED = ["dev", "staging", "prod", "conduit-dev", "conduit-prod", "nest-api-dev", "nest-api-prod", "unisync-dev",
-            "unisync-prod"]
+            "unisync-prod", "openmarket-dev", "openmarket-staging", "openmarket-prod"]
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

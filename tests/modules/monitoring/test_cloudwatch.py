@@ -360,3 +360,43 @@ def test_queue_and_function_widgets_only_when_given(full, messaging):
         "SQS oldest message age (s)", "SQS messages visible", "Lambda errors", "Lambda duration p95 (ms)"]
     rows = metric_rows(dashboard(messaging), "SQS messages visible")
     assert [r[3] for r in rows] == ["shop-jobs-test", "shop-plain-test", "shop-jobs-dlq-test"]
+
+
+# -- a stack without ECS, and a system's own alarms ------------------------------------------
+def synth_without_ecs(widget_title: str | None) -> Synth:
+    stack = bare_stack()
+    monitoring = Monitoring(stack, "monitoring", naming=Naming("shop", "test"), region="ap-northeast-2",
+                            account_id=ACCOUNT)
+    monitoring.alarm("fn-errors", ("fn", "errors"), "Function fn: a failed invocation", namespace="AWS/Lambda",
+                     metric_name="Errors", statistic="Sum", dimensions={"FunctionName": "shop-fn-test"}, threshold=0,
+                     widget_title=widget_title)
+    return synth_stack(stack)
+
+
+def test_without_ecs_inputs_there_is_no_ecs_alarm_or_widget():
+    synth = synth_without_ecs(None)
+    assert [a["namespace"] for a in synth.resources(ALARM).values()] == ["AWS/Lambda"]
+    body = json.loads(synth.one(DASHBOARD)["dashboard_body"])
+    assert "ECS" not in json.dumps(body)
+    assert [w["type"] for w in body["widgets"]] == ["alarm"]
+
+
+def test_own_alarm_notifies_the_topic_and_is_named_for_the_environment():
+    synth = synth_without_ecs(None)
+    alarm = synth.one(ALARM)
+    topic = synth.ref(TOPIC, synth.one(TOPIC), "arn")
+    assert alarm["alarm_name"] == "shop-fn-errors-test"
+    assert alarm["alarm_actions"] == [topic] and alarm["ok_actions"] == [topic]
+    assert (alarm["threshold"], alarm["comparison_operator"], alarm["treat_missing_data"]) == (
+        0, "GreaterThanThreshold", "notBreaching")
+    assert alarm["dimensions"] == {"FunctionName": "shop-fn-test"}
+
+
+def test_own_alarm_with_a_widget_title_gets_a_panel_and_is_in_the_alarm_widget():
+    synth = synth_without_ecs("Function fn: errors")
+    body = json.loads(synth.one(DASHBOARD)["dashboard_body"])
+    (panel,) = [w for w in body["widgets"] if w["type"] == "metric"]
+    assert panel["properties"]["title"] == "Function fn: errors"
+    assert panel["properties"]["metrics"][0][:4] == ["AWS/Lambda", "Errors", "FunctionName", "shop-fn-test"]
+    (alarms,) = [w for w in body["widgets"] if w["type"] == "alarm"]
+    assert alarms["properties"]["alarms"] == [synth.ref(ALARM, synth.one(ALARM), "arn")]

@@ -1,0 +1,1 @@
+"""OpenMarket's environments: values only (see systems/openmarket/settings.py for the schema)."""

@@ -1,0 +1,40 @@
+"""What every OpenMarket environment shares: name, region, zones, state backend, placeholders."""
+
+from environments.settings import ProjectSettings
+from modules.serverless.options import FunctionOptions, ScheduleOptions
+
+PROJECT = ProjectSettings(
+    name="openmarket",
+    region="ap-northeast-2",
+    availability_zones=("ap-northeast-2a", "ap-northeast-2c"),
+    state_bucket="openmarket-terraform-state",
+    lock_table="openmarket-terraform-locks",
+)
+
+PLATFORM_ADMIN_ROLE = "openmarket-platform-admin"
+"""Placeholder IAM role (in the environment's account) that gets cluster-admin access through an
+EKS access entry: create it (or name your SSO role's ARN) before deploying."""
+
+PLACEHOLDER_WEB_ORIGIN = "https://openmarket.example.com"
+"""Placeholder origin of the web app (CORS of the uploads bucket): replace before deploying."""
+
+PLACEHOLDER_OFFICE_CIDR = "203.0.113.0/24"
+"""Placeholder office network (TEST-NET-3) allowed to dev's public API endpoint: replace it."""
+
+_CODE = "systems/openmarket/functions"
+RUNTIME = "nodejs22.x"
+"""The document's Node.js 18 can no longer be created (SPEC §5): Node.js 22."""
+FUNCTIONS = (
+    FunctionOptions(name="image-processor", source=f"{_CODE}/image-processor", runtime=RUNTIME,
+                    handler="index.handler", memory_mb=512, timeout_seconds=60),
+    FunctionOptions(name="order-notification", source=f"{_CODE}/order-notification", runtime=RUNTIME,
+                    handler="index.handler", memory_mb=256, timeout_seconds=30),
+    FunctionOptions(name="report-generator", source=f"{_CODE}/report-generator", runtime=RUNTIME,
+                    handler="index.handler", memory_mb=1024, timeout_seconds=300),
+    FunctionOptions(name="data-sync", source=f"{_CODE}/data-sync", runtime=RUNTIME,
+                    handler="index.handler", memory_mb=512, timeout_seconds=120),
+)
+REPORT_SCHEDULE = ScheduleOptions(name="daily-report", expression="cron(0 0 * * ? *)", timezone="Asia/Seoul",
+                                  description="report-generator, daily at 00:00 KST")
+DATA_SYNC_SCHEDULE = ScheduleOptions(name="hourly-sync", expression="rate(1 hour)",
+                                     description="data-sync, every hour")

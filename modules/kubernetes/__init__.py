@@ -1,0 +1,1 @@
+"""Kubernetes on AWS: the EKS control plane and its managed node groups."""

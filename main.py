@@ -59,7 +59,7 @@ def main(
 def synthesize(selected: Sequence[EnvironmentSettings], outdir: Path) -> list:
     """Synthesize the stacks into ``outdir``, replacing it only if all of them succeed."""
     from environments.stack import EnvironmentStack  # starts jsii: only once settings are valid
-    from modules.framework import App
+    from modules.framework import new_app
 
     outdir = outdir.absolute()
     outdir.parent.mkdir(parents=True, exist_ok=True)
@@ -68,7 +68,7 @@ def synthesize(selected: Sequence[EnvironmentSettings], outdir: Path) -> list:
     os.umask(umask)
     staging.chmod(0o777 & ~umask)  # mkdtemp makes it 0700; the output is an ordinary directory
     try:
-        app = App(outdir=str(staging))
+        app = new_app(outdir=str(staging))
         stacks = [EnvironmentStack(app, settings) for settings in selected]
         app.synth()
         _replace(staging, outdir)

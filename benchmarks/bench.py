@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 GOAL_RATIO = 1.5
 
 FLOOR = "import modules.framework; from modules.aws_provider import _stub_package; _stub_package()"
-EAGER = "import modules.framework; import cdktf_cdktf_provider_aws"
+EAGER = "import importlib, modules.framework as f; importlib.import_module(f.PROVIDER_PACKAGE)"
 
 
 def _tree_rss_kib(pid: int) -> int:

@@ -1,7 +1,8 @@
 """The official cdktf CLI (package.json, cdktf.json, bin/cdktf) synthesizes what main.py does.
 
 Needs the npm registry the first time: bin/cdktf runs `make cli` (npm ci), which
-`make test` has already done. Deselect with `pytest -m "not cli"`.
+`make test` has already done. Deselect with `pytest -m "not cli"` (`make test
+FRAMEWORK=cdktn` does: bin/cdktf is the CLI of the default framework, docs/frameworks.md).
 """
 
 from __future__ import annotations

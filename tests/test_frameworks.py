@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -119,12 +120,14 @@ def test_make_rejects_an_unknown_framework_with_the_fix():
 
 
 def test_no_file_but_framework_py_names_a_framework_package():
-    needles = [needle for name, provider in framework.FRAMEWORKS.values()
-               for needle in (f"import {name}", f"from {name} import", provider)]
+    # an import statement of a framework, or a provider package name anywhere (code or string)
+    frameworks = "|".join(name for name, _ in framework.FRAMEWORKS.values())
+    providers = "|".join(provider for _, provider in framework.FRAMEWORKS.values())
+    pattern = re.compile(rf"^\s*(?:import|from)\s+(?:{frameworks})\b|{providers}", re.M)
     files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "*.py"],
                            cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
     assert "modules/aws_provider.py" in files
-    offenders = {path: [n for n in needles if n in (ROOT / path).read_text()]
+    offenders = {path: pattern.findall((ROOT / path).read_text())
                  for path in files if path != "modules/framework.py" and (ROOT / path).is_file()}
     assert {path: found for path, found in offenders.items() if found} == {}
 

@@ -37,7 +37,7 @@ FRAMEWORKS: dict[str, tuple[str, str]] = {
 }
 DEFAULT_FRAMEWORK = "cdktf"
 
-#: Context every app gets. cdktn refuses write-only attributes (``password_wo``) unless the
+#: Context every app gets. cdktn refuses write-only attributes (``secret_string_wo``) unless the
 #: app declares a Terraform that supports them (1.11+); cdktf ignores the key.
 APP_CONTEXT: dict[str, Any] = {"targetVersions": {"terraform": ">=1.11.0"}}
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from modules import aws_provider, framework
+from modules.framework import aws
 from modules.errors import ConfigError
 from tooling.compare_frameworks import addresses, compare_outputs, differences, normalise
 
@@ -70,6 +71,25 @@ def test_write_only_attributes_synthesize_on_this_framework(dev):
     (version,) = [
         v for v in dev.resources("aws_secretsmanager_secret_version").values() if "secret_string_wo" in v]
     assert version["secret_string_wo_version"] >= 1 and "secret_string" not in version
+
+
+def _secret_with_write_only_value(app) -> str:
+    stack = framework.TerraformStack(app, "wo")
+    aws.provider.AwsProvider(stack, "aws", region="ap-northeast-2")
+    aws.secretsmanager_secret_version.SecretsmanagerSecretVersion(
+        stack, "value", secret_id="s", secret_string_wo="x", secret_string_wo_version=1)
+    return framework.Testing.synth(stack, run_validations=True)
+
+
+def test_the_app_context_is_what_lets_cdktn_synthesize_write_only_attributes():
+    synthesized = json.loads(_secret_with_write_only_value(framework.test_app()))
+    (version,) = synthesized["resource"]["aws_secretsmanager_secret_version"].values()
+    assert version["secret_string_wo_version"] == 1
+    if framework.FRAMEWORK == "cdktn":  # without APP_CONTEXT CDK Terrain refuses them
+        with pytest.raises(Exception, match="write-only attributes requires .*>=1.11.0"):
+            _secret_with_write_only_value(framework.Testing.app())
+    else:  # cdktf does not check, so the context changes nothing there
+        assert json.loads(_secret_with_write_only_value(framework.Testing.app()))["resource"] == synthesized["resource"]
 
 
 def test_an_unknown_framework_stops_main_with_one_line_and_leaves_the_output(tmp_path):

@@ -50,14 +50,8 @@ lock:
 synth: install
 	$(PY) main.py
 
-# On cdktn the cdktf CLI (bin/cdktf, npm) is not used: tests/test_cdktf_cli.py is deselected.
-ifeq ($(FRAMEWORK),cdktf)
 test: install cli checkov
 	$(PY) -m pytest
-else
-test: install checkov
-	$(PY) -m pytest -m "not cli"
-endif
 
 # Synthesize every stack with both frameworks (both venvs) and fail on any difference
 # but the known ones (docs/frameworks.md). Installs both venvs first.
@@ -78,19 +72,27 @@ bootstrap: install
 # npm ci builds node-pty (allowScripts in package.json) against the headers the
 # wheel ships, whatever nodedir a user's ~/.npmrc names; .npmrc makes any other
 # install script an error. The stamp skips npm when nothing changed.
-cli: node_modules/.installed
+# With FRAMEWORK=cdktn: CDK Terrain's CLI from cli-cdktn/ (no install scripts), bin/cdktn.
+ifeq ($(FRAMEWORK),cdktf)
+CLI_DIR := .
+else
+CLI_DIR := cli-$(FRAMEWORK)
+endif
+CLI_STAMP := $(CLI_DIR)/node_modules/.installed
 
-node_modules/.installed: package.json package-lock.json .npmrc $(STAMP)
-	npm_package_config_node_gyp_nodedir="$(NODE_DIR)" $(NPM) ci --loglevel=error
+cli: $(CLI_STAMP)
+
+$(CLI_STAMP): $(CLI_DIR)/package.json $(CLI_DIR)/package-lock.json $(CLI_DIR)/.npmrc $(STAMP)
+	cd $(CLI_DIR) && npm_package_config_node_gyp_nodedir="$(NODE_DIR)" $(NPM) ci --loglevel=error
 	touch $@
 
-# Re-resolve package-lock.json from package.json (after changing the cdktf-cli pin),
+# Re-resolve $(CLI_DIR)/package-lock.json from its package.json (after changing the CLI pin),
 # without running any install script, then list the scripts still to review:
 # approve each reviewed one (docs/cdktf-cli.md), then `make cli`.
 cli-lock: install
-	rm -rf node_modules package-lock.json
-	$(NPM) install --ignore-scripts --loglevel=error
-	$(NPM) approve-scripts --allow-scripts-pending
+	cd $(CLI_DIR) && rm -rf node_modules package-lock.json
+	cd $(CLI_DIR) && $(NPM) install --ignore-scripts --loglevel=error
+	cd $(CLI_DIR) && $(NPM) approve-scripts --allow-scripts-pending
 
 # Security gate (docs/security-gate.md): checkov lives in its own venv, because
 # its pins conflict with boto3/moto in requirements-lock.txt.
@@ -117,4 +119,4 @@ scan: synth checkov
 	$(PY) -m security.gate
 
 clean:
-	rm -rf .venv .venv-cdktn $(CHECKOV_VENV) node_modules cdktf.out .cdktf.out.* .pytest_cache
+	rm -rf .venv .venv-cdktn $(CHECKOV_VENV) node_modules cli-cdktn/node_modules cdktf.out .cdktf.out.* .pytest_cache

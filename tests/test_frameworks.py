@@ -125,11 +125,25 @@ def test_make_targets_use_the_venv_of_the_chosen_framework(framework_args, venv)
     assert result.stdout.splitlines()[-1] == f"{venv}/bin/python main.py"
 
 
-def test_make_test_on_cdktn_deselects_only_the_cdktf_cli():
-    default, cdktn = (_make_dry_run("-W", "package.json", "test", *args).stdout for args in ((), ("FRAMEWORK=cdktn",)))
-    assert ".venv/bin/python -m pytest" in default.splitlines()[-1] and "not cli" not in default
-    assert cdktn.splitlines()[-1] == '.venv-cdktn/bin/python -m pytest -m "not cli"'
-    assert "npm-cli.js ci" in default and "npm-cli.js ci" not in cdktn
+def test_make_test_installs_the_cli_of_the_chosen_framework():
+    default, cdktn = (_make_dry_run("-W", "package.json", "-W", "cli-cdktn/package.json", "test", *args).stdout
+                      for args in ((), ("FRAMEWORK=cdktn",)))
+    assert default.splitlines()[-1] == ".venv/bin/python -m pytest"
+    assert cdktn.splitlines()[-1] == ".venv-cdktn/bin/python -m pytest"
+    assert "cd . && " in default and "npm-cli.js ci" in default and "cli-cdktn" not in default
+    assert "cd cli-cdktn && " in cdktn and "npm-cli.js ci" in cdktn
+
+
+def test_each_cli_script_pins_its_framework_and_venv():
+    for name, venv in (("cdktf", ".venv"), ("cdktn", ".venv-cdktn")):
+        script = (ROOT / "bin" / name).read_text()
+        assert f"export FRAMEWORK={name} FRAMEWORK_VENV={venv}" in script
+    assert json.loads((ROOT / "cdktf.json").read_text())["app"] == "${FRAMEWORK_VENV:-.venv}/bin/python main.py"
+    lock = json.loads((ROOT / "cli-cdktn" / "package-lock.json").read_text())
+    assert lock["packages"]["node_modules/cdktn-cli"]["version"] == "0.24.0"
+    # no package of CDK Terrain's CLI runs an install script (cli-cdktn/.npmrc would refuse one)
+    assert [k for k, v in lock["packages"].items() if v.get("hasInstallScript")] == []
+    assert "strict-allow-scripts=true" in (ROOT / "cli-cdktn" / ".npmrc").read_text()
 
 
 def test_make_rejects_an_unknown_framework_with_the_fix():

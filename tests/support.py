@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from environments.settings import EnvironmentSettings
-from modules.framework import TerraformStack, Testing, aws
+from modules.framework import TerraformStack, Testing, aws, test_app
 
 
 class Synth:
@@ -80,7 +80,7 @@ class Synth:
 
 def bare_stack(name: str = "test") -> TerraformStack:
     """An empty stack with an AWS provider, to synthesize one construct on its own."""
-    stack = TerraformStack(Testing.app(), name)
+    stack = TerraformStack(test_app(), name)
     aws.provider.AwsProvider(stack, "aws", region="ap-northeast-2")
     return stack
 
@@ -95,7 +95,7 @@ def synth_settings(settings: EnvironmentSettings) -> Synth:
     """Synthesize one environment stack from ``settings`` (validated like ``main.py`` does)."""
     from systems.codemate.stack import CodemateStack
 
-    return synth_stack(CodemateStack(Testing.app(), settings))
+    return synth_stack(CodemateStack(test_app(), settings))
 
 
 def with_changes(settings: EnvironmentSettings, **changes: Any) -> EnvironmentSettings:
@@ -127,7 +127,7 @@ def project_stack(name: str = "test", *, project: str = "shop", environment: str
     from modules.stack import ProjectStack
 
     return ProjectStack(
-        Testing.app(), name, environment=environment,
+        test_app(), name, environment=environment,
         project=ProjectSettings(name=project, region="ap-northeast-2",
                                 availability_zones=("ap-northeast-2a", "ap-northeast-2c"),
                                 state_bucket=f"{project}-terraform-state", lock_table=f"{project}-terraform-locks"),

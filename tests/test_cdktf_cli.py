@@ -1,7 +1,8 @@
-"""The official cdktf CLI (package.json, cdktf.json, bin/cdktf) synthesizes what main.py does.
+"""The official CLI (package.json, cdktf.json, bin/cdktf) synthesizes what main.py does.
 
-Needs the npm registry the first time: bin/cdktf runs `make cli` (npm ci), which
-`make test` has already done. Deselect with `pytest -m "not cli"`.
+On CDK Terrain's venv the same tests run its CLI (cli-cdktn/package.json, bin/cdktn),
+against main.py of that venv. Needs the npm registry the first time: the script runs
+`make cli` (npm ci), which `make test` has already done. Deselect with `pytest -m "not cli"`.
 """
 
 from __future__ import annotations
@@ -17,11 +18,14 @@ import pytest
 from main import manifest as stack_manifest, parse_selection
 
 STACKS = [row["stack"] for row in stack_manifest(parse_selection([]))]
+from modules import framework
 
 pytestmark = pytest.mark.cli
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 900  # the first bin/cdktf run installs the CLI (npm ci builds node-pty)
+CLI = ROOT / "bin" / framework.FRAMEWORK  # bin/cdktf or bin/cdktn
+PYTHON = ROOT / framework.venv_of(framework.FRAMEWORK) / "bin" / "python"
 
 
 def _tree(path: Path) -> dict[str, tuple[int, int]]:
@@ -41,7 +45,7 @@ def _stray_outputs() -> set[str]:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    """`bin/cdktf synth --output <tmp>/cli` and `python main.py --outdir <tmp>/main`, run side by side.
+    """`bin/<framework> synth --output <tmp>/cli` and `python main.py --outdir <tmp>/main`, run side by side.
 
     The PATH handed to both starts with a decoy `node` that records each call
     (then runs the real one): the CLI must run on the Node.js of .venv, never on
@@ -56,17 +60,17 @@ def run(tmp_path_factory):
     decoy.chmod(0o755)
 
     env = {k: v for k, v in os.environ.items()
-           if k not in {"CDKTF_OUTDIR", "CDKTF_CONTEXT_JSON", "JSII_NODE"}}
+           if k not in {"CDKTF_OUTDIR", "CDKTF_CONTEXT_JSON", "JSII_NODE", "FRAMEWORK", "FRAMEWORK_VENV"}}
     env.update(PATH=f"{decoy_dir}{os.pathsep}{env.get('PATH', '')}", CHECKPOINT_DISABLE="1")
 
     before = (_tree(ROOT / "cdktf.out"), _stray_outputs())
-    cli = subprocess.Popen([str(ROOT / "bin" / "cdktf"), "synth", "--output", str(tmp / "cli")],
+    cli = subprocess.Popen([str(CLI), "synth", "--output", str(tmp / "cli")],
                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    direct = subprocess.Popen([str(ROOT / ".venv" / "bin" / "python"), "main.py", "--outdir", str(tmp / "main")],
+    direct = subprocess.Popen([str(PYTHON), "main.py", "--outdir", str(tmp / "main")],
                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     cli_log, _ = cli.communicate(timeout=TIMEOUT)
     direct_log, _ = direct.communicate(timeout=TIMEOUT)
-    assert cli.returncode == 0, f"bin/cdktf synth failed ({cli.returncode}):\n{cli_log[-4000:]}"
+    assert cli.returncode == 0, f"{CLI.name} synth failed ({cli.returncode}):\n{cli_log[-4000:]}"
     assert direct.returncode == 0, f"python main.py failed ({direct.returncode}):\n{direct_log[-4000:]}"
     return {
         "cli": tmp / "cli",
@@ -114,3 +118,12 @@ def test_cli_synth_into_another_directory_leaves_the_repository_output_alone(run
     # THEN the repository's cdktf.out (present or not) is byte-for-byte as it was,
     # and no temporary synth directory was left beside it
     assert run["after"] == run["before"]
+
+
+def test_the_cli_runs_the_app_of_this_framework(run):
+    # GIVEN bin/cdktf (cdktf) or bin/cdktn (CDK Terrain), whichever this venv's framework uses
+    from importlib.metadata import version
+
+    # THEN its stacks were written by that framework: cdktf.json's app ran this venv's Python
+    metadata = _stack(run["cli"], "dev")["//"]["metadata"]
+    assert metadata["version"] == version(framework.FRAMEWORK)

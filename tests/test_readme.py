@@ -23,3 +23,8 @@ def test_readme_shows_the_two_commands_and_ci_runs_the_same_test_command():
     readme = (ROOT / "README.md").read_text()
     assert "make synth" in readme and "make test" in readme
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_ci_also_synthesizes_gates_and_compares_the_other_framework():
+    lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    assert lines.index("make test") < lines.index("make scan FRAMEWORK=cdktn") < lines.index("make compare-frameworks")

@@ -130,8 +130,9 @@ def test_missing_credentials_exit_two_without_a_traceback(tmp_path):
 
 
 def test_make_bootstrap_runs_the_module_with_args():
-    # A clean environment: under `make test` the parent make's MAKEFLAGS/MAKELEVEL would leak in.
-    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    # A clean environment: under `make test` the parent make's MAKEFLAGS/MAKELEVEL (and FRAMEWORK,
+    # which picks the venv: tests/test_frameworks.py) would leak in.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "FRAMEWORK")}
     result = subprocess.run(["make", "--no-print-directory", "-n", "bootstrap", "ARGS=--dry-run --profile admin"],
                             cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
     assert result.returncode == 0, result.stderr

@@ -104,12 +104,12 @@ def test_prod_run_unprotected_by_explicit_override_says_so_in_the_summary():
 
     from environments import load
     from systems.codemate.stack import CodemateStack
-    from modules.framework import Testing
+    from modules.framework import test_app
 
     prod = load("prod")
     settings = replace(prod, database=replace(prod.database, deletion_protection=False, allow_unprotected_prod=True))
     # WHEN its stack is built
-    stack = CodemateStack(Testing.app(), settings)
+    stack = CodemateStack(test_app(), settings)
     # THEN main.py's summary carries a note, and the database really is unprotected
     assert any("allow_unprotected_prod" in note for note in stack.notes)
     assert stack.database.instance.deletion_protection_input is False
@@ -118,11 +118,11 @@ def test_prod_run_unprotected_by_explicit_override_says_so_in_the_summary():
 def test_unisync_mysql_8_0_builds_with_a_note_that_it_runs_on_extended_support():
     # GIVEN UniSync's MySQL 8.0 (SPEC §5), past RDS standard support since 2026-07-31
     from systems.codemate.stack import CodemateStack
-    from modules.framework import Testing
+    from modules.framework import test_app
     from tests.data_variants import unisync_settings
 
     # WHEN its stack is built THEN main.py's summary carries the note
-    stack = CodemateStack(Testing.app(), unisync_settings())
+    stack = CodemateStack(test_app(), unisync_settings())
     assert [n for n in stack.notes if "Extended Support" in n] == [
         "database: MySQL 8.0 is on RDS Extended Support since 2026-08-01 (billed per vCPU-hour); "
         "plan the upgrade to 8.4"]

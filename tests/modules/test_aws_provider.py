@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from modules import aws_provider
+from modules import aws_provider, framework
 from modules.aws_provider import ProviderLayoutError, _LazyProvider
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,14 +19,17 @@ def test_loading_one_resource_module_imports_nothing_else_of_the_provider():
     # GIVEN a fresh interpreter WHEN one resource class is used through the loader
     script = textwrap.dedent("""
         import sys
-        from modules.framework import aws
+        from modules.framework import PROVIDER_PACKAGE, aws
         assert aws.vpc.Vpc.TF_RESOURCE_TYPE == "aws_vpc"
-        loaded = sorted(m for m in sys.modules if m.startswith("cdktf_cdktf_provider_aws.") and m.count(".") == 1)
-        print(",".join(loaded))
+        loaded = sorted(m for m in sys.modules if m.startswith(PROVIDER_PACKAGE + ".") and m.count(".") == 1)
+        print(PROVIDER_PACKAGE, ",".join(loaded))
     """)
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
-    # THEN only the jsii assembly loader and that one submodule are imported (not ~2,200)
-    assert out.stdout.strip().split(",") == ["cdktf_cdktf_provider_aws._jsii", "cdktf_cdktf_provider_aws.vpc"]
+    # THEN only the jsii assembly loader and that one submodule are imported (not ~2,200),
+    # of the provider package of the framework this Python has (cdktf's or CDK Terrain's)
+    package, loaded = out.stdout.split()
+    assert package == framework.PROVIDER_PACKAGE
+    assert loaded.split(",") == [f"{package}._jsii", f"{package}.vpc"]
 
 
 def test_the_stacks_load_only_a_few_dozen_provider_submodules(dev):
@@ -82,3 +85,15 @@ def test_jsii_runs_on_the_node_installed_from_pypi():
 
     assert wheel_node() is not None
     assert os.environ["JSII_NODE"] == wheel_node()
+
+
+def test_the_loader_uses_the_provider_package_of_the_selected_framework(dev):
+    assert aws_provider.PACKAGE == framework.PROVIDER_PACKAGE == framework.FRAMEWORKS[framework.FRAMEWORK][1]
+    assert aws_provider.loaded_submodules()  # the shared stacks loaded some, under that package name
+
+
+def test_importing_the_loader_first_works_too():
+    # modules.framework and modules.aws_provider import each other: either may come first
+    script = "import modules.aws_provider as p; assert p.aws.vpc.Vpc.TF_RESOURCE_TYPE == 'aws_vpc'; print(p.PACKAGE)"
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == framework.PROVIDER_PACKAGE

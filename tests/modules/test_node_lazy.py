@@ -39,7 +39,8 @@ assert "--max-semi-space-size" not in os.environ.get("NODE_OPTIONS", "")
 assert "NODE_LAZY_INDEX_PACKAGE" not in os.environ and "NODE_LAZY_INDEX_REPORT" not in os.environ
 assert main.main(["--outdir", sys.argv[1]]) == 0
 assert node_lazy.status().state == "off", node_lazy.status()
-assert not unchecked_bindings.active("cdktf") and not unchecked_bindings.active("cdktf_cdktf_provider_aws.vpc")
+from modules.framework import FRAMEWORK, PROVIDER_PACKAGE
+assert not unchecked_bindings.active(FRAMEWORK) and not unchecked_bindings.active(PROVIDER_PACKAGE + ".vpc")
 vpc = aws.vpc.Vpc(TerraformStack(Testing.app(), "probe"), "vpc")
 assert vpc.id != vpc.id  # each read is a round trip: Node makes a new token every time
 """
@@ -49,7 +50,7 @@ def test_every_stack_is_byte_identical_with_and_without_the_speedups(tmp_path):
     # GIVEN the app synthesized in this process (lazy index, bindings without type checks) ...
     assert main.main(["--outdir", str(tmp_path / "lazy")]) == 0
     assert node_lazy.status().state == "lazy"
-    assert unchecked_bindings.active("cdktf") and unchecked_bindings.active("cdktf_cdktf_provider_aws.vpc")
+    assert unchecked_bindings.active(framework.FRAMEWORK) and unchecked_bindings.active(framework.PROVIDER_PACKAGE + ".vpc")
     # ... and in a fresh one the default way: eager index, every type check run (they all pass),
     # every id/arn read from Node
     assert "node_lazy_preload" in os.environ["NODE_OPTIONS"]  # this process passes it on to children
@@ -77,7 +78,7 @@ def test_a_normal_run_loads_only_a_few_dozen_of_the_providers_namespaces(tmp_pat
 
 def test_the_status_of_this_test_process_names_what_node_loaded(dev):
     status = node_lazy.status()
-    assert (status.state, status.package, status.shape) == ("lazy", node_lazy.npm_name("cdktf_cdktf_provider_aws"), "cdktf")
+    assert (status.state, status.package, status.shape) == ("lazy", node_lazy.npm_name(framework.PROVIDER_PACKAGE), framework.FRAMEWORK)
     assert status.rewritten == status.namespaces > 2000
     assert "vpc" in status.loaded and "securityGroup" in status.loaded
     assert "xrayGroup" not in status.loaded
@@ -91,7 +92,7 @@ def test_the_switch_off_prints_so_in_debug_mode(tmp_path):
 
 def test_without_the_bindings_type_checks_a_wrong_type_still_stops_the_synth():
     # Node's jsii kernel checks every value against the assembly: a wrong type never reaches the JSON.
-    assert framework.aws.vpc.Vpc and unchecked_bindings.active("cdktf_cdktf_provider_aws.vpc")
+    assert framework.aws.vpc.Vpc and unchecked_bindings.active(framework.PROVIDER_PACKAGE + ".vpc")
     stack = framework.TerraformStack(framework.Testing.app(), "wrong-type")
     with pytest.raises(RuntimeError, match="Unable to deserialize value as @cdktf/provider-aws.vpc.VpcConfig"):
         framework.aws.vpc.Vpc(stack, "vpc", cidr_block=10)
@@ -100,7 +101,7 @@ def test_without_the_bindings_type_checks_a_wrong_type_still_stops_the_synth():
 def test_unchecked_bindings_keep_their_annotations_as_strings():
     # PEP 563: the typing objects only the removed checks read are never built at import
     vpc = framework.aws.vpc
-    assert unchecked_bindings.active("cdktf_cdktf_provider_aws.vpc")
+    assert unchecked_bindings.active(framework.PROVIDER_PACKAGE + ".vpc")
     assert vpc.Vpc.__init__.__annotations__["cidr_block"] == "typing.Optional[builtins.str]"
     assert vpc.__cached__ == str(unchecked_bindings.cache_path(vpc.__file__))
     assert unchecked_bindings.cache_path(vpc.__file__).is_file()
@@ -127,7 +128,7 @@ def test_the_type_checks_switch(monkeypatch):
 
 
 def test_the_npm_name_is_read_from_the_python_bindings():
-    assert node_lazy.npm_name("cdktf_cdktf_provider_aws") == "@cdktf/provider-aws"
+    assert node_lazy.npm_name(framework.FRAMEWORKS["cdktf"][1]) == "@cdktf/provider-aws"
     assert node_lazy.npm_name("no_such_package_here") is None
 
 

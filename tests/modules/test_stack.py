@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from modules.framework import Construct
-from modules.framework import Testing as FrameworkTesting
+from modules.framework import test_app
 from modules.stack import ProjectStack
 from tests.support import project_stack, synth_stack
 
@@ -35,7 +35,7 @@ def test_outside_a_project_stack_is_a_clear_error():
     from modules.framework import TerraformStack
 
     with pytest.raises(TypeError, match="not inside a ProjectStack"):
-        ProjectStack.of(Construct(TerraformStack(FrameworkTesting.app(), "plain"), "x"))
+        ProjectStack.of(Construct(TerraformStack(test_app(), "plain"), "x"))
 
 
 def test_output_is_a_stack_output():

@@ -219,7 +219,7 @@ def test_a_flow_the_function_consumes_becomes_an_event_source_mapping():
     from dataclasses import replace
 
     from environments import load
-    from modules.framework import Testing
+    from modules.framework import test_app
     from systems.unisync.settings import FLOWS, QueueFlow
     from systems.unisync.stack import UniSyncStack
     from tests.support import synth_stack
@@ -227,7 +227,7 @@ def test_a_flow_the_function_consumes_becomes_an_event_source_mapping():
     settings = load("prod", "unisync")
     settings = replace(settings, flows=(*FLOWS, QueueFlow(queue="task-creation", senders=(), consumers=("canvas-sync",))))
     # WHEN the stack is synthesized THEN Lambda polls the queue for the function, which may consume it
-    synth = synth_stack(UniSyncStack(Testing.app(), settings))
+    synth = synth_stack(UniSyncStack(test_app(), settings))
     mapping = synth.one("aws_lambda_event_source_mapping")
     assert mapping["event_source_arn"] == queue_arn(synth, "task-creation")
     assert mapping["function_response_types"] == ["ReportBatchItemFailures"]

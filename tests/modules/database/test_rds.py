@@ -278,7 +278,7 @@ def test_openmarket_outputs_writer_and_reader_endpoints(openmarket):
 def test_construct_refuses_a_class_the_engine_does_not_offer():
     from modules.database.rds import RdsDatabase
 
-    stack = framework.TerraformStack(framework.Testing.app(), "construct")
+    stack = framework.TerraformStack(framework.test_app(), "construct")
     with pytest.raises(ConfigError) as error:
         RdsDatabase(
             stack, "database", naming=Naming("openmarket", "prod"), engine=DatabaseEngine.AURORA_MYSQL,

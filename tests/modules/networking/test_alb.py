@@ -134,7 +134,7 @@ def test_dev_without_a_domain_serves_http_only(dev):
 
 # -- the construct on its own ------------------------------------------------------
 def _build(targets):
-    stack = framework.TerraformStack(framework.Testing.app(), "unit")
+    stack = framework.TerraformStack(framework.test_app(), "unit")
     return LoadBalancer(stack, "alb", naming=Naming("codemate", "dev"), vpc_id="vpc-1", subnet_ids=["a", "b"],
                         security_group_ids=["sg"], targets=targets)
 

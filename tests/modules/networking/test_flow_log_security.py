@@ -19,7 +19,7 @@ CALLER = aws.data_aws_caller_identity.DataAwsCallerIdentity.TF_RESOURCE_TYPE
 
 def synth_vpc(**overrides) -> Synth:
     """A stack holding only the VPC (no key, no account given: the VPC brings its own)."""
-    stack = framework.TerraformStack(framework.Testing.app(), "test")
+    stack = framework.TerraformStack(framework.test_app(), "test")
     aws.provider.AwsProvider(stack, "aws", region="ap-northeast-2")
     props = dict(naming=Naming("codemate", "test"), region="ap-northeast-2", cidr="10.0.0.0/16",
                  availability_zones=("ap-northeast-2a", "ap-northeast-2c"),

@@ -27,7 +27,7 @@ ACCOUNT = "${data.aws_caller_identity.account.account_id}"
 
 def synth_key(**overrides) -> Synth:
     """A stack holding only one key (account ID given as a literal)."""
-    stack = framework.TerraformStack(framework.Testing.app(), "test")
+    stack = framework.TerraformStack(framework.test_app(), "test")
     aws.provider.AwsProvider(stack, "aws", region="ap-northeast-2")
     props = dict(naming=Naming("codemate", "test"), purpose="data", region="ap-northeast-2",
                  account_id="123456789012", description="test key")

@@ -7,6 +7,8 @@ reported as unpriced with its count: never a silent $0.
 
 from __future__ import annotations
 
+import re
+
 import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -351,6 +353,9 @@ def _aurora(ctx: Context, name: str, body: dict) -> list[Line]:
 @rule("aws_rds_cluster_instance")
 def _aurora_instance(ctx: Context, name: str, body: dict) -> list[Line]:
     engine = body.get("engine", "aurora-mysql")
+    if reference := re.fullmatch(r"\$\{aws_rds_cluster\.([^.}]+)\.engine\}", engine):
+        # an instance usually takes its engine from its cluster: read it there
+        engine = ctx.stack.of_type("aws_rds_cluster").get(reference[1], {}).get("engine", "aurora-mysql")
     return [ctx.line(f"aws_rds_cluster_instance.{name}", f"Aurora {engine} {body.get('instance_class')}", HOURS,
                      "hours", f"{engine}.{body.get('instance_class')}")]
 

@@ -276,7 +276,8 @@ def build(stack: Stack) -> Picture:
             role = "writer" if i == 0 else "reader"
             k = _key("aws_rds_cluster_instance", instance)
             (subnet_group.get(subnets[i % len(subnets)]) if subnets else vpc_of(cluster)).items.append(
-                Item(k, f"{cluster.get('cluster_identifier', cluster_name)}\n{body.get('engine', '')} "
+                Item(k, f"{cluster.get('cluster_identifier', cluster_name)}\n"
+                        f"{cluster.get('engine', '') if str(body.get('engine', '')).startswith('${') else body.get('engine', '')} "
                         f"{body.get('instance_class', '')}\n{role}", "aurora"))
             keys.append(k)
         for k in keys[1:]:

@@ -219,6 +219,16 @@ def test_aurora_bills_instances_storage_and_io(tmp_path):
     assert result.subtotal("fixed") == pytest.approx(2 * HOURS * price("aurora-mysql.db.t3.medium"))
 
 
+def test_an_aurora_instance_that_takes_its_engine_from_its_cluster_is_priced_by_the_clusters_engine(tmp_path):
+    # GIVEN an instance whose engine is a reference to its cluster's (as RdsDatabase writes it)
+    result = estimate_of(tmp_path, {
+        "aws_rds_cluster": {"c": {"engine": "aurora-mysql"}},
+        "aws_rds_cluster_instance": {"w": {"engine": "${aws_rds_cluster.c.engine}", "instance_class": "db.t4g.medium"}}})
+    # THEN it is priced as that engine's class, not reported unpriced
+    assert "aurora-mysql.db.t4g.medium" in [l.price_id for l in result.lines]
+    assert result.unpriced == {}
+
+
 def test_lambda_and_sqs_are_usage_from_the_usage_file(tmp_path):
     result = estimate_of(tmp_path, {"aws_lambda_function": {"f": {"memory_size": 1024}},
                                     "aws_sqs_queue": {"q": {"name": "q"}}})

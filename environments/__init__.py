@@ -35,6 +35,16 @@ def _file_error(name: str, error: Exception, system: System) -> Exception:
     return SettingsFileError(name, file, line, python_message(error), system=system.name)
 
 
+def _defining_file(class_name: str, system: System) -> str:
+    """The file that defines the settings or options class ``class_name`` (``modules/database/options.py``)."""
+    schema = importlib.import_module(system.settings_type.partition(":")[0])
+    for candidate in (schema, importlib.import_module("environments.settings")):
+        for value in vars(candidate).values():
+            if isinstance(value, type) and value.__name__ == class_name:
+                return value.__module__.replace(".", "/") + ".py"
+    return system.settings_type.partition(":")[0].replace(".", "/") + ".py"
+
+
 def load(name: str, system: str | System = PRIMARY):
     """The settings of one environment of ``system`` (default: the primary system), or a
     :class:`ConfigError` that says what to fix."""
@@ -68,7 +78,7 @@ def load(name: str, system: str | System = PRIMARY):
             raise ConfigError(
                 name, f"{match[1]}.{match[2]}", None,
                 "unknown setting", f"remove it from {source} or check its spelling "
-                f"against {system.settings_type.partition(':')[0].replace('.', '/')}.py",
+                f"against {_defining_file(match[1], system)}",
                 system=system.name,
             ) from None
         raise _file_error(name, error, system) from None

@@ -15,69 +15,44 @@ from enum import Enum
 from itertools import combinations
 
 from environments.settings import EnvironmentSettings
-from modules.database.instance_classes import (
-    ELASTICACHE_NODE_TYPE_MEMORY_GIB,
-    RDS_INSTANCE_CLASS_MEMORY_GIB,
-)
 from modules.errors import ConfigError
-from modules.database.engines import (
-    ENGINES,
-    PERFORMANCE_INSIGHTS_RETENTION_DAYS,
-    DatabaseEngine,
-    instance_class_problem,
-    log_export_problem,
-    performance_insights_problem,
-    version_problem,
-)
 from modules.aws_limits import (
     LOG_RETENTION_DAYS,  # noqa: F401 (re-exported: validation's former home of the table)
     availability_zone_problem,
-    backup_retention_problem,
     duplicate_problem,
-    engine_version_problem,
-    health_check_path_problem,
     log_retention_problem,
     region_problem,
-    ssl_policy_problem,
-    storage_ceiling_problem,
     tag_problem,
-    task_definition_size_problem,
     vpc_cidr_problem,
 )
+from modules.compute.options import (
+    FARGATE_MEMORY_MIB,  # noqa: F401 (re-exported: validation's former home of the table)
+    cluster_problems,
+    routing_problems,
+    service_detail_problems,
+    service_problems,
+)
+from modules.database.options import (
+    ENHANCED_MONITORING_INTERVALS,  # noqa: F401 (re-exported)
+    REDIS_VERSIONS,  # noqa: F401 (re-exported)
+    cache_auth_problems,
+    cache_problems,
+    cache_window_problems,
+    database_engine_problems,
+    database_monitoring_problems,
+    database_problems,
+    database_window_problems,
+)
+from modules.monitoring.options import monitoring_problems
 from modules.naming import Naming, bucket_name_problem
-
-# Fargate task sizes: cpu units -> allowed memory (MiB).
-FARGATE_MEMORY_MIB: dict[int, tuple[int, ...]] = {
-    256: (512, 1024, 2048),
-    512: tuple(range(1024, 4096 + 1, 1024)),
-    1024: tuple(range(2048, 8192 + 1, 1024)),
-    2048: tuple(range(4096, 16384 + 1, 1024)),
-    4096: tuple(range(8192, 30720 + 1, 1024)),
-    8192: tuple(range(16384, 61440 + 1, 4096)),
-    16384: tuple(range(32768, 122880 + 1, 8192)),
-}
+from modules.networking.options import load_balancer_problems
+from modules.secrets.options import secrets_problems
 
 _PROJECT_NAME = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
 _ENV_NAME = re.compile(r"^[a-z][a-z0-9]*$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
-_SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
 _TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
-_RDS_CLASS = re.compile(r"^db\.[a-z][a-z0-9-]*\.[a-z0-9]+$")
-_CACHE_NODE = re.compile(r"^cache\.[a-z][a-z0-9]*\.[a-z0-9]+$")
-_ECR_REPOSITORY = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
-_IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-_ENV_VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_SECRET_LIKE = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL", re.I)
-_SECRET_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-_JSON_KEY = re.compile(r"^[^:\s]+$")
-_DNS_LABEL = re.compile(r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
-_DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                    r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 _ORIGIN = re.compile(r"^https?://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$")
-_PATH_PATTERN = re.compile(r"^/[A-Za-z0-9_\-.$/~\"'@:+*?&=%]{0,127}$")
-# An ALB listener rule holds at most 5 condition values.
-MAX_PATH_PATTERNS = 5
 ACCOUNT_ID_PLACEHOLDER = "123456789012"
 # CI/CD: GitHub owner (39 chars, inner single hyphens) / repository (100 chars), CodeBuild's Linux sizes.
 _GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}/[A-Za-z0-9._-]{1,100}$")
@@ -179,6 +154,11 @@ class _Check:
     def __init__(self, settings: EnvironmentSettings, env: str):
         self.s = settings
         self.env = env
+
+    def first(self, path: str, problems: typing.Iterable[tuple[str, object, str, str]]) -> None:
+        """Raise the first of an options object's own problems (``field`` relative to ``path``)."""
+        for field, value, problem, fix in problems:
+            self.fail(f"{path}.{field}", value, problem, fix)
 
     def fail(self, field: str, value: object, problem: str, fix: str) -> typing.NoReturn:
         raise ConfigError(self.env, field, value, problem, fix)
@@ -299,84 +279,28 @@ class _Check:
 
     # -- services ---------------------------------------------------------
     def services(self) -> None:
+        """Each service's own rules (beside its options), then unique names and ports."""
         seen_names: dict[str, int] = {}
         seen_ports: dict[int, int] = {}
         for i, svc in enumerate(self.s.services):
             path = self._svc(i)
-            if not _SERVICE_NAME.match(svc.name):
-                self.fail(f"{path}.name", svc.name, "use lowercase letters, digits and inner hyphens",
-                          "rename the service, e.g. 'backend'")
+            self.first(path, service_problems(svc))
             if svc.name in seen_names:
                 self.fail(f"{path}.name", svc.name, f"same name as services[{seen_names[svc.name]}]",
                           "give every service its own name")
             seen_names[svc.name] = i
-            if not 1 <= svc.port <= 65535:
-                self.fail(f"{path}.port", svc.port, "not a TCP port", "use a port from 1 to 65535")
             if svc.port in seen_ports:
                 other = self.s.services[seen_ports[svc.port]].name
                 self.fail(f"{path}.port", svc.port, f"same port as services[{seen_ports[svc.port]}]({other})",
                           "give every service its own container port")
             seen_ports[svc.port] = i
-            if svc.cpu not in FARGATE_MEMORY_MIB:
-                self.fail(f"{path}.cpu", svc.cpu, "Fargate does not offer this CPU size",
-                          f"use one of {', '.join(map(str, FARGATE_MEMORY_MIB))}")
-            allowed = FARGATE_MEMORY_MIB[svc.cpu]
-            if svc.memory not in allowed:
-                self.fail(f"{path}.memory", svc.memory, f"Fargate does not accept this memory with cpu={svc.cpu}",
-                          f"use {allowed[0]}..{allowed[-1]} MiB in steps of {allowed[1] - allowed[0]}"
-                          if len(allowed) > 1 else f"use {allowed[0]}")
-            if problem := health_check_path_problem(svc.health_check_path):
-                self.fail(f"{path}.health_check_path", svc.health_check_path, *problem)
-            if not 0 <= svc.min_count <= svc.desired_count <= svc.max_count:
-                self.fail(f"{path}.desired_count", (svc.min_count, svc.desired_count, svc.max_count),
-                          "needs 0 <= min_count <= desired_count <= max_count",
-                          "adjust min_count, desired_count and max_count")
-            if svc.max_count < 1:
-                self.fail(f"{path}.max_count", svc.max_count, "a service that can never run a task",
-                          "set max_count to 1 or more")
 
     # -- data -------------------------------------------------------------
     def database(self) -> None:
-        d = self.s.database
-        if not _RDS_CLASS.match(d.instance_class):
-            self.fail("database.instance_class", d.instance_class, "malformed RDS instance class",
-                      "write it as db.<family>.<size>, e.g. 'db.t4g.micro'")
-        if d.instance_class not in RDS_INSTANCE_CLASS_MEMORY_GIB:
-            self.fail("database.instance_class", d.instance_class, "unknown RDS instance class",
-                      "use a known class such as 'db.t4g.micro' or add it to "
-                      "modules/database/instance_classes.py")
-        if not 20 <= d.allocated_storage_gb <= 65536:
-            self.fail("database.allocated_storage_gb", d.allocated_storage_gb, "gp3 storage is 20 to 65536 GB",
-                      "choose a size from 20 to 65536")
-        if d.max_allocated_storage_gb < 0:
-            self.fail("database.max_allocated_storage_gb", d.max_allocated_storage_gb, "a negative size",
-                      "set 0 (no storage autoscaling) or a ceiling above allocated_storage_gb")
-        if not ENGINES[d.engine].cluster and (
-                problem := storage_ceiling_problem(d.allocated_storage_gb, d.max_allocated_storage_gb)):
-            self.fail("database.max_allocated_storage_gb", d.max_allocated_storage_gb, *problem)
-        if problem := backup_retention_problem(d.backup_retention_days, aurora=ENGINES[d.engine].cluster):
-            self.fail("database.backup_retention_days", d.backup_retention_days, *problem)
-        if not 1150 <= d.effective_port <= 65535:
-            self.fail("database.port", d.port, "RDS accepts ports 1150 to 65535",
-                      f"use e.g. {ENGINES[d.engine].port}, or leave it out for the engine's port")
+        self.first("database", database_problems(self.s.database))
 
     def cache(self) -> None:
-        c = self.s.cache
-        if not _CACHE_NODE.match(c.node_type):
-            self.fail("cache.node_type", c.node_type, "malformed ElastiCache node type",
-                      "write it as cache.<family>.<size>, e.g. 'cache.t4g.micro'")
-        if c.node_type not in ELASTICACHE_NODE_TYPE_MEMORY_GIB:
-            self.fail("cache.node_type", c.node_type, "unknown ElastiCache node type",
-                      "use a known type such as 'cache.t4g.micro' or add it to "
-                      "modules/database/instance_classes.py")
-        if not 1 <= c.num_cache_clusters <= 6:
-            self.fail("cache.num_cache_clusters", c.num_cache_clusters, "a replication group has 1 to 6 nodes",
-                      "use 1 (single node) or 2-6 (primary + replicas)")
-        if not 0 <= c.snapshot_retention_days <= 35:
-            self.fail("cache.snapshot_retention_days", c.snapshot_retention_days,
-                      "ElastiCache keeps snapshots 0 to 35 days", "choose 0 to 35")
-        if not 1 <= c.port <= 65535:
-            self.fail("cache.port", c.port, "not a TCP port", "use e.g. 6379")
+        self.first("cache", cache_problems(self.s.cache))
 
     def retention(self) -> None:
         days = self.s.log_retention_days
@@ -403,56 +327,28 @@ class _Check:
         return f"services[{i}]({self.s.services[i].name})"
 
     def secrets(self) -> None:
-        sec = self.s.secrets
-        for i, name in enumerate(sec.names):
-            if not _SECRET_NAME.match(name):
-                self.fail(f"secrets.names[{i}]", name, "use lowercase letters, digits, '-' and '_'",
-                          "rename it, e.g. 'github-oauth'")
-            if name in sec.names[:i]:
-                self.fail(f"secrets.names[{i}]", name, "listed twice", "list each secret once")
-        if sec.recovery_window_days != 0 and not 7 <= sec.recovery_window_days <= 30:
-            self.fail("secrets.recovery_window_days", sec.recovery_window_days,
-                      "Secrets Manager accepts 0 (delete at once) or 7 to 30 days",
-                      "use 0 only in dev, otherwise 7 to 30")
+        self.first("secrets", secrets_problems(self.s.secrets))
 
     def routing(self) -> None:
+        """Each service's own path patterns and priority, then what spans services: one route per
+        pattern, one rule per priority, exactly one default action."""
         patterns: dict[str, str] = {}
         priorities: dict[int, str] = {}
         defaults: list[int] = []
         for i, svc in enumerate(self.s.services):
             path = self._svc(i)
+            self.first(path, routing_problems(svc))
             if not svc.load_balanced:
-                if svc.path_patterns or svc.listener_priority is not None:
-                    self.fail(f"{path}.path_patterns", svc.path_patterns,
-                              "path patterns on a service that is not behind the load balancer",
-                              "set load_balanced=True or remove path_patterns and listener_priority")
                 continue
-            if len(svc.path_patterns) > MAX_PATH_PATTERNS:
-                self.fail(f"{path}.path_patterns", svc.path_patterns,
-                          f"a listener rule holds at most {MAX_PATH_PATTERNS} path patterns",
-                          "use wildcards ('/api/*') to need fewer patterns")
             for pattern in svc.path_patterns:
-                if not _PATH_PATTERN.match(pattern):
-                    self.fail(f"{path}.path_patterns", pattern, "not an ALB path pattern",
-                              "start it with '/', at most 128 characters, no spaces, e.g. '/api/*'")
                 if pattern in patterns:
                     self.fail(f"{path}.path_patterns", pattern, f"already routed to service '{patterns[pattern]}'",
                               "route each path pattern to exactly one service")
                 patterns[pattern] = svc.name
-            priority = svc.listener_priority
             if not svc.path_patterns:
-                if priority is not None:
-                    self.fail(f"{path}.listener_priority", priority,
-                              "a priority without path patterns (the default action has no rule)",
-                              "remove listener_priority, or add path_patterns")
                 defaults.append(i)
                 continue
-            if priority is None:
-                self.fail(f"{path}.listener_priority", None, "path patterns need a listener rule priority",
-                          "set listener_priority from 1 to 50000 (lower is evaluated first)")
-            if not 1 <= priority <= 50000:
-                self.fail(f"{path}.listener_priority", priority, "ALB rule priorities are 1 to 50000",
-                          "choose a priority from 1 to 50000")
+            priority = svc.listener_priority
             if priority in priorities:
                 self.fail(f"{path}.listener_priority", priority,
                           f"same priority as the rule of service '{priorities[priority]}'",
@@ -469,67 +365,20 @@ class _Check:
                       "give this service path_patterns and a listener_priority")
 
     def service_details(self) -> None:
+        """Each service's own details, then what depends on the rest of the settings: secrets that
+        exist, unique discovery names, a network the tasks can run in, the data tier and buckets."""
         n, known_secrets = self.s.network, set(self.s.secrets.names)
         from environments.settings import NatMode
 
         discovery: dict[str, str] = {}
         for i, svc in enumerate(self.s.services):
             path = self._svc(i)
-            if svc.image_repository is not None and not (
-                2 <= len(svc.image_repository) <= 200 and _ECR_REPOSITORY.match(svc.image_repository)
-            ):
-                self.fail(f"{path}.image_repository", svc.image_repository, "not a valid ECR repository name",
-                          "use lowercase letters, digits, '.', '_', '-' and '/' between parts, "
-                          "e.g. 'openmarket/backend'")
-            if not _IMAGE_TAG.match(svc.image_tag) or svc.image_tag == "latest":
-                self.fail(f"{path}.image_tag", svc.image_tag,
-                          "not a usable tag of an immutable repository ('latest' cannot be pushed twice)",
-                          "use a fixed tag such as 'bootstrap' or a release version")
-            for field, target in (("cpu_scaling_target", svc.cpu_scaling_target),
-                                  ("memory_scaling_target", svc.memory_scaling_target)):
-                if target is not None and not 10 <= target <= 95:
-                    self.fail(f"{path}.{field}", target, "a utilisation target outside 10-95 %",
-                              "use e.g. 70 for CPU, 80 for memory")
-            if svc.max_count > svc.min_count and svc.cpu_scaling_target is None and svc.memory_scaling_target is None:
-                self.fail(f"{path}.cpu_scaling_target", None,
-                          f"min_count {svc.min_count} < max_count {svc.max_count} but no scaling target",
-                          "set cpu_scaling_target (e.g. 70), or make min_count equal max_count")
-            for variable, value in svc.environment.items():
-                if not _ENV_VARIABLE.match(variable):
-                    self.fail(f"{path}.environment", variable, "not an environment variable name",
-                              "use letters, digits and '_', not starting with a digit")
-                if _SECRET_LIKE.search(variable) and variable not in svc.not_secret:
-                    self.fail(f"{path}.environment", variable,
-                              "looks like a secret: plain environment values end up in the task definition",
-                              "store it in Secrets Manager and reference it in secrets=(SecretReference(...),); "
-                              f"if it is a plain setting, add not_secret=({variable!r},) to the service")
-            for variable in svc.not_secret:
-                if variable not in svc.environment:
-                    self.fail(f"{path}.not_secret", variable, "not a variable of this service's environment",
-                              "list only names of environment that look secret but are plain settings")
-            seen: set[str] = set()
+            self.first(path, service_detail_problems(svc))
             for j, ref in enumerate(svc.secrets):
-                where = f"{path}.secrets[{j}]"
-                if not _ENV_VARIABLE.match(ref.variable):
-                    self.fail(f"{where}.variable", ref.variable, "not an environment variable name",
-                              "use letters, digits and '_', not starting with a digit")
-                if ref.variable in svc.environment:
-                    self.fail(f"{where}.variable", ref.variable, "also set as a plain environment value",
-                              f"remove {ref.variable} from environment")
-                if ref.variable in seen:
-                    self.fail(f"{where}.variable", ref.variable, "set by two secret references",
-                              "reference each variable once")
-                seen.add(ref.variable)
                 if ref.secret not in known_secrets:
-                    self.fail(f"{where}.secret", ref.secret, "not a secret of this environment",
+                    self.fail(f"{path}.secrets[{j}].secret", ref.secret, "not a secret of this environment",
                               f"use one of {sorted(known_secrets)} or add it to secrets.names")
-                if ref.json_key is not None and not _JSON_KEY.match(ref.json_key):
-                    self.fail(f"{where}.json_key", ref.json_key, "a JSON key with ':' or spaces breaks the ARN form",
-                              "use the key's plain name, e.g. 'password'")
             if svc.discovery_name is not None:
-                if not _DNS_LABEL.match(svc.discovery_name):
-                    self.fail(f"{path}.discovery_name", svc.discovery_name, "not a DNS label",
-                              "use lowercase letters, digits and inner hyphens, e.g. 'user-service'")
                 if svc.discovery_name in discovery:
                     self.fail(f"{path}.discovery_name", svc.discovery_name,
                               f"already the name of service '{discovery[svc.discovery_name]}'",
@@ -552,37 +401,10 @@ class _Check:
             if svc.files_bucket_access and getattr(self.s, "storage", None) is None:
                 self.fail(f"{path}.files_bucket_access", True, "there is no files bucket (storage is None)",
                           "set storage=StorageSettings() or files_bucket_access=False")
-            if svc.container_health_check is not None and not svc.container_health_check.strip():
-                self.fail(f"{path}.container_health_check", svc.container_health_check, "an empty command",
-                          "give a shell command, or leave it out")
-            if problem := task_definition_size_problem(svc.environment, svc.container_health_check):
-                self.fail(f"{path}.environment", f"{len(svc.environment)} variables", *problem)
-            if not 0 <= svc.health_check_grace_seconds <= 7200:
-                self.fail(f"{path}.health_check_grace_seconds", svc.health_check_grace_seconds,
-                          "outside 0-7200 seconds", "use e.g. 60")
 
     def load_balancer(self) -> None:
         lb = self.s.load_balancer
-        if lb.domain is not None and not _DOMAIN.match(lb.domain):
-            self.fail("load_balancer.domain", lb.domain, "not a domain name",
-                      "use the hosted zone's name in lowercase, e.g. 'codemate.example.com'")
-        if lb.host_name is not None:
-            if lb.domain is None:
-                self.fail("load_balancer.host_name", lb.host_name, "a host name without a domain",
-                          "set load_balancer.domain, or remove host_name")
-            label, _, rest = lb.host_name.partition(".")
-            if rest != lb.domain or not _DNS_LABEL.match(label):
-                self.fail("load_balancer.host_name", lb.host_name,
-                          f"the wildcard certificate *.{lb.domain} covers exactly one label below the domain",
-                          f"use '<label>.{lb.domain}'")
-        if not 1 <= lb.idle_timeout_seconds <= 4000:
-            self.fail("load_balancer.idle_timeout_seconds", lb.idle_timeout_seconds,
-                      "ALB idle timeouts are 1 to 4000 seconds", "use e.g. 3600 for WebSockets")
-        if not 0 <= lb.deregistration_delay_seconds <= 3600:
-            self.fail("load_balancer.deregistration_delay_seconds", lb.deregistration_delay_seconds,
-                      "target groups accept 0 to 3600 seconds", "use e.g. 300")
-        if problem := ssl_policy_problem(lb.ssl_policy):
-            self.fail("load_balancer.ssl_policy", lb.ssl_policy, *problem)
+        self.first("load_balancer", load_balancer_problems(lb))
         if lb.access_logs and getattr(self.s, "storage", True) is None:
             self.fail("load_balancer.access_logs", True, "access logs need the logs bucket (storage is None)",
                       "set load_balancer.access_logs=False or storage=StorageSettings()")
@@ -606,9 +428,7 @@ class _Check:
             naming.bucket_name(purpose, ACCOUNT_ID_PLACEHOLDER, prefix=st.bucket_prefix)
 
     def cluster(self) -> None:
-        ns = self.s.cluster.discovery_namespace
-        if ns is not None and not _DOMAIN.match(ns):
-            self.fail("cluster.discovery_namespace", ns, "not a DNS name", "use e.g. 'dev.codemate.internal'")
+        self.first("cluster", cluster_problems(self.s.cluster))
 
     def application_names(self) -> None:
         naming = Naming(self.s.project.name, self.env)
@@ -629,54 +449,10 @@ class _Check:
             naming.secret_name(name)
     # -- data tier: engine, protection, windows, cache auth ----------------
     def database_engine(self) -> None:
-        d = self.s.database
-        spec = ENGINES[d.engine]
-        if problem := version_problem(d.engine, d.effective_engine_version):
-            self.fail("database.engine_version", d.effective_engine_version, *problem)
-        if not d.allow_unlisted_engine_version and (
-                problem := engine_version_problem(d.engine.value, d.effective_engine_version)):
-            self.fail("database.engine_version", d.effective_engine_version, *problem)
-        if problem := instance_class_problem(d.engine, d.instance_class):
-            self.fail("database.instance_class", d.instance_class, *problem)
-        if d.engine is not DatabaseEngine.AURORA_MYSQL and d.aurora_reader_count is not None:
-            self.fail("database.aurora_reader_count", d.aurora_reader_count,
-                      f"{spec.label} is a single instance; readers are an Aurora setting",
-                      "leave it out (multi_az gives this engine its standby)")
-        if not 0 <= d.effective_reader_count <= 15:
-            self.fail("database.aurora_reader_count", d.effective_reader_count,
-                      "an Aurora cluster has 0 to 15 readers", "choose 0 to 15")
-        if spec.cluster and d.max_allocated_storage_gb:
-            self.fail("database.max_allocated_storage_gb", d.max_allocated_storage_gb,
-                      "Aurora storage grows by itself; it has no autoscaling ceiling", "set 0 or leave it out")
-        seen: set[str] = set()
-        for i, log in enumerate(d.effective_log_exports):
-            if problem := log_export_problem(d.engine, log):
-                self.fail(f"database.log_exports[{i}]", log, *problem)
-            if log in seen:
-                self.fail(f"database.log_exports[{i}]", log, "listed twice", "list each log once")
-            seen.add(log)
-        if d.performance_insights:
-            if problem := performance_insights_problem(d.engine, d.instance_class):
-                self.fail("database.performance_insights", True, *problem)
-            if d.performance_insights_retention_days not in PERFORMANCE_INSIGHTS_RETENTION_DAYS:
-                self.fail("database.performance_insights_retention_days", d.performance_insights_retention_days,
-                          "Performance Insights keeps 7 days, a multiple of 31 up to 713, or 731",
-                          "use 7 (free), 31, 62, ... or 731")
-        name = d.database_name if d.database_name is not None else self.s.project.name.replace("-", "_")
-        if not _DB_NAME.match(name):
-            self.fail("database.database_name", name, "RDS database names are a letter then up to 62 "
-                      "letters, digits or '_'", "set database_name, e.g. 'app'")
-        if not _DB_USER.match(d.master_username) or d.master_username.lower() in _RESERVED_DB_USERS:
-            self.fail("database.master_username", d.master_username,
-                      "RDS master users are a letter then up to 15 letters, digits or '_', and not a "
-                      "name RDS reserves", "use e.g. 'dbadmin'")
+        self.first("database", database_engine_problems(self.s.database, project_name=self.s.project.name))
 
     def database_monitoring(self) -> None:
-        interval = self.s.database.enhanced_monitoring_interval
-        if interval not in ENHANCED_MONITORING_INTERVALS:
-            self.fail("database.enhanced_monitoring_interval", interval,
-                      "RDS samples Enhanced Monitoring every 1, 5, 10, 15, 30 or 60 seconds",
-                      "use 0 (off) or one of 1, 5, 10, 15, 30, 60")
+        self.first("database", database_monitoring_problems(self.s.database))
 
     def database_protection(self) -> None:
         d = self.s.database
@@ -691,86 +467,15 @@ class _Check:
                       "set final_snapshot=True, or allow_unprotected_prod=True if you really mean it")
 
     def data_windows(self) -> None:
-        d, c = self.s.database, self.s.cache
-        backup = self._daily_window("database.backup_window", d.backup_window, 30)
-        self._weekly_window("database.maintenance_window", d.maintenance_window, 30, backup, "backup_window")
-        snapshot = self._daily_window("cache.snapshot_window", c.snapshot_window, 60)
-        self._weekly_window("cache.maintenance_window", c.maintenance_window, 60, snapshot, "snapshot_window")
-
-    def _daily_window(self, field: str, value: str, minimum: int) -> tuple[int, int]:
-        match = _DAILY_WINDOW.match(value)
-        if not match:
-            self.fail(field, value, "not a daily window", "write it as hh:mm-hh:mm in UTC, e.g. '18:00-19:00'")
-        start, end = (int(match[1]) * 60 + int(match[2]), int(match[3]) * 60 + int(match[4]))
-        if (end - start) % _DAY < minimum:
-            self.fail(field, value, f"AWS needs a window of at least {minimum} minutes",
-                      f"widen it to {minimum} minutes or more")
-        return start, end
-
-    def _weekly_window(self, field: str, value: str, minimum: int, daily: tuple[int, int], daily_field: str) -> None:
-        match = _WEEKLY_WINDOW.match(value)
-        if not match:
-            self.fail(field, value, "not a weekly window",
-                      "write it as ddd:hh:mm-ddd:hh:mm in UTC, e.g. 'sun:20:00-sun:21:00'")
-        start = _DAYS.index(match[1]) * _DAY + int(match[2]) * 60 + int(match[3])
-        end = _DAYS.index(match[4]) * _DAY + int(match[5]) * 60 + int(match[6])
-        length = (end - start) % _WEEK
-        if length < minimum:
-            self.fail(field, value, f"AWS needs a window of at least {minimum} minutes",
-                      f"widen it to {minimum} minutes or more")
-        daily_start, daily_end = daily
-        daily_length = (daily_end - daily_start) % _DAY
-        for day in range(7):
-            other = day * _DAY + daily_start
-            if (other - start) % _WEEK < length or (start - other) % _WEEK < daily_length:
-                self.fail(field, value, f"overlaps the daily {daily_field}",
-                          f"move it outside {daily_field} (AWS refuses overlapping windows)")
+        self.first("database", database_window_problems(self.s.database))
+        self.first("cache", cache_window_problems(self.s.cache))
 
     def cache_auth(self) -> None:
-        c = self.s.cache
-        if c.engine_version not in REDIS_VERSIONS:
-            self.fail("cache.engine_version", c.engine_version,
-                      "not a Redis OSS version this module supports (log delivery needs 6.2+)",
-                      f"use one of {', '.join(REDIS_VERSIONS)}")
-        if c.auth_token_secret_name is not None and not _SECRET_ID.match(c.auth_token_secret_name):
-            self.fail("cache.auth_token_secret_name", c.auth_token_secret_name, "not a Secrets Manager secret name",
-                      "use 1-512 characters from letters, digits and /_+=.@-, e.g. 'codemate/dev/redis-auth'")
-        if c.auth_token_version < 1:
-            self.fail("cache.auth_token_version", c.auth_token_version, "token versions start at 1",
-                      "use 1, and add 1 to rotate the token")
-        if c.auth_token_secret_name is not None and c.auth_token_version != 1:
-            self.fail("cache.auth_token_version", c.auth_token_version,
-                      "only a token the stack generates has versions; this one is set out of band",
-                      "leave auth_token_version out, and rotate by writing a new value to the secret")
-        if c.auth_token_recovery_window_days != 0 and not 7 <= c.auth_token_recovery_window_days <= 30:
-            self.fail("cache.auth_token_recovery_window_days", c.auth_token_recovery_window_days,
-                      "Secrets Manager keeps a deleted secret 7 to 30 days, or deletes it at once (0)",
-                      "choose 0 or 7 to 30")
+        self.first("cache", cache_auth_problems(self.s.cache))
 
     # -- monitoring (SPEC §3 "Monitoring") ---------------------------------
     def monitoring(self) -> None:
-        m = self.s.monitoring
-        if m.alarm_email is not None and (len(m.alarm_email) > 254 or not _EMAIL.match(m.alarm_email)):
-            self.fail("monitoring.alarm_email", m.alarm_email, "not an email address",
-                      "write one address such as 'ops@example.com', or leave it out")
-        for field, value in (("ecs_cpu_percent", m.ecs_cpu_percent),
-                             ("database_connections_percent", m.database_connections_percent)):
-            if not 1 <= value <= 99:
-                self.fail(f"monitoring.{field}", value, "a percentage threshold outside 1-99 (above 99 the "
-                          "alarm can never fire)", "use e.g. 80")
-        for field, value in (("ecs_cpu_minutes", m.ecs_cpu_minutes),
-                             ("unhealthy_host_minutes", m.unhealthy_host_minutes)):
-            if not 1 <= value <= 1440:
-                self.fail(f"monitoring.{field}", value,
-                          "CloudWatch evaluates an alarm over 1 minute to 1 day (1440 minutes)",
-                          "use e.g. 5")
-        if m.target_5xx_per_minute < 0:
-            self.fail("monitoring.target_5xx_per_minute", m.target_5xx_per_minute, "a negative count",
-                      "use 0 (any 5XX) or more, e.g. 10")
-        if m.database_max_connections is not None and m.database_max_connections < 1:
-            self.fail("monitoring.database_max_connections", m.database_max_connections,
-                      "max_connections is at least 1", "set the parameter group's value, or leave it out")
-
+        self.first("monitoring", monitoring_problems(self.s.monitoring))
 
     # -- CI/CD (SPEC §3 "CI/CD") -------------------------------------------
     def cicd(self) -> None:
@@ -823,24 +528,11 @@ class _Check:
             naming.role_name(service, "build")
 
 
-ENHANCED_MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
 DATA_TIER_VARIABLES = ("DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "REDIS_HOST", "REDIS_PORT",
                        "REDIS_TLS", "REDIS_AUTH_TOKEN")
 """Variables a service with ``data_tier_access`` receives (environments/stack.py)."""
 PRODUCTION_ENVIRONMENTS = ("prod", "production")
 """Environments whose database must have deletion protection and a final snapshot."""
-REDIS_VERSIONS = ("6.2", "7.0", "7.1")
-_DB_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
-_DB_USER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,15}$")
-_RESERVED_DB_USERS = frozenset({"rdsadmin", "rdsrepladmin", "rds_superuser", "postgres", "root"})
-_SECRET_ID = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
-_DAILY_WINDOW = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_WEEKLY_WINDOW = re.compile(
-    r"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):([0-5]\d)-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):([0-5]\d)$"
-)
-_DAY = 24 * 60
-_WEEK = 7 * _DAY
 
 
 def _branch_problem(branch: str) -> str | None:

@@ -166,7 +166,9 @@ def test_unknown_setting_is_reported_not_raised(project_copy):
     edit(project_copy / "environments" / "codemate" / "prod.py", "multi_az=True,", "multi_az=True, multiaz=True,")
     result = run_main(project_copy, "prod")
     assert result.returncode == 2
-    assert result.stderr.startswith("error: [codemate:prod] DatabaseSettings.multiaz = None: unknown setting")
+    assert result.stderr.startswith(
+        "error: [codemate:prod] DatabaseOptions.multiaz = None: unknown setting — fix: remove it from "
+        "environments/codemate/prod.py or check its spelling against modules/database/options.py")
     assert "Traceback" not in result.stderr
 
 

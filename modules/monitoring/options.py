@@ -29,3 +29,30 @@ class MonitoringOptions:
     """The database's ``max_connections`` when its parameter group sets one. Defaults to the
     engine's default for the instance class, derived from its memory
     (``modules/database/max_connections.py``)."""
+
+
+# -- per-field rules (fields relative to MonitoringOptions; see modules/compute/options.py) ------
+import re as _re  # noqa: E402
+from typing import Iterator  # noqa: E402
+
+_EMAIL = _re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                     r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+
+
+def monitoring_problems(m: MonitoringOptions) -> Iterator[tuple[str, object, str, str]]:
+    if m.alarm_email is not None and (len(m.alarm_email) > 254 or not _EMAIL.match(m.alarm_email)):
+        yield ("alarm_email", m.alarm_email, "not an email address",
+               "write one address such as 'ops@example.com', or leave it out")
+    for field, value in (("ecs_cpu_percent", m.ecs_cpu_percent),
+                         ("database_connections_percent", m.database_connections_percent)):
+        if not 1 <= value <= 99:
+            yield (field, value, "a percentage threshold outside 1-99 (above 99 the alarm can never fire)",
+                   "use e.g. 80")
+    for field, value in (("ecs_cpu_minutes", m.ecs_cpu_minutes), ("unhealthy_host_minutes", m.unhealthy_host_minutes)):
+        if not 1 <= value <= 1440:
+            yield field, value, "CloudWatch evaluates an alarm over 1 minute to 1 day (1440 minutes)", "use e.g. 5"
+    if m.target_5xx_per_minute < 0:
+        yield "target_5xx_per_minute", m.target_5xx_per_minute, "a negative count", "use 0 (any 5XX) or more, e.g. 10"
+    if m.database_max_connections is not None and m.database_max_connections < 1:
+        yield ("database_max_connections", m.database_max_connections, "max_connections is at least 1",
+               "set the parameter group's value, or leave it out")

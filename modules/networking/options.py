@@ -63,3 +63,36 @@ class LoadBalancerOptions:
     """AWS WAF web ACL on the load balancer: AWS managed rule groups (core rule set, known bad
     inputs, IP reputation), CloudWatch metrics, request log kept a year (about 5 USD/month for
     the web ACL and 1 USD per rule group, plus 0.60 USD per million requests). Defaults to on."""
+
+
+# -- per-field rules of LoadBalancerOptions (fields relative to it; see modules/compute/options.py) --
+import re as _re  # noqa: E402
+from typing import Iterator  # noqa: E402
+
+from modules.aws_limits import ssl_policy_problem  # noqa: E402
+
+_DNS_LABEL = _re.compile(r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
+_DOMAIN = _re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def load_balancer_problems(lb: LoadBalancerOptions) -> Iterator[tuple[str, object, str, str]]:
+    if lb.domain is not None and not _DOMAIN.match(lb.domain):
+        yield ("domain", lb.domain, "not a domain name",
+               "use the hosted zone's name in lowercase, e.g. 'app.example.com'")
+    if lb.host_name is not None:
+        if lb.domain is None:
+            yield ("host_name", lb.host_name, "a host name without a domain",
+                   "set load_balancer.domain, or remove host_name")
+        label, _, rest = lb.host_name.partition(".")
+        if rest != lb.domain or not _DNS_LABEL.match(label):
+            yield ("host_name", lb.host_name,
+                   f"the wildcard certificate *.{lb.domain} covers exactly one label below the domain",
+                   f"use '<label>.{lb.domain}'")
+    if not 1 <= lb.idle_timeout_seconds <= 4000:
+        yield ("idle_timeout_seconds", lb.idle_timeout_seconds, "ALB idle timeouts are 1 to 4000 seconds",
+               "use e.g. 3600 for WebSockets")
+    if not 0 <= lb.deregistration_delay_seconds <= 3600:
+        yield ("deregistration_delay_seconds", lb.deregistration_delay_seconds,
+               "target groups accept 0 to 3600 seconds", "use e.g. 300")
+    if problem := ssl_policy_problem(lb.ssl_policy):
+        yield ("ssl_policy", lb.ssl_policy, *problem)

@@ -19,3 +19,21 @@ class SecretsOptions:
 
 
 
+
+
+# -- per-field rules (fields relative to SecretsOptions; see modules/compute/options.py) --------
+import re as _re  # noqa: E402
+from typing import Iterator  # noqa: E402
+
+_SECRET_NAME = _re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+def secrets_problems(sec: SecretsOptions) -> Iterator[tuple[str, object, str, str]]:
+    for i, name in enumerate(sec.names):
+        if not _SECRET_NAME.match(name):
+            yield f"names[{i}]", name, "use lowercase letters, digits, '-' and '_'", "rename it, e.g. 'github-oauth'"
+        if name in sec.names[:i]:
+            yield f"names[{i}]", name, "listed twice", "list each secret once"
+    if sec.recovery_window_days != 0 and not 7 <= sec.recovery_window_days <= 30:
+        yield ("recovery_window_days", sec.recovery_window_days,
+               "Secrets Manager accepts 0 (delete at once) or 7 to 30 days", "use 0 only in dev, otherwise 7 to 30")

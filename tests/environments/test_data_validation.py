@@ -192,7 +192,7 @@ def test_redis_version_without_log_delivery_is_refused():
 
 def test_malformed_token_secret_name_is_refused():
     error = rejected(with_cache("dev", auth_token_secret_name="redis token!"))
-    assert_names(error, "dev", "cache.auth_token_secret_name", "redis token!", "codemate/dev/redis-auth")
+    assert_names(error, "dev", "cache.auth_token_secret_name", "redis token!", "app/dev/redis-auth")
 
 
 def test_token_version_below_1_is_refused():

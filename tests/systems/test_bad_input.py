@@ -3,19 +3,15 @@ exit 2; no traceback; the previous output untouched."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
 from environments import load
 from environments.settings import DatabaseEngine, NatMode
 from modules.errors import ConfigError
+from tests.test_main import project_copy, run_main  # noqa: F401 (fixture)
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def error_of(system: str, env: str, **changes) -> ConfigError:
@@ -74,19 +70,15 @@ def test_system_rule_names_field_and_fix(system, changes, field, phrase):
     assert str(error).startswith(f"[{system}:prod] {field} = ")
 
 
-def test_user_edit_in_a_system_file_exits_2_with_one_line_and_keeps_the_output(tmp_path):
+def test_user_edit_in_a_system_file_exits_2_with_one_line_and_keeps_the_output(project_copy):  # noqa: F811
     # GIVEN a copy of the project whose conduit prod asks for NAT, and an earlier output
-    copy = tmp_path / "project"
-    copy.mkdir()
-    shutil.copy(ROOT / "main.py", copy)
-    for package in ("modules", "environments", "backend", "systems", "tooling"):
-        shutil.copytree(ROOT / package, copy / package, ignore=shutil.ignore_patterns("__pycache__"))
+    copy = project_copy
     prod = copy / "environments" / "conduit" / "prod.py"
     prod.write_text(prod.read_text().replace("nat_mode=NatMode.NONE", "nat_mode=NatMode.SINGLE", 1))
     (copy / "cdktf.out").mkdir()
     (copy / "cdktf.out" / "marker").write_text("previous")
     # WHEN the user synthesizes Conduit
-    result = subprocess.run([sys.executable, "main.py", "conduit"], cwd=copy, capture_output=True, text=True)
+    result = run_main(copy, "conduit")
     # THEN exit 2, one line naming system, environment, field, value and fix, output untouched
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
@@ -141,19 +133,15 @@ def test_unisync_rule_names_field_and_fix(changes, field, phrase):
     assert "abc" not in str(error)
 
 
-def test_unisync_deprecated_runtime_in_the_settings_file_exits_2_with_one_line(tmp_path):
+def test_unisync_deprecated_runtime_in_the_settings_file_exits_2_with_one_line(project_copy):  # noqa: F811
     # GIVEN a copy of the project whose UniSync function asks for Python 3.8, and an earlier output
-    copy = tmp_path / "project"
-    copy.mkdir()
-    shutil.copy(ROOT / "main.py", copy)
-    for package in ("modules", "environments", "backend", "systems", "tooling"):
-        shutil.copytree(ROOT / package, copy / package, ignore=shutil.ignore_patterns("__pycache__"))
+    copy = project_copy
     project = copy / "environments" / "unisync" / "project.py"
     project.write_text(project.read_text().replace('runtime="python3.11"', 'runtime="python3.8"', 1))
     (copy / "cdktf.out").mkdir()
     (copy / "cdktf.out" / "marker").write_text("previous")
     # WHEN the user synthesizes UniSync
-    result = subprocess.run([sys.executable, "main.py", "unisync"], cwd=copy, capture_output=True, text=True)
+    result = run_main(copy, "unisync")
     # THEN exit 2, one line naming system, environment, field, value, the date and the fix; output untouched
     assert result.returncode == 2
     first = result.stderr.splitlines()[0]

@@ -86,6 +86,9 @@ class OpenMarketStack(ProjectStack):
         }
         if note := kubernetes_support_note(settings.eks.version):
             self.notes.append(note)
+        if settings.eks.version != "1.28":
+            self.notes.append(f"eks: Kubernetes {settings.eks.version} — the document's 1.28 left extended support on "
+                              "2025-11-26 and can no longer be created")
         if settings.node_group.working_hours:
             w = settings.node_group.working_hours
             self.notes.append(f"eks: nodes run only {w.scale_up} to {w.scale_down} ({w.time_zone})")
@@ -190,6 +193,10 @@ class OpenMarketStack(ProjectStack):
                 log_retention_days=settings.function_log_retention_days),
         }
         fn = self.functions
+        runtimes = sorted({o.runtime for o in settings.functions})
+        if all(r.startswith("nodejs") and r != "nodejs18.x" for r in runtimes):
+            self.notes.append(f"functions: {', '.join(runtimes)} — the document's Node.js 18 is deprecated and AWS "
+                              "no longer lets you create functions on it")
         uploads.grant_read_write(fn["image-processor"])
         uploads.grant_read_write(fn["report-generator"])
         BucketNotifications(self, "uploads-notifications", bucket=uploads.uploads, triggers=[

@@ -310,3 +310,17 @@ def test_numeric_weekday_is_refused_when_the_database_follows_the_hours():
     with pytest.raises(ConfigError) as caught:
         validate(replace(dev, node_group=replace(dev.node_group, working_hours=hours)))
     assert caught.value.field == "node_group.working_hours.scale_up" and "MON-FRI" in caught.value.fix
+
+
+def test_summary_says_what_replaced_the_documents_versions():
+    # GIVEN OpenMarket dev WHEN its stack is built THEN main.py's summary notes say Kubernetes 1.35 and
+    # Node.js 22 stand where the document's 1.28 and Node.js 18 can no longer be created
+    from environments import load
+    from modules.framework import test_app
+    from systems import BY_NAME
+
+    stack = BY_NAME["openmarket"].build(test_app(), load("dev", "openmarket"))
+    assert ("eks: Kubernetes 1.35 — the document's 1.28 left extended support on 2025-11-26 and can no longer "
+            "be created") in stack.notes
+    assert ("functions: nodejs22.x — the document's Node.js 18 is deprecated and AWS no longer lets you create "
+            "functions on it") in stack.notes

@@ -464,7 +464,7 @@ class CodePipeline(Construct):
             allow("UseGitHubConnection", ["codestar-connections:UseConnection"], self.connection_arn),
             allow("RunBuilds", ["codebuild:StartBuild", "codebuild:BatchGetBuilds"],
                   [p.arn for p in self.build_projects.values()]),
-            allow("DeployServices", ["ecs:DescribeServices", "ecs:UpdateService"], [s.service.arn for s in services]),
+            allow("DeployServices", ["ecs:DescribeServices", "ecs:UpdateService"], [s.service_arn for s in services]),
             allow("WatchDeployments", ["ecs:DescribeTasks"], self._ecs_arn(f"task/{cluster.cluster_name}/*")),
             allow("ListClusterTasks", ["ecs:ListTasks"], "*",
                   condition={"ArnEquals": {"ecs:cluster": cluster.cluster_arn}}),

@@ -465,8 +465,9 @@ def test_pipeline_passes_only_the_services_roles_and_only_to_ecs_tasks(stack):
 def test_pipeline_deploys_exactly_its_services(stack):
     found = sids(stack, "cicd/pipeline-policy")
     assert found["DeployServices"]["Action"] == ["ecs:DescribeServices", "ecs:UpdateService"]
+    # ``id`` is the service ARN in provider 5.x and 6.x; ``arn`` exists only in 6.x (5.100 rejects it)
     assert sorted(found["DeployServices"]["Resource"]) == sorted(
-        arn(stack, SERVICE, f"svc-{s}/service") for s in SERVICES)
+        arn(stack, SERVICE, f"svc-{s}/service", "id") for s in SERVICES)
     tag = found["TagNewRevisions"]
     assert tag["Action"] == ["ecs:TagResource"]
     assert tag["Condition"] == {"StringEquals": {"ecs:CreateAction": "RegisterTaskDefinition"}}

@@ -1,0 +1,669 @@
+"""The local AWS emulator of a rehearsal: moto's threaded server plus a compatibility layer.
+
+moto (pinned in requirements-lock.txt) emulates most of what our stacks create, but not all of it the
+way AWS does. Every correction lives in this module and nowhere else, as a :class:`Patch` (a change to
+moto's own code, undone when the emulator stops) or a :class:`Fake` (a whole API moto lacks, answered
+before moto sees the request). Each one states
+
+* ``moto``: what moto does wrong,
+* ``aws``: what AWS does instead, with ``reference``: the API reference that says so,
+* ``probe``: a request that shows the gap. ``tests/rehearsal/test_emulator.py`` runs every probe
+  against plain moto (it must still show the gap: when a moto upgrade fixes it, that test fails and
+  the patch can go) and against the patched emulator (the gap must be gone).
+
+Rule: a patch reproduces documented AWS behaviour that moto lacks. It never makes the emulator accept
+what AWS would reject: a configuration error found by a rehearsal is fixed in the constructs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+ACCOUNT_ID = "123456789012"  # moto's default account
+Undo = Callable[[], None]
+
+
+# --------------------------------------------------------------------------- plumbing
+
+
+def _swap(owner: Any, name: str, new: Any) -> Undo:
+    """Set ``owner.name = new``; return the function that restores the original (or removes it)."""
+    missing = object()
+    old = owner.__dict__.get(name, missing) if isinstance(owner, type) else getattr(owner, name, missing)
+    setattr(owner, name, new)
+
+    def undo() -> None:
+        if old is missing:
+            delattr(owner, name)
+        else:
+            setattr(owner, name, old)
+
+    return undo
+
+
+def _chain(*undos: Undo) -> Undo:
+    def undo() -> None:
+        for u in reversed(undos):
+            u()
+
+    return undo
+
+
+@dataclass(frozen=True)
+class Patch:
+    """One correction of moto's behaviour, installed while the emulator runs."""
+
+    name: str
+    moto: str
+    aws: str
+    reference: str
+    install: Callable[[], Undo]
+    probe: Callable[[Any], bool] = field(repr=False)  # (boto3 session factory) -> the gap shows
+
+
+@dataclass(frozen=True)
+class Fake:
+    """An API moto does not implement at all, answered by the compatibility layer."""
+
+    name: str
+    moto: str
+    aws: str
+    reference: str
+    target_prefix: str  # the X-Amz-Target prefix of the JSON protocol
+    handler: Callable[[str, dict, str], tuple[int, dict]]  # (operation, body, region) -> (status, body)
+    probe: Callable[[Any], bool] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ProbeSession:
+    """boto3 clients for the emulator at ``endpoint_url`` (fake credentials, path-style S3)."""
+
+    endpoint_url: str
+    region_name: str = "ap-northeast-2"
+
+    def client(self, service: str):
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(service, region_name=self.region_name, endpoint_url=self.endpoint_url,
+                            aws_access_key_id="testing", aws_secret_access_key="testing",
+                            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
+
+
+def _client_error(call: Callable[[], Any], *codes: str) -> bool:
+    """True when ``call`` fails the way an emulator gap does (a 500, a not-implemented, or ``codes``)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        call()
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return status >= 500 or code in codes or "not been implemented" in str(error)
+    except Exception:  # a malformed answer the SDK cannot parse is the gap too
+        return True
+    return False
+
+
+# --------------------------------------------------------------------------- S3
+
+
+def _install_s3_logging_policy() -> Undo:
+    from moto.s3.models import FakeBucket
+
+    original = FakeBucket._log_permissions_enabled_policy
+
+    def tolerant(target_bucket, target_prefix):
+        policy = target_bucket.policy
+        if policy:
+            statements = json.loads(policy.decode()).get("Statement", [])
+            if isinstance(statements, dict):
+                statements = [statements]
+            kept = [s for s in statements if isinstance(s.get("Principal"), dict)]
+            if len(kept) != len(statements):
+                saved = target_bucket.policy
+                target_bucket.policy = json.dumps({"Statement": kept}).encode()
+                try:
+                    return original(target_bucket, target_prefix)
+                finally:
+                    target_bucket.policy = saved
+        return original(target_bucket, target_prefix)
+
+    return _swap(FakeBucket, "_log_permissions_enabled_policy", staticmethod(tolerant))
+
+
+def _probe_s3_logging_policy(session) -> bool:
+    s3 = session.client("s3")
+    s3.create_bucket(Bucket="probe-logs", CreateBucketConfiguration={"LocationConstraint": session.region_name})
+    s3.create_bucket(Bucket="probe-source", CreateBucketConfiguration={"LocationConstraint": session.region_name})
+    s3.put_bucket_policy(Bucket="probe-logs", Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+         "Resource": ["arn:aws:s3:::probe-logs", "arn:aws:s3:::probe-logs/*"],
+         "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+        {"Sid": "Logs", "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
+         "Action": "s3:PutObject", "Resource": "arn:aws:s3:::probe-logs/*"},
+    ]}))
+    return _client_error(lambda: s3.put_bucket_logging(Bucket="probe-source", BucketLoggingStatus={
+        "LoggingEnabled": {"TargetBucket": "probe-logs", "TargetPrefix": "source/"}}))
+
+
+S3_LOGGING_POLICY = Patch(
+    name="s3-logging-target-policy-with-wildcard-principal",
+    moto="PutBucketLogging reads every statement of the target bucket's policy as "
+         "Principal={'Service': ...} and crashes (500) on a statement whose Principal is the string '*' "
+         "(our TLS-only Deny statement)",
+    aws="a bucket policy statement may name Principal \"*\"; PutBucketLogging only needs some statement "
+        "granting logging.s3.amazonaws.com s3:PutObject on the target",
+    reference="https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html ; "
+              "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html",
+    install=_install_s3_logging_policy,
+    probe=_probe_s3_logging_policy,
+)
+
+
+# --------------------------------------------------------------------------- Application Auto Scaling
+
+_SCALING_TAGS: dict[str, dict[str, str]] = {}
+_SCALING_LOCK = threading.Lock()
+
+
+def _install_scaling_tags() -> Undo:
+    from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse as R
+
+    register = R.register_scalable_target
+
+    def register_scalable_target(self):
+        answer = register(self)
+        arn = json.loads(answer)["ScalableTargetARN"]
+        with _SCALING_LOCK:
+            _SCALING_TAGS.setdefault(arn, {}).update(self._get_param("Tags") or {})
+        return answer
+
+    def list_tags_for_resource(self):
+        arn = self._get_param("ResourceARN")
+        with _SCALING_LOCK:
+            return json.dumps({"Tags": dict(_SCALING_TAGS.get(arn, {}))})
+
+    def tag_resource(self):
+        with _SCALING_LOCK:
+            _SCALING_TAGS.setdefault(self._get_param("ResourceARN"), {}).update(self._get_param("Tags") or {})
+        return "{}"
+
+    def untag_resource(self):
+        with _SCALING_LOCK:
+            tags = _SCALING_TAGS.setdefault(self._get_param("ResourceARN"), {})
+            for key in self._get_param("TagKeys") or []:
+                tags.pop(key, None)
+        return "{}"
+
+    return _chain(
+        _swap(R, "register_scalable_target", register_scalable_target),
+        _swap(R, "list_tags_for_resource", list_tags_for_resource),
+        _swap(R, "tag_resource", tag_resource),
+        _swap(R, "untag_resource", untag_resource),
+        _SCALING_TAGS.clear,
+    )
+
+
+def _probe_scaling_tags(session) -> bool:
+    client = session.client("application-autoscaling")
+    arn = client.register_scalable_target(
+        ServiceNamespace="dynamodb", ResourceId="table/probe", ScalableDimension="dynamodb:table:ReadCapacityUnits",
+        MinCapacity=1, MaxCapacity=2, Tags={"Probe": "yes"})["ScalableTargetARN"]
+    try:
+        return client.list_tags_for_resource(ResourceARN=arn)["Tags"] != {"Probe": "yes"}
+    except Exception:
+        return True
+
+
+SCALING_TAGS = Patch(
+    name="application-autoscaling-tags",
+    moto="Application Auto Scaling ignores the Tags of RegisterScalableTarget and does not implement "
+         "ListTagsForResource, TagResource or UntagResource (500 'not been implemented')",
+    aws="scalable targets are taggable at registration and through the tagging API; the provider reads "
+        "the tags back after every create",
+    reference="https://docs.aws.amazon.com/autoscaling/application/APIReference/API_ListTagsForResource.html",
+    install=_install_scaling_tags,
+    probe=_probe_scaling_tags,
+)
+
+
+# --------------------------------------------------------------------------- CodeBuild
+
+
+def _install_codebuild_pipeline_source() -> Undo:
+    import moto.codebuild.responses as responses
+
+    source_check = responses._validate_required_params_source
+    artifacts_check = responses._validate_required_params_artifacts
+
+    def validate_source(source: dict) -> None:
+        if source.get("type") in ("CODEPIPELINE", "NO_SOURCE") and not source.get("location"):
+            return
+        source_check(source)
+
+    def validate_artifacts(artifacts: dict) -> None:
+        if artifacts.get("type") == "CODEPIPELINE" and not artifacts.get("location"):
+            return
+        artifacts_check(artifacts)
+
+    return _chain(_swap(responses, "_validate_required_params_source", validate_source),
+                  _swap(responses, "_validate_required_params_artifacts", validate_artifacts))
+
+
+def _probe_codebuild_pipeline_source(session) -> bool:
+    client = session.client("codebuild")
+    return _client_error(lambda: client.create_project(
+        name="probe", source={"type": "CODEPIPELINE", "buildspec": "version: 0.2"},
+        artifacts={"type": "CODEPIPELINE"},
+        environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0",
+                     "computeType": "BUILD_GENERAL1_SMALL"},
+        serviceRole=f"arn:aws:iam::{ACCOUNT_ID}:role/probe"), "InvalidInputException")
+
+
+CODEBUILD_PIPELINE_SOURCE = Patch(
+    name="codebuild-pipeline-source-without-location",
+    moto="CreateProject requires source.location and artifacts.location for every type ('Project "
+         "source location is required')",
+    aws="source.location is not used for CODEPIPELINE (the pipeline's source action supplies the code) "
+        "or NO_SOURCE sources; artifacts.location is ignored for CODEPIPELINE artifacts",
+    reference="https://docs.aws.amazon.com/codebuild/latest/APIReference/API_ProjectSource.html ; "
+              "https://docs.aws.amazon.com/codebuild/latest/APIReference/API_ProjectArtifacts.html",
+    install=_install_codebuild_pipeline_source,
+    probe=_probe_codebuild_pipeline_source,
+)
+
+
+# --------------------------------------------------------------------------- CodePipeline
+
+
+def _install_codepipeline_timestamps() -> Undo:
+    from moto.codepipeline.models import CodePipeline
+
+    def metadata(self) -> dict:
+        return {"pipelineArn": self._arn, "created": self._created.timestamp(),
+                "updated": self._updated.timestamp()}
+
+    return _swap(CodePipeline, "metadata", property(metadata))
+
+
+def _probe_codepipeline_timestamps(session) -> bool:
+    iam = session.client("iam")
+    role = iam.create_role(RoleName="probe-pipeline", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                "Principal": {"Service": "codepipeline.amazonaws.com"}}]}))
+    client = session.client("codepipeline")
+    action = {"name": "a", "actionTypeId": {"category": "Source", "owner": "AWS", "provider": "S3", "version": "1"},
+              "configuration": {"S3Bucket": "b", "S3ObjectKey": "k"}, "outputArtifacts": [{"name": "o"}]}
+    build = {"name": "b", "actionTypeId": {"category": "Build", "owner": "AWS", "provider": "CodeBuild",
+                                           "version": "1"},
+             "configuration": {"ProjectName": "p"}, "inputArtifacts": [{"name": "o"}]}
+    client.create_pipeline(pipeline={
+        "name": "probe", "roleArn": role["Role"]["Arn"], "artifactStore": {"type": "S3", "location": "probe-artifacts"},
+        "stages": [{"name": "Source", "actions": [action]}, {"name": "Build", "actions": [build]}]})
+    return _raw_json(session, "codepipeline", "CodePipeline_20150709.GetPipeline", {"name": "probe"},
+                     lambda body: not isinstance(body["metadata"]["created"], (int, float)))
+
+
+CODEPIPELINE_TIMESTAMPS = Patch(
+    name="codepipeline-epoch-timestamps",
+    moto="GetPipeline returns metadata.created / metadata.updated as ISO-8601 strings",
+    aws="the JSON protocol sends timestamps as epoch seconds (numbers); the Go SDK of the provider "
+        "refuses a string there",
+    reference="https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_PipelineMetadata.html ; "
+              "https://smithy.io/2.0/aws/protocols/aws-json-1_1-protocol.html (timestamps: epoch-seconds)",
+    install=_install_codepipeline_timestamps,
+    probe=_probe_codepipeline_timestamps,
+)
+
+
+def _raw_json(session, service: str, target: str, body: dict, shows_gap: Callable[[dict], bool]) -> bool:
+    """POST one JSON-protocol request (unsigned headers are enough for moto) and judge the raw body."""
+    import urllib.request
+
+    request = urllib.request.Request(
+        session.endpoint_url, data=json.dumps(body).encode(), method="POST",
+        headers={"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1",
+                 "Authorization": f"AWS4-HMAC-SHA256 Credential=testing/20250101/{session.region_name}/{service}/aws4_request, SignedHeaders=host, Signature=0"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return shows_gap(json.loads(response.read()))
+
+
+# --------------------------------------------------------------------------- ElastiCache
+
+
+def _elasticache_installers() -> dict[str, Callable[[], Undo]]:
+    from moto.elasticache import models
+    from moto.elasticache.responses import ElastiCacheResponse as R
+
+    backend_cls = models.ElastiCacheBackend
+    group_cls = models.ReplicationGroup
+    set_members = group_cls._set_node_members_clusters_disabled
+    create_group = backend_cls.create_replication_group
+    delete_group = backend_cls.delete_replication_group
+
+    def set_members_honouring_count(self, *, num_cache_clusters, replicas_per_node_group, **kwargs):
+        if not replicas_per_node_group and num_cache_clusters:
+            replicas_per_node_group = num_cache_clusters - 1
+        set_members(self, num_cache_clusters=num_cache_clusters,
+                    replicas_per_node_group=replicas_per_node_group, **kwargs)
+
+    def create_replication_group(self, *args, **kwargs):
+        group = create_group(self, *args, **kwargs)
+        for node_group in group.node_groups:
+            for member in node_group.get("node_group_members", []):
+                cluster_id = member["cache_cluster_id"]
+                if cluster_id in self.cache_clusters:
+                    continue
+                self.cache_clusters[cluster_id] = models.CacheCluster(
+                    account_id=self.account_id, region_name=self.region_name, cache_cluster_id=cluster_id,
+                    replication_group_id=group.replication_group_id, az_mode="single-az",
+                    preferred_availability_zone=member.get("preferred_availability_zone"), num_cache_nodes=1,
+                    cache_node_type=kwargs.get("cache_node_type"), engine=kwargs.get("engine") or "redis",
+                    engine_version=kwargs.get("engine_version"),
+                    cache_parameter_group_name=kwargs.get("cache_parameter_group_name"),
+                    cache_subnet_group_name=kwargs.get("cache_subnet_group_name"),
+                    transit_encryption_enabled=kwargs.get("transit_encryption_enabled"),
+                    network_type=kwargs.get("network_type"), ip_discovery=kwargs.get("ip_discovery"),
+                    snapshot_name=None, preferred_maintenance_window=kwargs.get("preferred_maintenance_window"),
+                    port=group.port, notification_topic_arn=kwargs.get("notification_topic_arn"),
+                    auto_minor_version_upgrade=kwargs.get("auto_minor_version_upgrade"),
+                    snapshot_retention_limit=kwargs.get("snapshot_retention_limit"),
+                    snapshot_window=kwargs.get("snapshot_window"), auth_token=None, outpost_mode=None,
+                    preferred_outpost_arn=None, preferred_availability_zones=[],
+                    cache_security_group_names=[], security_group_ids=kwargs.get("security_group_ids") or [],
+                    tags=[], snapshot_arns=[], preferred_outpost_arns=[], log_delivery_configurations=[],
+                    cache_node_ids_to_remove=[], cache_node_ids_to_reboot=[],
+                )
+        return group
+
+    def delete_replication_group(self, replication_group_id, retain_primary_cluster):
+        group = delete_group(self, replication_group_id, retain_primary_cluster)
+        self.replication_groups.pop(replication_group_id, None)
+        for cluster_id in [c for c, cluster in self.cache_clusters.items()
+                           if getattr(cluster, "replication_group_id", None) == replication_group_id]:
+            del self.cache_clusters[cluster_id]
+        return group
+
+    def delete_cache_subnet_group_backend(self, cache_subnet_group_name):
+        if cache_subnet_group_name not in self.cache_subnet_groups:
+            raise models.CacheSubnetGroupNotFound(cache_subnet_group_name)
+        return self.cache_subnet_groups.pop(cache_subnet_group_name)
+
+    def delete_cache_subnet_group(self):
+        self.elasticache_backend.delete_cache_subnet_group(self._get_param("CacheSubnetGroupName"))
+        return ('<DeleteCacheSubnetGroupResponse xmlns="http://elasticache.amazonaws.com/doc/2015-02-02/">'
+                "<ResponseMetadata><RequestId>rehearsal</RequestId></ResponseMetadata>"
+                "</DeleteCacheSubnetGroupResponse>")
+
+    return {
+        "members": lambda: _chain(
+            _swap(group_cls, "_set_node_members_clusters_disabled", set_members_honouring_count),
+            _swap(backend_cls, "create_replication_group", create_replication_group)),
+        "delete-group": lambda: _swap(backend_cls, "delete_replication_group", delete_replication_group),
+        "delete-subnet-group": lambda: _chain(
+            _swap(backend_cls, "delete_cache_subnet_group", delete_cache_subnet_group_backend),
+            _swap(R, "delete_cache_subnet_group", delete_cache_subnet_group)),
+    }
+
+
+def _probe_group(session, suffix: str, count: int):
+    client = session.client("elasticache")
+    client.create_replication_group(
+        ReplicationGroupId=f"probe-{suffix}", ReplicationGroupDescription="probe", Engine="redis",
+        CacheNodeType="cache.t4g.micro", NumCacheClusters=count, AutomaticFailoverEnabled=count > 1)
+    return client
+
+
+def _probe_member_clusters(session) -> bool:
+    client = _probe_group(session, "members", 1)
+    (group,) = client.describe_replication_groups(ReplicationGroupId="probe-members")["ReplicationGroups"]
+    return any(_client_error(lambda c=c: client.describe_cache_clusters(CacheClusterId=c), "CacheClusterNotFound")
+               for c in group["MemberClusters"])
+
+
+def _probe_num_cache_clusters(session) -> bool:
+    client = _probe_group(session, "count", 2)
+    (group,) = client.describe_replication_groups(ReplicationGroupId="probe-count")["ReplicationGroups"]
+    return len(group["MemberClusters"]) != 2
+
+
+def _probe_deleted_group(session) -> bool:
+    client = _probe_group(session, "deleted", 1)
+    client.delete_replication_group(ReplicationGroupId="probe-deleted")
+    return not _client_error(lambda: client.describe_replication_groups(ReplicationGroupId="probe-deleted"),
+                             "ReplicationGroupNotFoundFault")
+
+
+def _probe_delete_subnet_group(session) -> bool:
+    ec2 = session.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]
+    client = session.client("elasticache")
+    client.create_cache_subnet_group(CacheSubnetGroupName="probe", CacheSubnetGroupDescription="probe",
+                                     SubnetIds=[subnet])
+    return _client_error(lambda: client.delete_cache_subnet_group(CacheSubnetGroupName="probe"))
+
+
+ELASTICACHE_MEMBER_CLUSTERS = Patch(
+    name="elasticache-member-clusters",
+    moto="CreateReplicationGroup lists member clusters (<id>-001, ...) that DescribeCacheClusters then "
+         "reports as CacheClusterNotFound, and ignores NumCacheClusters (one node unless "
+         "ReplicasPerNodeGroup is set)",
+    aws="a replication group without cluster mode and NumCacheClusters=N has N member cache clusters "
+        "(one primary, N-1 replicas), each one describable with DescribeCacheClusters",
+    reference="https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html "
+              "(NumCacheClusters) ; https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_ReplicationGroup.html "
+              "(MemberClusters)",
+    install=lambda: _elasticache_installers()["members"](),
+    probe=lambda session: _probe_member_clusters(session) or _probe_num_cache_clusters(session),
+)
+
+ELASTICACHE_DELETED_GROUP = Patch(
+    name="elasticache-deleted-replication-group",
+    moto="DeleteReplicationGroup leaves the group in status 'deleting' forever, so Terraform's wait for "
+         "the deletion never ends",
+    aws="a deleted replication group goes through 'deleting' and then DescribeReplicationGroups answers "
+        "ReplicationGroupNotFoundFault",
+    reference="https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_DeleteReplicationGroup.html",
+    install=lambda: _elasticache_installers()["delete-group"](),
+    probe=_probe_deleted_group,
+)
+
+ELASTICACHE_DELETE_SUBNET_GROUP = Patch(
+    name="elasticache-delete-cache-subnet-group",
+    moto="DeleteCacheSubnetGroup is not implemented (500)",
+    aws="DeleteCacheSubnetGroup deletes a subnet group no cluster uses",
+    reference="https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_DeleteCacheSubnetGroup.html",
+    install=lambda: _elasticache_installers()["delete-subnet-group"](),
+    probe=_probe_delete_subnet_group,
+)
+
+
+# --------------------------------------------------------------------------- CodeStar Connections (fake)
+
+_CONNECTIONS: dict[str, dict] = {}
+_CONNECTION_TAGS: dict[str, list[dict]] = {}
+
+
+def _codestar_connections(operation: str, body: dict, region: str) -> tuple[int, dict]:
+    def not_found(arn: str) -> tuple[int, dict]:
+        return 400, {"__type": "ResourceNotFoundException", "Message": f"Connection {arn} does not exist"}
+
+    with _SCALING_LOCK:
+        if operation == "CreateConnection":
+            arn = f"arn:aws:codestar-connections:{region}:{ACCOUNT_ID}:connection/{uuid.uuid4()}"
+            _CONNECTIONS[arn] = {
+                "ConnectionName": body["ConnectionName"], "ConnectionArn": arn,
+                "ProviderType": body.get("ProviderType", "GitHub"), "OwnerAccountId": ACCOUNT_ID,
+                "ConnectionStatus": "PENDING", **({"HostArn": body["HostArn"]} if body.get("HostArn") else {}),
+            }
+            _CONNECTION_TAGS[arn] = list(body.get("Tags") or [])
+            return 200, {"ConnectionArn": arn, "Tags": _CONNECTION_TAGS[arn]}
+        if operation == "GetConnection":
+            arn = body["ConnectionArn"]
+            return (200, {"Connection": _CONNECTIONS[arn]}) if arn in _CONNECTIONS else not_found(arn)
+        if operation == "DeleteConnection":
+            arn = body["ConnectionArn"]
+            if arn not in _CONNECTIONS:
+                return not_found(arn)
+            del _CONNECTIONS[arn]
+            _CONNECTION_TAGS.pop(arn, None)
+            return 200, {}
+        if operation == "ListConnections":
+            return 200, {"Connections": list(_CONNECTIONS.values())}
+        if operation == "ListTagsForResource":
+            arn = body["ResourceArn"]
+            return (200, {"Tags": _CONNECTION_TAGS[arn]}) if arn in _CONNECTIONS else not_found(arn)
+        if operation == "TagResource":
+            arn = body["ResourceArn"]
+            if arn not in _CONNECTIONS:
+                return not_found(arn)
+            new = {t["Key"]: t["Value"] for t in body.get("Tags", [])}
+            _CONNECTION_TAGS[arn] = [t for t in _CONNECTION_TAGS[arn] if t["Key"] not in new] + body.get("Tags", [])
+            return 200, {}
+        if operation == "UntagResource":
+            arn = body["ResourceArn"]
+            if arn not in _CONNECTIONS:
+                return not_found(arn)
+            drop = set(body.get("TagKeys", []))
+            _CONNECTION_TAGS[arn] = [t for t in _CONNECTION_TAGS[arn] if t["Key"] not in drop]
+            return 200, {}
+    return 400, {"__type": "UnknownOperationException", "Message": f"{operation} is not emulated"}
+
+
+def _probe_codestar_connections(session) -> bool:
+    client = session.client("codestar-connections")
+    return _client_error(lambda: client.create_connection(ProviderType="GitHub", ConnectionName="probe"))
+
+
+CODESTAR_CONNECTIONS = Fake(
+    name="codestar-connections",
+    moto="has no CodeStar Connections service: every request fails (500, no backend for "
+         "codestar-connections)",
+    aws="CreateConnection creates a connection in status PENDING (completed later in the console); "
+        "Get/Delete/ListConnections, ListTagsForResource, TagResource and UntagResource manage it",
+    reference="https://docs.aws.amazon.com/codestar-connections/latest/APIReference/API_CreateConnection.html ; "
+              "https://docs.aws.amazon.com/codestar-connections/latest/APIReference/API_Connection.html",
+    target_prefix="com.amazonaws.codestar.connections.CodeStar_connections_20191201.",
+    handler=_codestar_connections,
+    probe=_probe_codestar_connections,
+)
+
+
+def _reset_fakes() -> None:
+    with _SCALING_LOCK:
+        _CONNECTIONS.clear()
+        _CONNECTION_TAGS.clear()
+
+
+# --------------------------------------------------------------------------- the registry
+
+PATCHES: tuple[Patch, ...] = (
+    S3_LOGGING_POLICY,
+    SCALING_TAGS,
+    CODEBUILD_PIPELINE_SOURCE,
+    CODEPIPELINE_TIMESTAMPS,
+    ELASTICACHE_MEMBER_CLUSTERS,
+    ELASTICACHE_DELETED_GROUP,
+    ELASTICACHE_DELETE_SUBNET_GROUP,
+)
+FAKES: tuple[Fake, ...] = (CODESTAR_CONNECTIONS,)
+
+
+class CompatibilityMiddleware:
+    """WSGI wrapper: answers the fakes' requests, passes everything else to moto."""
+
+    def __init__(self, app, fakes: tuple[Fake, ...] = FAKES) -> None:
+        self.app = app
+        self.fakes = fakes
+
+    def __call__(self, environ, start_response):
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        for fake in self.fakes:
+            if target.startswith(fake.target_prefix):
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                raw = environ["wsgi.input"].read(length) if length else b""
+                body = json.loads(raw or b"{}")
+                match = re.search(r"Credential=[^/]+/\d+/([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
+                status, answer = fake.handler(target[len(fake.target_prefix):], body, match.group(1) if match else "us-east-1")
+                payload = json.dumps(answer).encode()
+                start_response(f"{status} {'OK' if status == 200 else 'Bad Request'}", [
+                    ("Content-Type", "application/x-amz-json-1.0"), ("Content-Length", str(len(payload))),
+                    ("x-amzn-RequestId", str(uuid.uuid4()))])
+                return [payload]
+        return self.app(environ, start_response)
+
+
+class Emulator:
+    """moto's threaded server on a free loopback port, with the compatibility layer while it runs.
+
+    ``with Emulator() as url:`` starts it (patches installed) and stops it (patches undone); the
+    patches change moto's classes in this process, so only one patched emulator runs at a time.
+    ``compatible=False`` gives plain moto (for the probes' "moto still has the gap" side).
+    """
+
+    _running = threading.Lock()
+
+    def __init__(self, *, compatible: bool = True, host: str = "127.0.0.1") -> None:
+        self.compatible = compatible
+        self.host = host
+        self.url = ""
+        self._server = None
+        self._undo: list[Undo] = []
+
+    def __enter__(self) -> str:
+        from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+        from moto.moto_server import threaded_moto_server as tms
+
+        if not self._running.acquire(blocking=False):
+            raise RuntimeError("an emulator is already running in this process")
+        try:
+            if self.compatible:
+                for patch in PATCHES:
+                    self._undo.append(patch.install())
+                _reset_fakes()
+            server = ThreadedMotoServer(ip_address=self.host, port=0, verbose=False)
+            if self.compatible:
+                dispatcher = tms.DomainDispatcherApplication
+
+                def wrapped(*args, **kwargs):
+                    return CompatibilityMiddleware(dispatcher(*args, **kwargs))
+
+                self._undo.append(_swap(tms, "DomainDispatcherApplication", wrapped))
+            server.start()
+            self._server = server
+            host, port = server.get_host_and_port()
+            self.url = f"http://{host}:{port}"
+        except BaseException:
+            self._stop()
+            raise
+        return self.url
+
+    def __exit__(self, *exc) -> None:
+        self._stop()
+
+    def _stop(self) -> None:
+        try:
+            if self._server is not None:
+                self._server.stop()
+                self._server = None
+        finally:
+            for undo in reversed(self._undo):
+                undo()
+            self._undo.clear()
+            _reset_fakes()
+            self._running.release()
+
+
+def reset(url: str) -> None:
+    """Empty every moto backend (between stacks)."""
+    import urllib.request
+
+    urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"), timeout=30).close()
+    _reset_fakes()

@@ -197,6 +197,7 @@ class CodePipeline(Construct):
         build_timeout_minutes: int = 30,
         docker_hub_secret_arn: str | None = None,
         docker_hub_secret_kms_key_arn: str | None = None,
+        force_destroy: bool = False,
     ) -> None:
         """
         :param targets: the services to build and deploy, in stage order (at least one).
@@ -222,8 +223,11 @@ class CodePipeline(Construct):
             (rate-limited). With it, builds log in to Docker Hub first.
         :param docker_hub_secret_kms_key_arn: the customer-managed key of that secret; defaults to
             none (AWS-managed key: no kms permission needed).
+        :param force_destroy: defaults to off: destroying the artifact bucket while it holds
+            artifacts fails (``BucketNotEmpty``); on, destroy deletes them with the bucket.
         """
         super().__init__(scope, id)
+        self._force_destroy = force_destroy
         if not targets:
             raise ValueError("a pipeline needs at least one service to build and deploy")
         self._naming = naming
@@ -302,7 +306,7 @@ class CodePipeline(Construct):
         naming = self._naming
         bucket = aws.s3_bucket.S3Bucket(
             self, "artifacts", bucket=naming.bucket_name("artifacts", self._account_id, prefix=prefix),
-            force_destroy=False, tags=naming.tag("artifacts"),
+            force_destroy=self._force_destroy, tags=naming.tag("artifacts"),
         )
         block = aws.s3_bucket_public_access_block.S3BucketPublicAccessBlock(
             self, "artifacts-public-access", bucket=bucket.id, block_public_acls=True, block_public_policy=True,

@@ -75,6 +75,7 @@ class Buckets(Construct):
         files_noncurrent_version_days: int = 90,
         bucket_prefix: str | None = None,
         access_log_sources: Sequence[str] = (),
+        force_destroy: bool = False,
     ) -> None:
         """
         :param region: the buckets' region (the files key's ``kms:ViaService`` is S3 of this region).
@@ -85,8 +86,11 @@ class Buckets(Construct):
         :param files_noncurrent_version_days: defaults to 90 days before an overwritten or
             deleted upload is gone for good.
         :param bucket_prefix: defaults to the project name.
+        :param force_destroy: defaults to off: destroying a bucket that holds objects fails
+            (``BucketNotEmpty``); on, destroy deletes the objects (every version) with the bucket.
         """
         super().__init__(scope, id)
+        self._force_destroy = force_destroy
         self._naming = naming
         self._region = region
         self._account_id = account_id
@@ -225,7 +229,7 @@ class Buckets(Construct):
     ):
         name = self._naming.bucket_name(purpose, self._account_id, prefix=self._prefix)
         bucket = aws.s3_bucket.S3Bucket(
-            self, purpose, bucket=name, force_destroy=False, tags=self._naming.tag(purpose),
+            self, purpose, bucket=name, force_destroy=self._force_destroy, tags=self._naming.tag(purpose),
         )
         block = aws.s3_bucket_public_access_block.S3BucketPublicAccessBlock(
             self, f"{purpose}-public-access", bucket=bucket.id, block_public_acls=True, block_public_policy=True,

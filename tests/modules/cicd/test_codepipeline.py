@@ -362,7 +362,7 @@ def of_artifacts(stack: Synth, type_: str) -> list[dict]:
 def test_artifact_bucket_is_named_for_the_environment_and_account(env, stack):
     account = next(iter(stack.data(aws.data_aws_caller_identity.DataAwsCallerIdentity.TF_RESOURCE_TYPE)))
     assert artifacts(stack)["bucket"] == f"codemate-artifacts-{env}-${{data.aws_caller_identity.{account}.account_id}}"
-    assert artifacts(stack)["force_destroy"] is False
+    assert artifacts(stack)["force_destroy"] is load(env).force_destroy  # dev only: one destroy, no leftovers
 
 
 def test_artifact_bucket_is_private_with_acls_disabled(stack):

@@ -74,7 +74,7 @@ class Fake:
     moto: str
     aws: str
     reference: str
-    target_prefix: str  # the X-Amz-Target prefix of the JSON protocol
+    target_prefix: str  # the service part of X-Amz-Target (boto3 sends it with a namespace, Go without)
     handler: Callable[[str, dict, str], tuple[int, dict]]  # (operation, body, region) -> (status, body)
     probe: Callable[[Any], bool] = field(repr=False)
 
@@ -114,27 +114,31 @@ def _client_error(call: Callable[[], Any], *codes: str) -> bool:
 
 
 def _install_s3_logging_policy() -> Undo:
-    from moto.s3.models import FakeBucket
+    import fnmatch
 
-    original = FakeBucket._log_permissions_enabled_policy
+    from moto.s3.models import LOGGING_SERVICE_PRINCIPAL, FakeBucket
 
-    def tolerant(target_bucket, target_prefix):
-        policy = target_bucket.policy
-        if policy:
-            statements = json.loads(policy.decode()).get("Statement", [])
-            if isinstance(statements, dict):
-                statements = [statements]
-            kept = [s for s in statements if isinstance(s.get("Principal"), dict)]
-            if len(kept) != len(statements):
-                saved = target_bucket.policy
-                target_bucket.policy = json.dumps({"Statement": kept}).encode()
-                try:
-                    return original(target_bucket, target_prefix)
-                finally:
-                    target_bucket.policy = saved
-        return original(target_bucket, target_prefix)
+    def as_list(value) -> list:
+        return value if isinstance(value, list) else [value]
 
-    return _swap(FakeBucket, "_log_permissions_enabled_policy", staticmethod(tolerant))
+    def log_permissions_enabled_policy(target_bucket, target_prefix) -> bool:
+        if not target_bucket.policy:
+            return False
+        statements = as_list(json.loads(target_bucket.policy.decode()).get("Statement", []))
+        # Where the log objects land: any key under the prefix.
+        key = f"arn:{target_bucket.partition}:s3:::{target_bucket.name}/{target_prefix or ''}logfile"
+        for stmt in statements:
+            principal = stmt.get("Principal")
+            services = as_list(principal.get("Service", [])) if isinstance(principal, dict) else []
+            if LOGGING_SERVICE_PRINCIPAL not in services or stmt.get("Effect") != "Allow":
+                continue
+            if not any(fnmatch.fnmatchcase("s3:PutObject", a) for a in as_list(stmt.get("Action", []))):
+                continue
+            if any(fnmatch.fnmatchcase(key, r) for r in as_list(stmt.get("Resource", []))):
+                return True
+        return False
+
+    return _swap(FakeBucket, "_log_permissions_enabled_policy", staticmethod(log_permissions_enabled_policy))
 
 
 def _probe_s3_logging_policy(session) -> bool:
@@ -146,21 +150,25 @@ def _probe_s3_logging_policy(session) -> bool:
          "Resource": ["arn:aws:s3:::probe-logs", "arn:aws:s3:::probe-logs/*"],
          "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
         {"Sid": "Logs", "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
-         "Action": "s3:PutObject", "Resource": "arn:aws:s3:::probe-logs/*"},
+         "Action": ["s3:PutObject"], "Resource": "arn:aws:s3:::probe-logs/s3-access/*"},
     ]}))
     return _client_error(lambda: s3.put_bucket_logging(Bucket="probe-source", BucketLoggingStatus={
-        "LoggingEnabled": {"TargetBucket": "probe-logs", "TargetPrefix": "source/"}}))
+        "LoggingEnabled": {"TargetBucket": "probe-logs", "TargetPrefix": "s3-access/probe-source/"}}))
 
 
 S3_LOGGING_POLICY = Patch(
     name="s3-logging-target-policy-with-wildcard-principal",
     moto="PutBucketLogging reads every statement of the target bucket's policy as "
          "Principal={'Service': ...} and crashes (500) on a statement whose Principal is the string '*' "
-         "(our TLS-only Deny statement)",
-    aws="a bucket policy statement may name Principal \"*\"; PutBucketLogging only needs some statement "
-        "granting logging.s3.amazonaws.com s3:PutObject on the target",
+         "(our TLS-only Deny statement); it accepts only a Resource string equal to <bucket>/<prefix>*, "
+         "<bucket>/* or <bucket>, so a wider wildcard (<bucket>/s3-access/* for prefix "
+         "s3-access/<source>/) or a list of resources is refused",
+    aws="a statement may name Principal \"*\"; the log delivery needs some statement allowing "
+        "logging.s3.amazonaws.com s3:PutObject on the keys under the prefix, Resource matched with "
+        "IAM's wildcards (a string or a list)",
     reference="https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html ; "
-              "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html",
+              "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html ; "
+              "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html",
     install=_install_s3_logging_policy,
     probe=_probe_s3_logging_policy,
 )
@@ -380,6 +388,11 @@ def _elasticache_installers() -> dict[str, Callable[[], Undo]]:
                     tags=[], snapshot_arns=[], preferred_outpost_arns=[], log_delivery_configurations=[],
                     cache_node_ids_to_remove=[], cache_node_ids_to_reboot=[],
                 )
+                # What DescribeCacheClusters reports of a member comes from its group
+                cluster = self.cache_clusters[cluster_id]
+                cluster.at_rest_encryption_enabled = group.at_rest_encryption_enabled
+                cluster.transit_encryption_enabled = group.transit_encryption_enabled
+                cluster.auth_token_enabled = group.auth_token_enabled
         return group
 
     def delete_replication_group(self, replication_group_id, retain_primary_cluster):
@@ -485,6 +498,243 @@ ELASTICACHE_DELETE_SUBNET_GROUP = Patch(
 )
 
 
+# --------------------------------------------------------------------------- KMS
+
+
+def _install_kms_rotation_period() -> Undo:
+    from moto.kms.responses import KmsResponse as R
+
+    enable, status = R.enable_key_rotation, R.get_key_rotation_status
+
+    def enable_key_rotation(self):
+        answer = enable(self)
+        key = self.kms_backend.keys[self.kms_backend.get_key_id(self._get_param("KeyId"))]
+        key.rehearsal_rotation_period_in_days = self._get_param("RotationPeriodInDays") or 365
+        return answer
+
+    def get_key_rotation_status(self):
+        answer = json.loads(status(self))
+        key = self.kms_backend.keys[self.kms_backend.get_key_id(self._get_param("KeyId"))]
+        if answer.get("KeyRotationEnabled"):
+            answer["RotationPeriodInDays"] = getattr(key, "rehearsal_rotation_period_in_days", 365)
+        return json.dumps(answer)
+
+    return _chain(_swap(R, "enable_key_rotation", enable_key_rotation),
+                  _swap(R, "get_key_rotation_status", get_key_rotation_status))
+
+
+def _probe_kms_rotation_period(session) -> bool:
+    client = session.client("kms")
+    key = client.create_key()["KeyMetadata"]["KeyId"]
+    client.enable_key_rotation(KeyId=key, RotationPeriodInDays=180)
+    return client.get_key_rotation_status(KeyId=key).get("RotationPeriodInDays") != 180
+
+
+KMS_ROTATION_PERIOD = Patch(
+    name="kms-rotation-period",
+    moto="EnableKeyRotation ignores RotationPeriodInDays and GetKeyRotationStatus never returns it",
+    aws="EnableKeyRotation takes RotationPeriodInDays (90-2560, default 365) and GetKeyRotationStatus "
+        "returns it while rotation is enabled",
+    reference="https://docs.aws.amazon.com/kms/latest/APIReference/API_GetKeyRotationStatus.html",
+    install=_install_kms_rotation_period,
+    probe=_probe_kms_rotation_period,
+)
+
+
+# --------------------------------------------------------------------------- EC2 security group rules
+
+
+def _install_group_rule_description() -> Undo:
+    from moto.ec2.models.security_groups import SecurityGroupRule
+
+    def description(self):
+        return (self.ip_range.get("Description") or (self.source_group or {}).get("Description")
+                or getattr(self, "rehearsal_prefix_list_description", None))
+
+    return _swap(SecurityGroupRule, "description", property(description))
+
+
+def _probe_group_rule_description(session) -> bool:
+    ec2 = session.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
+    a = ec2.create_security_group(GroupName="probe-a", Description="a", VpcId=vpc)["GroupId"]
+    b = ec2.create_security_group(GroupName="probe-b", Description="b", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=a, IpPermissions=[{
+        "IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
+        "UserIdGroupPairs": [{"GroupId": b, "Description": "from b"}]}])
+    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [a]}])["SecurityGroupRules"]
+    (rule,) = [r for r in rules if not r["IsEgress"]]
+    return rule.get("Description") != "from b"
+
+
+GROUP_RULE_DESCRIPTION = Patch(
+    name="ec2-group-rule-description",
+    moto="DescribeSecurityGroupRules reports a rule's Description only for CIDR rules: a rule that "
+         "references a security group loses it",
+    aws="every security group rule keeps its Description, whatever it references",
+    reference="https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_SecurityGroupRule.html ; "
+              "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_UserIdGroupPair.html",
+    install=_install_group_rule_description,
+    probe=_probe_group_rule_description,
+)
+
+
+# --------------------------------------------------------------------------- RDS parameter groups
+
+
+def _install_rds_parameter_source() -> Undo:
+    from moto.rds.models import DBParameterGroup
+
+    update = DBParameterGroup.update_parameters
+
+    def update_parameters(self, new_parameters):
+        new_parameters = list(new_parameters)
+        update(self, new_parameters)
+        for parameter in new_parameters:
+            self.parameters[parameter["ParameterName"]].setdefault("Source", "user")
+
+    return _swap(DBParameterGroup, "update_parameters", update_parameters)
+
+
+def _probe_rds_parameter_source(session) -> bool:
+    rds = session.client("rds")
+    rds.create_db_parameter_group(DBParameterGroupName="probe", DBParameterGroupFamily="postgres16", Description="p")
+    rds.modify_db_parameter_group(DBParameterGroupName="probe", Parameters=[
+        {"ParameterName": "rds.force_ssl", "ParameterValue": "1", "ApplyMethod": "immediate"}])
+    found = rds.describe_db_parameters(DBParameterGroupName="probe", Source="user")["Parameters"]
+    return [p.get("Source") for p in found if p["ParameterName"] == "rds.force_ssl"] != ["user"]
+
+
+RDS_PARAMETER_SOURCE = Patch(
+    name="rds-parameter-source",
+    moto="DescribeDBParameters returns the parameters set with ModifyDBParameterGroup without their "
+         "Source, so the provider drops them and plans to set them again",
+    aws="a parameter the user set reports Source 'user' (the Source filter of DescribeDBParameters "
+        "selects exactly these)",
+    reference="https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_Parameter.html ; "
+              "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBParameters.html",
+    install=_install_rds_parameter_source,
+    probe=_probe_rds_parameter_source,
+)
+
+
+# --------------------------------------------------------------------------- ECS services
+
+#: CreateService/UpdateService fields moto accepts but drops (request key -> Service attribute).
+ECS_SERVICE_FIELDS = {
+    "capacityProviderStrategy": "capacity_provider_strategy",
+    "enableECSManagedTags": "enable_ecs_managed_tags",
+    "enableExecuteCommand": "enable_execute_command",
+    "healthCheckGracePeriodSeconds": "health_check_grace_period_seconds",
+    "availabilityZoneRebalancing": "availability_zone_rebalancing",
+}
+
+
+def _install_ecs_service_fields() -> Undo:
+    from moto.ecs.responses import EC2ContainerServiceResponse as R
+
+    create, update = R.create_service, R.update_service
+
+    def keep(self, service) -> None:
+        for key, attribute in ECS_SERVICE_FIELDS.items():
+            value = self._get_param(key)
+            if value is not None:
+                setattr(service, attribute, value)
+        if self._get_param("capacityProviderStrategy"):
+            service.launch_type = None  # AWS reports no launch type for a capacity provider strategy
+
+    def find(self):
+        cluster = self._get_param("cluster", "default").split("/")[-1]
+        name = (self._get_param("serviceName") or self._get_param("service")).split("/")[-1]
+        return self.ecs_backend.services[f"{cluster}:{name}"]
+
+    def answer_with(self, original):
+        from moto.core.responses import ActionResult
+
+        original(self)
+        service = find(self)
+        keep(self, service)
+        return ActionResult({"service": service})
+
+    def create_service(self):
+        return answer_with(self, create)
+
+    def update_service(self):
+        return answer_with(self, update)
+
+    return _chain(_swap(R, "create_service", create_service), _swap(R, "update_service", update_service))
+
+
+def _probe_ecs_service_fields(session) -> bool:
+    ecs, ec2 = session.client("ecs"), session.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.7.1.0/24")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName="probe-ecs", Description="p", VpcId=vpc)["GroupId"]
+    ecs.create_cluster(clusterName="probe", capacityProviders=["FARGATE"])
+    ecs.register_task_definition(family="probe", requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
+                                 cpu="256", memory="512",
+                                 containerDefinitions=[{"name": "app", "image": "nginx", "essential": True}])
+    service = ecs.create_service(
+        cluster="probe", serviceName="probe", taskDefinition="probe", desiredCount=1,
+        capacityProviderStrategy=[{"capacityProvider": "FARGATE", "weight": 1}], enableECSManagedTags=True,
+        networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}})["service"]
+    described = ecs.describe_services(cluster="probe", services=["probe"])["services"][0]
+    return not (described.get("capacityProviderStrategy") and described.get("enableECSManagedTags") is True
+                and service.get("capacityProviderStrategy"))
+
+
+ECS_SERVICE_FIELDS_PATCH = Patch(
+    name="ecs-service-fields",
+    moto="CreateService/UpdateService drop capacityProviderStrategy, enableECSManagedTags, "
+         "enableExecuteCommand, healthCheckGracePeriodSeconds and availabilityZoneRebalancing, so the "
+         "provider sees a service without its capacity provider strategy and replaces it",
+    aws="DescribeServices returns the service as created or updated, including these fields",
+    reference="https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Service.html ; "
+              "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html",
+    install=_install_ecs_service_fields,
+    probe=_probe_ecs_service_fields,
+)
+
+
+# --------------------------------------------------------------------------- CodeBuild encryption key
+
+
+def _install_codebuild_encryption_key() -> Undo:
+    from moto.codebuild.responses import CodeBuildResponse as R
+
+    create = R.create_project
+
+    def create_project(self):
+        answer = create(self)
+        key = self._get_param("encryptionKey")
+        if key:
+            self.codebuild_backend.codebuild_projects[self._get_param("name")].project_metadata["encryptionKey"] = key
+        return answer
+
+    return _swap(R, "create_project", create_project)
+
+
+def _probe_codebuild_encryption_key(session) -> bool:
+    client = session.client("codebuild")
+    key = f"arn:aws:kms:{session.region_name}:{ACCOUNT_ID}:key/11111111-2222-3333-4444-555555555555"
+    client.create_project(
+        name="probe-key", source={"type": "S3", "location": "bucket/key.zip"}, artifacts={"type": "NO_ARTIFACTS"},
+        environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0",
+                     "computeType": "BUILD_GENERAL1_SMALL"},
+        serviceRole=f"arn:aws:iam::{ACCOUNT_ID}:role/probe", encryptionKey=key)
+    return client.batch_get_projects(names=["probe-key"])["projects"][0].get("encryptionKey") != key
+
+
+CODEBUILD_ENCRYPTION_KEY = Patch(
+    name="codebuild-encryption-key",
+    moto="CreateProject ignores encryptionKey: every project reports the AWS-managed alias/aws/s3",
+    aws="a project keeps the customer-managed key given as encryptionKey for its build artifacts",
+    reference="https://docs.aws.amazon.com/codebuild/latest/APIReference/API_CreateProject.html#CodeBuild-CreateProject-request-encryptionKey",
+    install=_install_codebuild_encryption_key,
+    probe=_probe_codebuild_encryption_key,
+)
+
+
 # --------------------------------------------------------------------------- CodeStar Connections (fake)
 
 _CONNECTIONS: dict[str, dict] = {}
@@ -550,7 +800,7 @@ CODESTAR_CONNECTIONS = Fake(
         "Get/Delete/ListConnections, ListTagsForResource, TagResource and UntagResource manage it",
     reference="https://docs.aws.amazon.com/codestar-connections/latest/APIReference/API_CreateConnection.html ; "
               "https://docs.aws.amazon.com/codestar-connections/latest/APIReference/API_Connection.html",
-    target_prefix="com.amazonaws.codestar.connections.CodeStar_connections_20191201.",
+    target_prefix="CodeStar_connections_20191201",
     handler=_codestar_connections,
     probe=_probe_codestar_connections,
 )
@@ -572,6 +822,11 @@ PATCHES: tuple[Patch, ...] = (
     ELASTICACHE_MEMBER_CLUSTERS,
     ELASTICACHE_DELETED_GROUP,
     ELASTICACHE_DELETE_SUBNET_GROUP,
+    KMS_ROTATION_PERIOD,
+    GROUP_RULE_DESCRIPTION,
+    RDS_PARAMETER_SOURCE,
+    ECS_SERVICE_FIELDS_PATCH,
+    CODEBUILD_ENCRYPTION_KEY,
 )
 FAKES: tuple[Fake, ...] = (CODESTAR_CONNECTIONS,)
 
@@ -584,14 +839,14 @@ class CompatibilityMiddleware:
         self.fakes = fakes
 
     def __call__(self, environ, start_response):
-        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        service, _, operation = environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")
         for fake in self.fakes:
-            if target.startswith(fake.target_prefix):
+            if service == fake.target_prefix or service.endswith("." + fake.target_prefix):
                 length = int(environ.get("CONTENT_LENGTH") or 0)
                 raw = environ["wsgi.input"].read(length) if length else b""
                 body = json.loads(raw or b"{}")
                 match = re.search(r"Credential=[^/]+/\d+/([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
-                status, answer = fake.handler(target[len(fake.target_prefix):], body, match.group(1) if match else "us-east-1")
+                status, answer = fake.handler(operation, body, match.group(1) if match else "us-east-1")
                 payload = json.dumps(answer).encode()
                 start_response(f"{status} {'OK' if status == 200 else 'Bad Request'}", [
                     ("Content-Type", "application/x-amz-json-1.0"), ("Content-Length", str(len(payload))),

@@ -393,6 +393,9 @@ def _elasticache_installers() -> dict[str, Callable[[], Undo]]:
                 cluster.at_rest_encryption_enabled = group.at_rest_encryption_enabled
                 cluster.transit_encryption_enabled = group.transit_encryption_enabled
                 cluster.auth_token_enabled = group.auth_token_enabled
+                cluster.transit_encryption_mode = group.transit_encryption_mode
+                cluster.security_groups = [{"SecurityGroupId": g, "Status": "active"}
+                                           for g in (group.security_group_ids or [])]
         return group
 
     def delete_replication_group(self, replication_group_id, retain_primary_cluster):
@@ -434,10 +437,24 @@ def _probe_group(session, suffix: str, count: int):
 
 
 def _probe_member_clusters(session) -> bool:
-    client = _probe_group(session, "members", 1)
+    ec2 = session.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.6.0.0/16")["Vpc"]["VpcId"]
+    sg = ec2.create_security_group(GroupName="probe-redis", Description="p", VpcId=vpc)["GroupId"]
+    client = session.client("elasticache")
+    client.create_replication_group(
+        ReplicationGroupId="probe-members", ReplicationGroupDescription="probe", Engine="redis",
+        CacheNodeType="cache.t4g.micro", NumCacheClusters=1, AtRestEncryptionEnabled=True,
+        TransitEncryptionEnabled=True, TransitEncryptionMode="required", SecurityGroupIds=[sg])
     (group,) = client.describe_replication_groups(ReplicationGroupId="probe-members")["ReplicationGroups"]
-    return any(_client_error(lambda c=c: client.describe_cache_clusters(CacheClusterId=c), "CacheClusterNotFound")
-               for c in group["MemberClusters"])
+    for member in group["MemberClusters"]:
+        try:
+            (cluster,) = client.describe_cache_clusters(CacheClusterId=member)["CacheClusters"]
+        except Exception:
+            return True
+        if (cluster.get("AtRestEncryptionEnabled") is not True or cluster.get("TransitEncryptionMode") != "required"
+                or [g["SecurityGroupId"] for g in cluster.get("SecurityGroups", [])] != [sg]):
+            return True
+    return not group["MemberClusters"]
 
 
 def _probe_num_cache_clusters(session) -> bool:
@@ -469,7 +486,8 @@ ELASTICACHE_MEMBER_CLUSTERS = Patch(
          "reports as CacheClusterNotFound, and ignores NumCacheClusters (one node unless "
          "ReplicasPerNodeGroup is set)",
     aws="a replication group without cluster mode and NumCacheClusters=N has N member cache clusters "
-        "(one primary, N-1 replicas), each one describable with DescribeCacheClusters",
+        "(one primary, N-1 replicas), each one describable with DescribeCacheClusters and reporting "
+        "the group's encryption settings and security groups (the provider reads them from there)",
     reference="https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html "
               "(NumCacheClusters) ; https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_ReplicationGroup.html "
               "(MemberClusters)",

@@ -369,7 +369,9 @@ def stale_unsupported(entries: Sequence[Unsupported], endpoint: str, stack_types
         except ClientError as error:
             status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
             code = error.response.get("Error", {}).get("Code", "")
-            if status >= 500 or "not been implemented" in str(error) or code in ("InvalidAction", "UnknownOperation"):
+            # a 5xx, "not implemented", an unknown action, or a bare 404 of a route moto does not have
+            if (status >= 500 or "not been implemented" in str(error) or code == str(status)
+                    or code in ("InvalidAction", "UnknownOperation", "UnknownOperationException")):
                 continue  # still unsupported
         except Exception:
             continue  # an answer the SDK cannot parse: still unsupported
@@ -378,8 +380,9 @@ def stale_unsupported(entries: Sequence[Unsupported], endpoint: str, stack_types
     return stale
 
 
-def resource_types(stack_files: Iterable[Path]) -> set[str]:
+def resource_types(documents: Iterable[dict]) -> set[str]:
+    """Every resource type the synthesized documents use."""
     types: set[str] = set()
-    for path in stack_files:
-        types |= set(json.loads(path.read_text()).get("resource", {}))
+    for document in documents:
+        types |= set(document.get("resource", {}))
     return types

@@ -160,6 +160,7 @@ class Step:
 
 
 def _run(args: list[str], cwd: Path, env: dict, timeout: int = STEP_TIMEOUT) -> tuple[subprocess.CompletedProcess, float]:
+    """Run one terraform command; its output is kept as ``<cwd>/<step>.log`` (see ``--workdir``)."""
     start = time.monotonic()
     try:
         done = subprocess.run(["terraform", *args], cwd=cwd, env=env, capture_output=True, text=True,
@@ -167,6 +168,8 @@ def _run(args: list[str], cwd: Path, env: dict, timeout: int = STEP_TIMEOUT) -> 
     except subprocess.TimeoutExpired as expired:
         done = subprocess.CompletedProcess(expired.cmd, 124, _text(expired.stdout),
                                            _text(expired.stderr) + f"\ntimed out after {timeout} s")
+    step = args[0] + ("-detailed" if "-detailed-exitcode" in args else "")
+    (cwd / f"{step}.log").write_text(f"$ terraform {' '.join(args)}\n{done.stdout}\n{done.stderr}")
     return done, round(time.monotonic() - start, 1)
 
 

@@ -18,6 +18,7 @@ what AWS would reject: a configuration error found by a rehearsal is fixed in th
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import uuid
@@ -897,6 +898,11 @@ class Emulator:
         if not self._running.acquire(blocking=False):
             raise RuntimeError("an emulator is already running in this process")
         try:
+            # one log line per request is noise; a request moto fails on is still logged (ERROR)
+            werkzeug_log = logging.getLogger("werkzeug")
+            level = werkzeug_log.level
+            werkzeug_log.setLevel(logging.ERROR)
+            self._undo.append(lambda: werkzeug_log.setLevel(level))
             if self.compatible:
                 for patch in PATCHES:
                     self._undo.append(patch.install())

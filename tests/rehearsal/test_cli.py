@@ -57,10 +57,13 @@ def test_stack_names_may_be_separated_by_commas_or_spaces():
     assert runner.parse_names("dev, staging prod") == ["dev", "staging", "prod"]
 
 
-def test_a_manifest_naming_a_stack_that_was_not_synthesized_is_an_error(tmp_path):
-    out = fake_output(tmp_path, "dev")
-    with pytest.raises(RehearsalError, match="shop/dev: .* does not exist — fix: synthesize first"):
-        runner.discover(out, [{"system": "shop", "environment": "dev", "stack": "shop-dev"}])
+def test_manifest_entries_that_were_not_synthesized_are_left_out(tmp_path):
+    out = fake_output(tmp_path, "dev")  # e.g. after `main.py dev`
+    entries = [{"system": "codemate", "environment": "dev", "stack": "dev"},
+               {"system": "shop", "environment": "dev", "stack": "shop-dev"}]
+    assert [s.label for s in runner.discover(out, entries)] == ["codemate/dev"]
+    with pytest.raises(RehearsalError, match="STACKS: 'shop/dev' is not a synthesized stack — fix: choose among codemate/dev"):
+        runner.select(runner.discover(out, entries), ["shop/dev"])
 
 
 # -- bad input through the command ---------------------------------------------------------------------

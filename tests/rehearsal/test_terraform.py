@@ -75,6 +75,26 @@ def test_a_6x_only_attribute_fails_validation(synth_output, tmp_path):
     assert report["ok"] is False and done.returncode == 1
 
 
+def test_the_optional_cdn_validates_with_the_real_provider(tmp_path):
+    # GIVEN prod with the optional CloudFront distribution (off in every committed environment)
+    from dataclasses import replace
+
+    from environments import load
+    from tests.support import synth_settings
+
+    prod = load("prod")
+    synth = synth_settings(replace(prod, storage=replace(prod.storage, cdn=True)))
+    assert synth.resources("aws_cloudfront_distribution")
+    stack = tmp_path / "cdktf.out" / "stacks" / "prod-cdn"
+    stack.mkdir(parents=True)
+    (stack / "cdk.tf.json").write_text(synth.text)
+    # WHEN it is rehearsed THEN the provider accepts it
+    report, _ = rehearse(stack.parents[1])
+    (result,) = report["stacks"]
+    assert (result["validate"]["ok"], result["validate_errors"], result["validate_warnings"]) == (True, 0, 0), \
+        result["diagnostics"]
+
+
 @pytest.mark.e2e
 def test_dev_applies_every_resource_replans_empty_and_destroys_in_one_command(synth_output, tmp_path):
     document = json.loads((synth_output / "stacks" / "dev" / "cdk.tf.json").read_text())

@@ -826,9 +826,11 @@ CODESTAR_CONNECTIONS = Fake(
 
 
 def _reset_fakes() -> None:
+    """Forget what the layer keeps beside moto's backends (with moto's own reset)."""
     with _SCALING_LOCK:
         _CONNECTIONS.clear()
         _CONNECTION_TAGS.clear()
+        _SCALING_TAGS.clear()
 
 
 # --------------------------------------------------------------------------- the registry

@@ -178,7 +178,7 @@ S3_LOGGING_POLICY = Patch(
 # --------------------------------------------------------------------------- Application Auto Scaling
 
 _SCALING_TAGS: dict[str, dict[str, str]] = {}
-_SCALING_LOCK = threading.Lock()
+_LAYER_LOCK = threading.Lock()  # guards what the layer keeps beside moto (tags, connections)
 
 
 def _install_scaling_tags() -> Undo:
@@ -189,22 +189,22 @@ def _install_scaling_tags() -> Undo:
     def register_scalable_target(self):
         answer = register(self)
         arn = json.loads(answer)["ScalableTargetARN"]
-        with _SCALING_LOCK:
+        with _LAYER_LOCK:
             _SCALING_TAGS.setdefault(arn, {}).update(self._get_param("Tags") or {})
         return answer
 
     def list_tags_for_resource(self):
         arn = self._get_param("ResourceARN")
-        with _SCALING_LOCK:
+        with _LAYER_LOCK:
             return json.dumps({"Tags": dict(_SCALING_TAGS.get(arn, {}))})
 
     def tag_resource(self):
-        with _SCALING_LOCK:
+        with _LAYER_LOCK:
             _SCALING_TAGS.setdefault(self._get_param("ResourceARN"), {}).update(self._get_param("Tags") or {})
         return "{}"
 
     def untag_resource(self):
-        with _SCALING_LOCK:
+        with _LAYER_LOCK:
             tags = _SCALING_TAGS.setdefault(self._get_param("ResourceARN"), {})
             for key in self._get_param("TagKeys") or []:
                 tags.pop(key, None)
@@ -764,7 +764,7 @@ def _codestar_connections(operation: str, body: dict, region: str) -> tuple[int,
     def not_found(arn: str) -> tuple[int, dict]:
         return 400, {"__type": "ResourceNotFoundException", "Message": f"Connection {arn} does not exist"}
 
-    with _SCALING_LOCK:
+    with _LAYER_LOCK:
         if operation == "CreateConnection":
             arn = f"arn:aws:codestar-connections:{region}:{ACCOUNT_ID}:connection/{uuid.uuid4()}"
             _CONNECTIONS[arn] = {
@@ -827,7 +827,7 @@ CODESTAR_CONNECTIONS = Fake(
 
 def _reset_fakes() -> None:
     """Forget what the layer keeps beside moto's backends (with moto's own reset)."""
-    with _SCALING_LOCK:
+    with _LAYER_LOCK:
         _CONNECTIONS.clear()
         _CONNECTION_TAGS.clear()
         _SCALING_TAGS.clear()

@@ -87,7 +87,7 @@ def main(argv=None) -> int:
                 for report in reports:
                     reset(url)
                     runner.apply_cycle(report, scratch, env, unsupported=unsupported, known=known,
-                                       parallelism=args.parallelism)
+                                       parallelism=args.parallelism, endpoint=url)
                     if not args.json:
                         print("\n".join(cycle_lines(report)), flush=True)
     finally:
@@ -117,6 +117,7 @@ def cycle_lines(r: StackReport) -> list[str]:
     if not r.applied:
         return [f"{r.label:<20} apply skipped: validate did not pass"]
     lines = [f"{r.label:<20} cycle {'ok' if r.ok else 'FAILED'} in {r.seconds} s"]
+    lines += [f"{pad} prerequisite: {p}" for p in r.prerequisites]
     if r.plan and not r.plan.ok:
         return lines + [f"{pad} plan FAILED ({r.plan.seconds} s): {r.plan.detail}"]
     lines.append(f"{pad} apply: {r.created} of {r.planned} created, {len(r.failed)} failed"

@@ -220,6 +220,7 @@ class StackReport:
     validate_warnings: int = 0
     diagnostics: list[str] = field(default_factory=list)
     applied: bool = False
+    prerequisites: list[str] = field(default_factory=list)
     planned: int = 0
     created: int = 0
     failed: list[str] = field(default_factory=list)
@@ -287,13 +288,31 @@ def validate_stack(ref: StackRef, scratch: Path, endpoint: str, env: dict) -> St
     return report
 
 
+def seed_prerequisites(document: dict, endpoint: str) -> list[str]:
+    """Create in the emulator what the stack reads but does not create, as its README asks the user
+    to have: today the public Route 53 hosted zone named by a ``data.aws_route53_zone``."""
+    from rehearsal.emulator import ProbeSession
+
+    notes = []
+    for zone in document.get("data", {}).get("aws_route53_zone", {}).values():
+        name = zone.get("name")
+        if not isinstance(name, str) or "${" in name or zone.get("private_zone"):
+            continue
+        ProbeSession(endpoint).client("route53").create_hosted_zone(Name=name, CallerReference=f"rehearsal-{name}")
+        notes.append(f"created the public hosted zone {name} the stack expects to exist (data.aws_route53_zone)")
+    return notes
+
+
 def apply_cycle(report: StackReport, scratch: Path, env: dict, *, unsupported: Sequence[Unsupported] = (),
-                known: Sequence[KnownDiff] = (), parallelism: int = 10) -> StackReport:
+                known: Sequence[KnownDiff] = (), parallelism: int = 10, endpoint: str | None = None) -> StackReport:
     """plan → apply → plan -detailed-exitcode (must be empty) → destroy, in the validated copy."""
     if not report.ok:
         return report
     started = time.monotonic()
     report.applied = True
+    if endpoint is not None:
+        document = json.loads((scratch / report.stack / "main.tf.json").read_text())
+        report.prerequisites = seed_prerequisites(document, endpoint)
     report.ok = _cycle(report, scratch / report.stack, env, unsupported, known, parallelism)
     report.seconds = round(report.seconds + time.monotonic() - started, 1)
     return report
@@ -350,7 +369,7 @@ def _cycle(report: StackReport, workdir: Path, env: dict, unsupported: Sequence[
 
 
 def _tail(done: subprocess.CompletedProcess) -> str:
-    return ((done.stderr or "") + (done.stdout or ""))[-2000:]
+    return ((done.stdout or "") + "\n" + (done.stderr or "")).strip()[-2000:]
 
 
 def stale_unsupported(entries: Sequence[Unsupported], endpoint: str, stack_types: set[str]) -> list[str]:

@@ -137,3 +137,18 @@ def test_the_known_list_loads_and_names_a_reason_for_each_entry():
 def test_the_report_is_json_serialisable():
     report = runner.StackReport("dev", "codemate/dev", validate=runner.Step(True, 1.0))
     assert json.loads(json.dumps(report.as_dict()))["validate"] == {"ok": True, "seconds": 1.0, "detail": ""}
+
+
+def test_the_hosted_zone_a_stack_reads_is_created_beforehand_and_nothing_else():
+    from rehearsal.emulator import Emulator, ProbeSession
+
+    document = {"data": {"aws_route53_zone": {
+        "tls": {"name": "codemate.example.com", "private_zone": False},
+        "computed": {"name": "${var.domain}"},
+        "private": {"name": "internal.example", "private_zone": True}}}}
+    with Emulator() as url:
+        notes = runner.seed_prerequisites(document, url)
+        zones = ProbeSession(url).client("route53").list_hosted_zones()["HostedZones"]
+    assert [z["Name"] for z in zones] == ["codemate.example.com."]
+    assert notes == ["created the public hosted zone codemate.example.com the stack expects to exist "
+                     "(data.aws_route53_zone)"]

@@ -637,6 +637,59 @@ RDS_PARAMETER_SOURCE = Patch(
 )
 
 
+#: Performance Insights request parameters -> DBInstance attributes (moto has no Performance Insights).
+RDS_PERFORMANCE_INSIGHTS = {
+    "EnablePerformanceInsights": "performance_insights_enabled",
+    "PerformanceInsightsKMSKeyId": "performance_insights_kms_key_id",
+    "PerformanceInsightsRetentionPeriod": "performance_insights_retention_period",
+}
+
+
+def _install_rds_performance_insights() -> Undo:
+    from moto.rds.responses import RDSResponse as R
+
+    create, modify = R.create_db_instance, R.modify_db_instance
+
+    def keep(self, answer):
+        database = answer.result["DBInstance"]
+        for key, attribute in RDS_PERFORMANCE_INSIGHTS.items():
+            value = self.params.get(key)
+            if value is not None:
+                setattr(database, attribute, value in (True, "true") if key.startswith("Enable") else
+                        int(value) if key.endswith("Period") else value)
+        if getattr(database, "performance_insights_enabled", False):
+            database.performance_insights_retention_period = getattr(
+                database, "performance_insights_retention_period", None) or 7  # AWS's default
+        return answer
+
+    return _chain(_swap(R, "create_db_instance", lambda self: keep(self, create(self))),
+                  _swap(R, "modify_db_instance", lambda self: keep(self, modify(self))))
+
+
+def _probe_rds_performance_insights(session) -> bool:
+    rds = session.client("rds")
+    key = f"arn:aws:kms:{session.region_name}:{ACCOUNT_ID}:key/11111111-2222-3333-4444-555555555555"
+    rds.create_db_instance(DBInstanceIdentifier="probe-pi", DBInstanceClass="db.t4g.small", Engine="postgres",
+                           AllocatedStorage=20, MasterUsername="dbadmin", MasterUserPassword="probe-password-1",
+                           EnablePerformanceInsights=True, PerformanceInsightsKMSKeyId=key,
+                           PerformanceInsightsRetentionPeriod=7)
+    (db,) = rds.describe_db_instances(DBInstanceIdentifier="probe-pi")["DBInstances"]
+    return (db.get("PerformanceInsightsEnabled"), db.get("PerformanceInsightsKMSKeyId"),
+            db.get("PerformanceInsightsRetentionPeriod")) != (True, key, 7)
+
+
+RDS_PERFORMANCE_INSIGHTS_PATCH = Patch(
+    name="rds-performance-insights",
+    moto="CreateDBInstance/ModifyDBInstance ignore EnablePerformanceInsights, PerformanceInsightsKMSKeyId "
+         "and PerformanceInsightsRetentionPeriod; DescribeDBInstances never reports them",
+    aws="an instance created with Performance Insights reports PerformanceInsightsEnabled, its KMS key "
+        "and its retention period (default 7 days)",
+    reference="https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBInstance.html",
+    install=_install_rds_performance_insights,
+    probe=_probe_rds_performance_insights,
+)
+
+
 # --------------------------------------------------------------------------- ECS services
 
 #: CreateService/UpdateService fields moto accepts but drops (request key -> Service attribute).
@@ -846,6 +899,7 @@ PATCHES: tuple[Patch, ...] = (
     KMS_ROTATION_PERIOD,
     GROUP_RULE_DESCRIPTION,
     RDS_PARAMETER_SOURCE,
+    RDS_PERFORMANCE_INSIGHTS_PATCH,
     ECS_SERVICE_FIELDS_PATCH,
     CODEBUILD_ENCRYPTION_KEY,
 )

@@ -135,8 +135,11 @@ def cycle_lines(r: StackReport) -> list[str]:
             flag = "known emulator difference" if c.known_emulator else "NOT on the known-emulator list"
             lines.append(f"{pad}   {c.address} {'/'.join(c.actions)} {', '.join(c.attributes)} [{flag}]")
     if r.destroy:
-        lines.append(f"{pad} destroy: {'ok' if r.destroy.ok else 'FAILED'}   {r.destroy.seconds} s")
+        state = ("refused by the stack's own protection, as configured" if r.destroy_protected and r.destroy.ok
+                 else "ok" if r.destroy.ok else "FAILED")
+        lines.append(f"{pad} destroy: {state}   {r.destroy.seconds} s")
         lines += [f"{pad}   {e}" for e in r.destroy_errors]
+        lines += [f"{pad}   protected: {e}" for e in r.destroy_protected]
     return lines
 
 

@@ -232,6 +232,7 @@ class StackReport:
     replan_changes: list[Change] = field(default_factory=list)
     destroy: Step | None = None
     destroy_errors: list[str] = field(default_factory=list)
+    destroy_protected: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def as_dict(self) -> dict:
@@ -359,13 +360,30 @@ def _cycle(report: StackReport, workdir: Path, env: dict, unsupported: Sequence[
             report.replan_changes = classify(json.loads(shown.stdout).get("resource_changes", []), known)
 
     done, seconds = _run(["destroy", "-auto-approve", "-input=false", "-no-color", "-json", par], workdir, env)
-    report.destroy = Step(done.returncode == 0, seconds)
-    report.destroy_errors = _errors(_json_lines(done.stdout), "" if done.returncode == 0 else done.stderr)
+    errors = _errors(_json_lines(done.stdout), "" if done.returncode == 0 else done.stderr)
+    guarded = protected(json.loads((workdir / "main.tf.json").read_text()))
+    report.destroy_protected = [e for e in errors if e.split(":", 1)[0] in guarded]
+    report.destroy_errors = [e for e in errors if e not in report.destroy_protected]
+    # refused only by the stack's own protection (e.g. prod's database): what the configuration asks for
+    report.destroy = Step(done.returncode == 0 or (bool(errors) and not report.destroy_errors), seconds)
     # What the emulator cannot create (reviewed list) stays planned; anything else re-planned fails.
     leftover = [c for c in report.replan_changes
                 if not (c.actions == ["create"] and c.address.split(".")[0] in unsupported_types)]
     replan_empty = report.replan.ok or (done_replan == 2 and not leftover and report.replan_changes)
     return (not report.failed and bool(replan_empty) and report.destroy.ok and not report.stale_unsupported)
+
+
+def protected(document: dict) -> set[str]:
+    """Addresses the configuration itself protects from a destroy: deletion protection on, or a bucket
+    / repository that keeps its contents (force_destroy / force_delete off)."""
+    found = set()
+    for rtype, resources in document.get("resource", {}).items():
+        for name, r in resources.items():
+            if (r.get("deletion_protection") is True or r.get("enable_deletion_protection") is True
+                    or (rtype == "aws_s3_bucket" and r.get("force_destroy") is not True)
+                    or (rtype == "aws_ecr_repository" and r.get("force_delete") is not True)):
+                found.add(f"{rtype}.{name}")
+    return found
 
 
 def _tail(done: subprocess.CompletedProcess) -> str:

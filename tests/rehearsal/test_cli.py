@@ -152,3 +152,14 @@ def test_the_hosted_zone_a_stack_reads_is_created_beforehand_and_nothing_else():
     assert [z["Name"] for z in zones] == ["codemate.example.com."]
     assert notes == ["created the public hosted zone codemate.example.com the stack expects to exist "
                      "(data.aws_route53_zone)"]
+
+
+def test_what_the_configuration_protects_from_a_destroy():
+    document = {"resource": {
+        "aws_db_instance": {"prod": {"deletion_protection": True}, "dev": {"deletion_protection": False}},
+        "aws_lb": {"alb": {"enable_deletion_protection": True}},
+        "aws_s3_bucket": {"keeps": {"force_destroy": False}, "goes": {"force_destroy": True}},
+        "aws_ecr_repository": {"keeps": {"force_delete": False}, "goes": {"force_delete": True}},
+        "aws_vpc": {"vpc": {}}}}
+    assert runner.protected(document) == {
+        "aws_db_instance.prod", "aws_lb.alb", "aws_s3_bucket.keeps", "aws_ecr_repository.keeps"}

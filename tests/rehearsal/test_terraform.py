@@ -104,7 +104,8 @@ def test_dev_applies_every_resource_replans_empty_and_destroys_in_one_command(sy
     assert dev["failed"] == [] and dev["accepted_failures"] == [], dev["failed"]
     assert dev["created"] == dev["planned"] == managed
     assert dev["replan"]["ok"] and dev["replan_changes"] == [], dev["replan_changes"]
-    assert dev["destroy"]["ok"], dev["destroy_errors"]
+    assert dev["destroy"]["ok"] and dev["destroy_errors"] == [] and dev["destroy_protected"] == [], \
+        (dev["destroy_errors"], dev["destroy_protected"])  # one destroy, nothing refused
     state = json.loads((tmp_path / "work" / "dev" / "terraform.tfstate").read_text())
     assert state["resources"] == [] or all(r["mode"] == "data" for r in state["resources"])
     assert dev["ok"] and report["ok"] and done.returncode == 0

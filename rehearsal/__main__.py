@@ -140,6 +140,8 @@ def cycle_lines(r: StackReport) -> list[str]:
         lines.append(f"{pad} destroy: {state}   {r.destroy.seconds} s")
         lines += [f"{pad}   {e}" for e in r.destroy_errors]
         lines += [f"{pad}   protected: {e}" for e in r.destroy_protected]
+        if r.destroy_protected:
+            lines += [f"{pad}     {d}" for d in r.destroy.detail.splitlines()]
     return lines
 
 

@@ -185,6 +185,12 @@ def _json_lines(text: str) -> list[dict]:
     return out
 
 
+def _errored(messages: list[dict]) -> list[str]:
+    """Addresses of the resources whose create, update or delete failed."""
+    return [m["hook"]["resource"]["addr"] for m in messages
+            if m.get("type") == "apply_errored" and "resource" in m.get("hook", {})]
+
+
 def _errors(messages: list[dict], fallback: str = "") -> list[str]:
     found = []
     for m in messages:
@@ -337,17 +343,15 @@ def _cycle(report: StackReport, workdir: Path, env: dict, unsupported: Sequence[
                          and m.get("hook", {}).get("action") == "create")
     errors = _errors(messages, "" if done.returncode == 0 else done.stderr)
     unsupported_types = {u.type: u for u in unsupported}
-    for error in errors:
-        address = error.split(":", 1)[0]
-        rtype = address.split(".")[0] if "." in address else ""
-        if rtype in unsupported_types:
-            report.accepted_failures.append(f"{error} (reviewed: {unsupported_types[rtype].reason})")
-        else:
-            report.failed.append(error)
-    report.apply = Step(done.returncode == 0, seconds)
+    errored = _errored(messages)
+    accepted = [a for a in errored if a.split(".")[0] in unsupported_types]
+    report.accepted_failures = [f"{a} (reviewed: {unsupported_types[a.split('.')[0]].reason})" for a in accepted]
+    others = [a for a in errored if a not in accepted]
+    report.failed = [*others, *errors] if others or (errors and not errored) else []
+    report.apply = Step(done.returncode == 0, seconds, "\n".join(errors))
     created_types = {m["hook"]["resource"]["resource_type"] for m in messages
                      if m.get("type") == "apply_complete" and "resource" in m.get("hook", {})}
-    failed_types = {e.split(":", 1)[0].split(".")[0] for e in report.accepted_failures}
+    failed_types = {a.split(".")[0] for a in accepted}
     report.stale_unsupported = sorted(t for t in unsupported_types if t in created_types and t not in failed_types)
 
     done, seconds = _run(["plan", "-input=false", "-no-color", par, "-detailed-exitcode", "-out=replan.tfplan"],
@@ -360,12 +364,15 @@ def _cycle(report: StackReport, workdir: Path, env: dict, unsupported: Sequence[
             report.replan_changes = classify(json.loads(shown.stdout).get("resource_changes", []), known)
 
     done, seconds = _run(["destroy", "-auto-approve", "-input=false", "-no-color", "-json", par], workdir, env)
-    errors = _errors(_json_lines(done.stdout), "" if done.returncode == 0 else done.stderr)
+    messages = _json_lines(done.stdout)
+    errors = _errors(messages, "" if done.returncode == 0 else done.stderr)
+    errored = _errored(messages)
     guarded = protected(json.loads((workdir / "main.tf.json").read_text()))
-    report.destroy_protected = [e for e in errors if e.split(":", 1)[0] in guarded]
-    report.destroy_errors = [e for e in errors if e not in report.destroy_protected]
+    report.destroy_protected = [a for a in errored if a in guarded]
+    unguarded = [a for a in errored if a not in guarded]
+    report.destroy_errors = [*unguarded, *errors] if unguarded or (errors and not errored) else []
     # refused only by the stack's own protection (e.g. prod's database): what the configuration asks for
-    report.destroy = Step(done.returncode == 0 or (bool(errors) and not report.destroy_errors), seconds)
+    report.destroy = Step(done.returncode == 0 or not report.destroy_errors, seconds, "\n".join(errors))
     # What the emulator cannot create (reviewed list) stays planned; anything else re-planned fails.
     leftover = [c for c in report.replan_changes
                 if not (c.actions == ["create"] and c.address.split(".")[0] in unsupported_types)]

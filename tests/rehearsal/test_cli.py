@@ -163,3 +163,13 @@ def test_what_the_configuration_protects_from_a_destroy():
         "aws_vpc": {"vpc": {}}}}
     assert runner.protected(document) == {
         "aws_db_instance.prod", "aws_lb.alb", "aws_s3_bucket.keeps", "aws_ecr_repository.keeps"}
+
+
+def test_failed_resources_are_read_from_terraforms_hooks():
+    messages = [
+        {"type": "apply_errored", "hook": {"resource": {"addr": "aws_s3_bucket.logs"}, "action": "delete"}},
+        {"type": "apply_complete", "hook": {"resource": {"addr": "aws_vpc.v"}, "action": "delete"}},
+        {"type": "diagnostic", "diagnostic": {"severity": "error", "summary": "deleting S3 Bucket (logs): BucketNotEmpty"}},
+    ]
+    assert runner._errored(messages) == ["aws_s3_bucket.logs"]
+    assert runner._errors(messages) == ["deleting S3 Bucket (logs): BucketNotEmpty"]

@@ -28,7 +28,7 @@ NPM = PATH="$(NODE_DIR)/bin:$$PATH" $(NODE_DIR)/bin/node $(NODE_DIR)/lib/node_mo
 export CHECKPOINT_DISABLE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install lock synth test bench cli cli-lock clean checkov lock-checkov scan compare-frameworks
+.PHONY: install lock synth test bench cli cli-lock clean checkov lock-checkov scan compare-frameworks rehearse
 
 install: $(STAMP)
 
@@ -65,6 +65,13 @@ compare-frameworks:
 
 bench: install
 	$(PY) benchmarks/bench.py $(ARGS)
+
+# Rehearsal (docs/rehearsal.md): the real hashicorp/aws provider (filesystem mirror, /opt/tf-plugins
+# or REHEARSAL_PROVIDER_MIRROR) inits and validates every synthesized stack; APPLY=1 also runs plan ->
+# apply -> re-plan (must be empty) -> destroy against a local moto server. STACKS="dev ..." to choose,
+# JSON=1 for the machine report.  make rehearse STACKS=dev APPLY=1
+rehearse: synth
+	$(PY) -m rehearsal --outdir cdktf.out --stacks "$(STACKS)" $(if $(APPLY),--apply) $(if $(JSON),--json)
 
 # Create or repair the state bucket and lock table: make bootstrap ARGS="--dry-run --profile admin"
 .PHONY: bootstrap

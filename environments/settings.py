@@ -71,6 +71,12 @@ class EnvironmentSettings:
     cicd: CicdSettings | None = None
     """The delivery pipeline (GitHub -> CodeBuild -> ECS). Defaults to none: no pipeline, no build
     projects, no connection."""
+    force_destroy: bool = False
+    """Let one ``terraform destroy`` remove the environment although its S3 buckets still hold
+    objects (uploads, every version, logs, build artifacts) and its ECR repositories still hold
+    images: sets S3 ``force_destroy`` and ECR ``force_delete``, so destroy deletes them with their
+    contents. Defaults to off: destroy stops at the first non-empty bucket or repository
+    (``BucketNotEmpty``). For environments torn down at will; refused for production."""
 
     @property
     def state_key(self) -> str:

@@ -181,6 +181,7 @@ class _Check:
         self.database_engine()
         self.database_monitoring()
         self.database_protection()
+        self.teardown()
         self.data_windows()
         self.cache_auth()
         self.monitoring()
@@ -465,6 +466,12 @@ class _Check:
             self.fail("database.final_snapshot", False,
                       "a production database must leave a final snapshot when destroyed",
                       "set final_snapshot=True, or allow_unprotected_prod=True if you really mean it")
+
+    def teardown(self) -> None:
+        if self.s.force_destroy and self.env in PRODUCTION_ENVIRONMENTS:
+            self.fail("force_destroy", True,
+                      "a production destroy must never delete uploads, logs or images with their buckets",
+                      "set force_destroy=False (empty the buckets yourself if you really mean to destroy)")
 
     def data_windows(self) -> None:
         self.first("database", database_window_problems(self.s.database))

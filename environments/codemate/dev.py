@@ -77,4 +77,5 @@ SETTINGS = EnvironmentSettings(
     secrets=SecretsSettings(names=SECRET_NAMES, recovery_window_days=0),
     storage=StorageSettings(cors_origins=("http://localhost:3000",)),
     cicd=CicdSettings(repository=PLACEHOLDER_GITHUB_REPOSITORY, branch="develop"),
+    force_destroy=True,  # one `destroy` removes dev with its uploads, logs, artifacts and images
 )

@@ -206,6 +206,7 @@ class CodePipeline(Construct):
         build_timeout_minutes: int = 30,
         docker_hub_secret_arn: str | None = None,
         docker_hub_secret_kms_key_arn: str | None = None,
+        force_destroy: bool = False,
     ) -> None:
         """
         :param targets: the services to build and deploy, in stage order (at least one).
@@ -231,8 +232,11 @@ class CodePipeline(Construct):
             (rate-limited). With it, builds log in to Docker Hub first.
         :param docker_hub_secret_kms_key_arn: the customer-managed key of that secret; defaults to
             none (AWS-managed key: no kms permission needed).
+        :param force_destroy: defaults to off: destroying the artifact bucket while it holds
+            artifacts fails (``BucketNotEmpty``); on, destroy deletes them with the bucket.
         """
         super().__init__(scope, id)
+        self._force_destroy = force_destroy
         if not targets:
             raise ValueError("a pipeline needs at least one service to build and deploy")
         self._naming = naming
@@ -313,7 +317,7 @@ class CodePipeline(Construct):
         bucket = SecureBucket(
             self, "artifacts", name=naming.bucket_name("artifacts", self._account_id, prefix=prefix),
             tags=naming.tag("artifacts"), versioned=True, kms_key_arn=self.artifact_key.key_arn,
-            abort_incomplete_uploads_days=None,
+            abort_incomplete_uploads_days=None, force_destroy=self._force_destroy,
             lifecycle_rules=[
                 _lc.S3BucketLifecycleConfigurationRule(
                     id="expire-artifacts", status="Enabled",
@@ -443,7 +447,7 @@ class CodePipeline(Construct):
             allow("UseGitHubConnection", ["codestar-connections:UseConnection"], self.connection_arn),
             allow("RunBuilds", ["codebuild:StartBuild", "codebuild:BatchGetBuilds"],
                   [p.arn for p in self.build_projects.values()]),
-            allow("DeployServices", ["ecs:DescribeServices", "ecs:UpdateService"], [s.service.arn for s in services]),
+            allow("DeployServices", ["ecs:DescribeServices", "ecs:UpdateService"], [s.service_arn for s in services]),
             allow("WatchDeployments", ["ecs:DescribeTasks"], self._ecs_arn(f"task/{cluster.cluster_name}/*")),
             allow("ListClusterTasks", ["ecs:ListTasks"], "*",
                   condition={"ArnEquals": {"ecs:cluster": cluster.cluster_arn}}),

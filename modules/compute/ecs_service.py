@@ -221,6 +221,8 @@ class EcsService(Construct):
             depends_on=[cluster.capacity_providers, *depends_on],
         )
         self.service_name: str = self.service.name
+        # The service's ARN: ``id`` is the ARN in provider 5.x and 6.x; the ``arn`` attribute exists only in 6.x.
+        self.service_arn: str = self.service.id
 
         self.autoscaling_target = None
         if autoscaled:

@@ -74,6 +74,7 @@ class Buckets(Construct):
         files_noncurrent_version_days: int = 90,
         bucket_prefix: str | None = None,
         access_log_sources: Sequence[str] = (),
+        force_destroy: bool = False,
     ) -> None:
         """
         :param region: the buckets' region (the files key's ``kms:ViaService`` is S3 of this region).
@@ -84,12 +85,15 @@ class Buckets(Construct):
         :param files_noncurrent_version_days: defaults to 90 days before an overwritten or
             deleted upload is gone for good.
         :param bucket_prefix: defaults to the project name.
+        :param force_destroy: defaults to off: destroying a bucket that holds objects fails
+            (``BucketNotEmpty``); on, destroy deletes the objects (every version) with the bucket.
         """
         super().__init__(scope, id)
         self._naming = naming
         self._region = region
         self._account_id = account_id
         self._prefix = bucket_prefix
+        self._force_destroy = force_destroy
         self._cors = None
         self._policies: dict[str, object] = {}
         self._statements: dict[str, list[Statement]] = {}
@@ -206,7 +210,7 @@ class Buckets(Construct):
         built = SecureBucket(
             self, purpose, name=self._naming.bucket_name(purpose, self._account_id, prefix=self._prefix),
             tags=self._naming.tag(purpose), versioned=versioned, lifecycle_rules=rules, kms_key_arn=kms_key_arn,
-            statements=extra_statements,
+            statements=extra_statements, force_destroy=self._force_destroy,
         )
         self._statements[purpose] = built.statements
         self._policies[purpose] = built.policy

@@ -143,10 +143,12 @@ class CodemateStack(ProjectStack):
                 # the CI/CD artifact bucket sends its server access logs here too
                 access_log_sources=[naming.bucket_name("artifacts", account_id, prefix=settings.storage.bucket_prefix)]
                 if settings.cicd else (),
+                force_destroy=settings.force_destroy,
             )
         self.repositories = {
             s.name: EcrRepository(
                 self, f"ecr-{s.name}", name=naming.repository_name(s.image_repository or f"{project.name}-{s.name}"),
+                force_delete=settings.force_destroy,
             )
             for s in settings.services
         }
@@ -274,7 +276,7 @@ class CodemateStack(ProjectStack):
                      for s in settings.services],
             repository=cicd.repository, branch=cicd.branch, manual_approval=cicd.manual_approval,
             connection_arn=cicd.connection_arn, log_retention_days=settings.log_retention_days,
-            log_kms_key_arn=self.logs_key.key_arn, access_logs=self.buckets,
+            log_kms_key_arn=self.logs_key.key_arn, access_logs=self.buckets, force_destroy=settings.force_destroy,
             bucket_prefix=settings.storage.bucket_prefix if settings.storage else None,
             artifact_retention_days=cicd.artifact_retention_days, build_compute_type=cicd.build_compute_type,
             build_timeout_minutes=cicd.build_timeout_minutes, docker_hub_secret_arn=docker_hub,

@@ -362,7 +362,7 @@ def of_artifacts(stack: Synth, type_: str) -> list[dict]:
 def test_artifact_bucket_is_named_for_the_environment_and_account(env, stack):
     account = next(iter(stack.data(aws.data_aws_caller_identity.DataAwsCallerIdentity.TF_RESOURCE_TYPE)))
     assert artifacts(stack)["bucket"] == f"codemate-artifacts-{env}-${{data.aws_caller_identity.{account}.account_id}}"
-    assert artifacts(stack)["force_destroy"] is False
+    assert artifacts(stack)["force_destroy"] is load(env).force_destroy  # dev only: one destroy, no leftovers
 
 
 def test_artifact_bucket_is_private_with_acls_disabled(stack):
@@ -465,8 +465,9 @@ def test_pipeline_passes_only_the_services_roles_and_only_to_ecs_tasks(stack):
 def test_pipeline_deploys_exactly_its_services(stack):
     found = sids(stack, "cicd/pipeline-policy")
     assert found["DeployServices"]["Action"] == ["ecs:DescribeServices", "ecs:UpdateService"]
+    # ``id`` is the service ARN in provider 5.x and 6.x; ``arn`` exists only in 6.x (5.100 rejects it)
     assert sorted(found["DeployServices"]["Resource"]) == sorted(
-        arn(stack, SERVICE, f"svc-{s}/service") for s in SERVICES)
+        arn(stack, SERVICE, f"svc-{s}/service", "id") for s in SERVICES)
     tag = found["TagNewRevisions"]
     assert tag["Action"] == ["ecs:TagResource"]
     assert tag["Condition"] == {"StringEquals": {"ecs:CreateAction": "RegisterTaskDefinition"}}

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from environments import load
 from modules.framework import aws
 
 REPOSITORY = aws.ecr_repository.EcrRepository.TF_RESOURCE_TYPE
@@ -20,12 +21,13 @@ def test_one_repository_per_service_named_with_the_environment(env, stack):
 
 
 @pytest.mark.parametrize("service", ["frontend", "backend"])
-def test_repository_scans_on_push_with_immutable_tags_and_kms_encryption(stack, service):
+def test_repository_scans_on_push_with_immutable_tags_and_kms_encryption(env, stack, service):
     repo = stack.by_path(REPOSITORY, f"ecr-{service}/repository")
     assert repo["image_scanning_configuration"] == {"scan_on_push": True}
     assert repo["image_tag_mutability"] == "IMMUTABLE"
     assert repo["encryption_configuration"] == [{"encryption_type": "KMS"}]
-    assert repo["force_delete"] is False
+    # images go with the repository only where the environment opts in (dev: force_destroy)
+    assert repo["force_delete"] is load(env).force_destroy
 
 
 @pytest.mark.parametrize("service", ["frontend", "backend"])

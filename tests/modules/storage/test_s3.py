@@ -50,7 +50,7 @@ def rules(stack, purpose: str) -> dict[str, dict]:
 def test_bucket_name_has_environment_and_account_id_from_the_caller_identity(env, stack, purpose):
     bucket = stack.by_path(BUCKET, f"storage/{purpose}")
     assert bucket["bucket"] == f"codemate-{purpose}-{env}-{account(stack)}"
-    assert bucket["force_destroy"] is False
+    assert bucket["force_destroy"] is load(env).force_destroy  # dev only: one destroy, no leftovers
 
 
 def test_no_account_id_is_hard_coded_anywhere(stack):

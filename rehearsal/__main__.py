@@ -1,0 +1,149 @@
+"""Rehearse synthesized stacks with the real AWS provider against a local emulator.
+
+    python -m rehearsal                          # init + validate every stack of the synth output
+    python -m rehearsal --stacks dev --apply     # and plan, apply, re-plan (must be empty), destroy
+    python -m rehearsal --json                   # the report for machines
+    make rehearse [STACKS="dev staging"] [APPLY=1]
+
+Exit 0 when every selected stack passed, 1 when one did not, 2 on bad input or a missing
+prerequisite (one line naming it and the fix, nothing run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from rehearsal import runner
+from rehearsal.runner import RehearsalError, StackReport
+
+EXIT_BAD_INPUT = 2
+
+
+def parse(argv):
+    parser = argparse.ArgumentParser(prog="python -m rehearsal", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--outdir", type=Path, default=Path(os.environ.get("CDKTF_OUTDIR", "cdktf.out")),
+                        help="the synth output to rehearse (default: $CDKTF_OUTDIR or cdktf.out)")
+    parser.add_argument("--stacks", default=os.environ.get("STACKS", ""),
+                        help="stacks to rehearse: directory, system/environment or environment names, "
+                             "comma- or space-separated (default: $STACKS, else every stack)")
+    parser.add_argument("--apply", action="store_true",
+                        help="also plan, apply, re-plan (must be empty) and destroy each selected stack")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--mirror", type=Path, default=runner.DEFAULT_MIRROR,
+                        help="filesystem mirror holding hashicorp/aws (default: $REHEARSAL_PROVIDER_MIRROR "
+                             "or /opt/tf-plugins)")
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="keep the scratch directories here (default: a temporary directory, removed)")
+    parser.add_argument("--jobs", type=int, default=2, help="stacks validated at once (default 2)")
+    parser.add_argument("--parallelism", type=int, default=10, help="terraform -parallelism (default 10)")
+    return parser.parse_args(argv)
+
+
+def check_prerequisites(args) -> None:
+    if shutil.which("terraform") is None:
+        raise RehearsalError("terraform: not on PATH — fix: install Terraform >= 1.10 "
+                             "(https://developer.hashicorp.com/terraform/install)")
+    provider = args.mirror / "registry.terraform.io" / "hashicorp" / "aws"
+    if not provider.is_dir():
+        raise RehearsalError(f"--mirror {args.mirror}: no registry.terraform.io/hashicorp/aws in it — fix: point "
+                             "--mirror (or REHEARSAL_PROVIDER_MIRROR) at a filesystem mirror of the provider "
+                             "(terraform providers mirror DIR)")
+    if args.jobs < 1 or args.parallelism < 1:
+        raise RehearsalError(f"--jobs {args.jobs} / --parallelism {args.parallelism}: must be at least 1 — fix: "
+                             "pass a positive number")
+
+
+def main(argv=None) -> int:
+    args = parse(argv)
+    try:
+        check_prerequisites(args)
+        names = runner.parse_names(args.stacks)
+        stacks = runner.select(runner.discover(args.outdir, runner.manifest(sys.executable)), names)
+    except RehearsalError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+    from rehearsal.emulator import Emulator, reset
+
+    scratch = args.workdir or Path(tempfile.mkdtemp(prefix="rehearsal-"))
+    scratch.mkdir(parents=True, exist_ok=True)
+    unsupported, known = runner.load_unsupported(), runner.load_known_diffs()
+    try:
+        env = runner.terraform_env(runner.cli_config(scratch, args.mirror.absolute()), scratch)
+        with Emulator() as url:
+            with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+                reports = list(pool.map(lambda ref: runner.validate_stack(ref, scratch, url, env), stacks))
+            if not args.json:
+                for report in reports:
+                    print(validate_line(report), flush=True)
+            if args.apply:
+                for report in reports:
+                    reset(url)
+                    runner.apply_cycle(report, scratch, env, unsupported=unsupported, known=known,
+                                       parallelism=args.parallelism, endpoint=url)
+                    if not args.json:
+                        print("\n".join(cycle_lines(report)), flush=True)
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    passed = all(r.ok for r in reports)
+    if args.json:
+        print(json.dumps({"ok": passed, "stacks": [r.as_dict() for r in reports]}, indent=2, default=str))
+    else:
+        print(f"rehearsal: {sum(r.ok for r in reports)} of {len(reports)} stack(s) passed"
+              + ("" if args.apply else " (validate only; --apply for the full cycle)"))
+    return 0 if passed else 1
+
+
+def validate_line(r: StackReport) -> str:
+    if not r.init or not r.init.ok:
+        return f"{r.label:<20} init FAILED ({r.init.seconds if r.init else 0} s): {r.init.detail if r.init else ''}"
+    state = "ok" if r.validate and r.validate.ok and not r.validate_warnings else "FAILED"
+    line = (f"{r.label:<20} validate {state}: {r.validate_errors} error(s), {r.validate_warnings} warning(s)"
+            f"   init {r.init.seconds} s, validate {r.validate.seconds if r.validate else 0} s")
+    return "\n".join([line, *(f"{'':<20}   {d}" for d in r.diagnostics)])
+
+
+def cycle_lines(r: StackReport) -> list[str]:
+    pad = f"{'':<20}"
+    if not r.applied:
+        return [f"{r.label:<20} apply skipped: validate did not pass"]
+    lines = [f"{r.label:<20} cycle {'ok' if r.ok else 'FAILED'} in {r.seconds} s"]
+    lines += [f"{pad} prerequisite: {p}" for p in r.prerequisites]
+    if r.plan and not r.plan.ok:
+        return lines + [f"{pad} plan FAILED ({r.plan.seconds} s): {r.plan.detail}"]
+    lines.append(f"{pad} apply: {r.created} of {r.planned} created, {len(r.failed)} failed"
+                 f"{f', {len(r.accepted_failures)} reviewed-unsupported' if r.accepted_failures else ''}"
+                 f"   plan {r.plan.seconds} s, apply {r.apply.seconds} s")
+    lines += [f"{pad}   failed: {f}" for f in r.failed]
+    lines += [f"{pad}   reviewed: {f}" for f in r.accepted_failures]
+    lines += [f"{pad}   stale reviewed entry (the emulator created it): {t} — remove it from rehearsal/unsupported.toml"
+              for t in r.stale_unsupported]
+    if r.replan and r.replan.ok:
+        lines.append(f"{pad} re-plan: no changes   {r.replan.seconds} s")
+    elif r.replan:
+        lines.append(f"{pad} re-plan: {len(r.replan_changes)} change(s)   {r.replan.seconds} s{r.replan.detail}")
+        for c in r.replan_changes:
+            flag = "known emulator difference" if c.known_emulator else "NOT on the known-emulator list"
+            lines.append(f"{pad}   {c.address} {'/'.join(c.actions)} {', '.join(c.attributes)} [{flag}]")
+    if r.destroy:
+        state = ("refused by the stack's own protection, as configured" if r.destroy_protected and r.destroy.ok
+                 else "ok" if r.destroy.ok else "FAILED")
+        lines.append(f"{pad} destroy: {state}   {r.destroy.seconds} s")
+        lines += [f"{pad}   {e}" for e in r.destroy_errors]
+        lines += [f"{pad}   protected: {e}" for e in r.destroy_protected]
+        if r.destroy_protected:
+            lines += [f"{pad}     {d}" for d in r.destroy.detail.splitlines()]
+    return lines
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -50,7 +50,7 @@ def assert_one_line_failure(project: Path, result: subprocess.CompletedProcess, 
      "ImportError: cannot import name 'CacheSetting' from 'environments.settings' ({settings})"),
     ("SETTINGS = EnvironmentSettings(", 'SETTINGS = EnvironmentSettings("dev", ', "SETTINGS =",
      "TypeError: EnvironmentSettings.__init__() takes 1 positional argument but 2 positional arguments "
-     "(and 11 keyword-only arguments) were given"),
+     "(and 12 keyword-only arguments) were given"),
 ], ids=["NameError", "ImportError", "positional-TypeError"])
 def test_error_in_an_environment_file_names_file_line_and_message(project, old, new, reported_at, message):
     dev = project / "environments" / "codemate" / "dev.py"

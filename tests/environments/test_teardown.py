@@ -56,4 +56,4 @@ def test_main_stops_on_prod_force_destroy_before_writing_anything(tmp_path, caps
     code = main.main(["prod", "--outdir", str(outdir)], loader=lambda name: replace(load(name), force_destroy=True))
     assert code == main.EXIT_CONFIG_ERROR and not outdir.exists()
     err = capsys.readouterr().err.splitlines()
-    assert err[0].startswith("error: [prod] force_destroy = True: ") and "Traceback" not in "\n".join(err)
+    assert err[0].startswith("error: [codemate:prod] force_destroy = True: ") and "Traceback" not in "\n".join(err)

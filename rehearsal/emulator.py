@@ -81,6 +81,21 @@ class Fake:
 
 
 @dataclass(frozen=True)
+class RestFake:
+    """Part of a REST-JSON API moto does not implement, answered by the compatibility layer: requests
+    signed for ``service`` whose path matches ``path`` (moto answers them with a bare 404 otherwise)."""
+
+    name: str
+    moto: str
+    aws: str
+    reference: str
+    service: str  # the service of the request's SigV4 credential scope, e.g. "eks"
+    path: str  # regular expression the (URL-decoded) path must match in full
+    handler: Callable[[str, str, dict, str], tuple[int, dict]]  # (method, path, body, region) -> (status, body)
+    probe: Callable[[Any], bool] = field(repr=False)
+
+
+@dataclass(frozen=True)
 class ProbeSession:
     """boto3 clients for the emulator at ``endpoint_url`` (fake credentials, path-style S3)."""
 
@@ -878,12 +893,160 @@ CODESTAR_CONNECTIONS = Fake(
 )
 
 
+# --------------------------------------------------------------------------- EKS add-ons and access entries (fake)
+
+_EKS_ADDONS: dict[tuple[str, str, str], dict] = {}  # (region, cluster, addon name) -> addon
+_EKS_ACCESS: dict[tuple[str, str, str], dict] = {}  # (region, cluster, principal ARN) -> access entry
+_EKS_POLICIES: dict[tuple[str, str, str], dict[str, dict]] = {}  # access entry key -> policy ARN -> association
+
+
+def _eks_now() -> float:
+    import time
+
+    return round(time.time(), 3)
+
+
+def _eks_cluster_exists(region: str, cluster: str) -> bool:
+    from moto.eks.models import eks_backends
+
+    return cluster in eks_backends[ACCOUNT_ID][region].clusters
+
+
+def _eks(method: str, path: str, body: dict, region: str) -> tuple[int, dict]:
+    def not_found(what: str) -> tuple[int, dict]:
+        return 404, {"__type": "ResourceNotFoundException", "message": f"{what} not found", "clusterName": cluster}
+
+    parts = path.strip("/").split("/", 3)  # clusters, <name>, addons|access-entries, rest
+    cluster, kind, rest = parts[1], parts[2], parts[3] if len(parts) > 3 else ""
+    if not _eks_cluster_exists(region, cluster):
+        return not_found(f"No cluster found for name: {cluster}.")
+    with _LAYER_LOCK:
+        if kind == "addons":
+            if method == "POST" and not rest:
+                key = (region, cluster, body["addonName"])
+                if key in _EKS_ADDONS:
+                    return 409, {"__type": "ResourceInUseException", "message": f"Addon already exists: {key[2]}"}
+                now = _eks_now()
+                _EKS_ADDONS[key] = {
+                    "addonName": key[2], "clusterName": cluster, "status": "ACTIVE",
+                    "addonVersion": body.get("addonVersion") or "v0.0.0-eksbuild.1", "health": {"issues": []},
+                    "addonArn": f"arn:aws:eks:{region}:{ACCOUNT_ID}:addon/{cluster}/{key[2]}/{uuid.uuid4()}",
+                    "createdAt": now, "modifiedAt": now, "tags": dict(body.get("tags") or {}),
+                    **({"serviceAccountRoleArn": body["serviceAccountRoleArn"]} if body.get("serviceAccountRoleArn") else {}),
+                    **({"configurationValues": body["configurationValues"]} if body.get("configurationValues") else {}),
+                    "podIdentityAssociations": [],
+                }
+                return 200, {"addon": _EKS_ADDONS[key]}
+            if method == "GET" and not rest:
+                return 200, {"addons": sorted(n for (r, c, n) in _EKS_ADDONS if (r, c) == (region, cluster))}
+            key = (region, cluster, rest.split("/")[0])
+            if key not in _EKS_ADDONS:
+                return not_found(f"No addon: {key[2]} found in cluster: {cluster}")
+            if method == "GET":
+                return 200, {"addon": _EKS_ADDONS[key]}
+            if method == "DELETE":
+                return 200, {"addon": {**_EKS_ADDONS.pop(key), "status": "DELETING"}}
+        if kind == "access-entries":
+            if method == "POST" and not rest:
+                key = (region, cluster, body["principalArn"])
+                if key in _EKS_ACCESS:
+                    return 409, {"__type": "ResourceInUseException", "message": "The specified access entry resource is already in use on this cluster."}
+                role = key[2].rsplit("/", 1)[-1]
+                now = _eks_now()
+                _EKS_ACCESS[key] = {
+                    "clusterName": cluster, "principalArn": key[2], "type": body.get("type") or "STANDARD",
+                    "kubernetesGroups": list(body.get("kubernetesGroups") or []),
+                    "username": body.get("username") or f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/{role}/{{{{SessionName}}}}",
+                    "accessEntryArn": f"arn:aws:eks:{region}:{ACCOUNT_ID}:access-entry/{cluster}/role/{ACCOUNT_ID}/{role}/{uuid.uuid4()}",
+                    "createdAt": now, "modifiedAt": now, "tags": dict(body.get("tags") or {}),
+                }
+                _EKS_POLICIES[key] = {}
+                return 200, {"accessEntry": _EKS_ACCESS[key]}
+            if method == "GET" and not rest:
+                return 200, {"accessEntries": sorted(p for (r, c, p) in _EKS_ACCESS if (r, c) == (region, cluster))}
+            principal, _, tail = rest.partition("/access-policies")
+            key = (region, cluster, principal)
+            if key not in _EKS_ACCESS:
+                return not_found(f"The specified principalArn could not be found: {principal}")
+            if not _ and method == "GET":
+                return 200, {"accessEntry": _EKS_ACCESS[key]}
+            if not _ and method == "DELETE":
+                _EKS_ACCESS.pop(key)
+                _EKS_POLICIES.pop(key, None)
+                return 200, {}
+            policies = _EKS_POLICIES.setdefault(key, {})
+            answer = {"clusterName": cluster, "principalArn": principal}
+            if method == "POST" and not tail:
+                now = _eks_now()
+                association = {"policyArn": body["policyArn"], "accessScope": body.get("accessScope") or {"type": "cluster"},
+                               "associatedAt": now, "modifiedAt": now}
+                association["accessScope"].setdefault("namespaces", [])
+                policies[body["policyArn"]] = association
+                return 200, {**answer, "associatedAccessPolicy": association}
+            if method == "GET" and not tail:
+                return 200, {**answer, "associatedAccessPolicies": list(policies.values())}
+            if method == "DELETE" and tail.startswith("/"):
+                if policies.pop(tail[1:], None) is None:
+                    return not_found(f"The specified policyArn could not be found: {tail[1:]}")
+                return 200, {}
+    return 405, {"__type": "InvalidRequestException", "message": f"{method} {path} is not emulated"}
+
+
+def _probe_eks_addons(session) -> bool:
+    """Plain moto answers the add-on and access-entry routes with a bare 404 (no route at all)."""
+    eks, ec2, iam = session.client("eks"), session.client("ec2"), session.client("iam")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24")["Subnet"]["SubnetId"] for i in (1, 2)]
+    role = iam.create_role(RoleName="probe-eks", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    eks.create_cluster(name="probe", roleArn=role, resourcesVpcConfig={"subnetIds": subnets})
+    try:
+        addon = eks.create_addon(clusterName="probe", addonName="coredns", addonVersion="v1.12.4-eksbuild.1")["addon"]
+        entry = eks.create_access_entry(clusterName="probe", principalArn=role)["accessEntry"]
+        eks.associate_access_policy(clusterName="probe", principalArn=role, accessScope={"type": "cluster"},
+                                    policyArn="arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy")
+        listed = eks.list_associated_access_policies(clusterName="probe", principalArn=role)["associatedAccessPolicies"]
+        described = eks.describe_addon(clusterName="probe", addonName="coredns")["addon"]
+        eks.delete_addon(clusterName="probe", addonName="coredns")
+        eks.disassociate_access_policy(clusterName="probe", principalArn=role, policyArn=listed[0]["policyArn"])
+        eks.delete_access_entry(clusterName="probe", principalArn=role)
+        gone = _client_error(lambda: eks.describe_addon(clusterName="probe", addonName="coredns"),
+                             "ResourceNotFoundException")
+        return not (addon["status"] == described["status"] == "ACTIVE" and entry["principalArn"] == role
+                    and len(listed) == 1 and gone)
+    except Exception:
+        return True
+
+
+EKS_ADDONS_AND_ACCESS = RestFake(
+    name="eks-addons-and-access-entries",
+    moto="EKS has clusters, node groups and Fargate profiles but no add-on or access-entry API: "
+         "CreateAddon, DescribeAddon, DeleteAddon, CreateAccessEntry, DescribeAccessEntry, "
+         "DeleteAccessEntry, AssociateAccessPolicy, ListAssociatedAccessPolicies and "
+         "DisassociateAccessPolicy answer a bare 404 (no route)",
+    aws="an add-on is created on an existing cluster and reported ACTIVE once installed, with its "
+        "version, ARN and tags; an access entry (type STANDARD, generated username) grants an IAM "
+        "principal access, and cluster-access policies are associated with it with a scope; each is "
+        "described, listed and deleted; an unknown cluster, add-on or principal is ResourceNotFoundException",
+    reference="https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateAddon.html ; "
+              "https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateAccessEntry.html ; "
+              "https://docs.aws.amazon.com/eks/latest/APIReference/API_AssociateAccessPolicy.html ; "
+              "https://docs.aws.amazon.com/eks/latest/APIReference/API_ListAssociatedAccessPolicies.html",
+    service="eks",
+    path=r"/clusters/[^/]+/(addons|access-entries)(/.*)?",
+    handler=_eks,
+    probe=_probe_eks_addons,
+)
+
+
 def _reset_fakes() -> None:
     """Forget what the layer keeps beside moto's backends (with moto's own reset)."""
     with _LAYER_LOCK:
         _CONNECTIONS.clear()
         _CONNECTION_TAGS.clear()
         _SCALING_TAGS.clear()
+        _EKS_ADDONS.clear()
+        _EKS_ACCESS.clear()
+        _EKS_POLICIES.clear()
 
 
 # --------------------------------------------------------------------------- the registry
@@ -903,17 +1066,34 @@ PATCHES: tuple[Patch, ...] = (
     ECS_SERVICE_FIELDS_PATCH,
     CODEBUILD_ENCRYPTION_KEY,
 )
-FAKES: tuple[Fake, ...] = (CODESTAR_CONNECTIONS,)
+FAKES: tuple[Fake | RestFake, ...] = (CODESTAR_CONNECTIONS, EKS_ADDONS_AND_ACCESS)
 
 
 class CompatibilityMiddleware:
     """WSGI wrapper: answers the fakes' requests, passes everything else to moto."""
 
-    def __init__(self, app, fakes: tuple[Fake, ...] = FAKES) -> None:
+    def __init__(self, app, fakes: tuple[Fake | RestFake, ...] = FAKES) -> None:
         self.app = app
-        self.fakes = fakes
+        self.fakes = tuple(f for f in fakes if isinstance(f, Fake))
+        self.rest_fakes = tuple(f for f in fakes if isinstance(f, RestFake))
 
     def __call__(self, environ, start_response):
+        from urllib.parse import unquote
+
+        scope = re.search(r"Credential=[^/]+/\d+/([^/]+)/([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
+        for fake in self.rest_fakes:
+            path = unquote(environ.get("PATH_INFO", ""))
+            if scope and scope.group(2) == fake.service and re.fullmatch(fake.path, path):
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                raw = environ["wsgi.input"].read(length) if length else b""
+                status, answer = fake.handler(environ["REQUEST_METHOD"], path, json.loads(raw or b"{}"), scope.group(1))
+                payload = json.dumps(answer).encode()
+                headers = [("Content-Type", "application/json"), ("Content-Length", str(len(payload))),
+                           ("x-amzn-RequestId", str(uuid.uuid4()))]
+                if status >= 400:
+                    headers.append(("x-amzn-ErrorType", answer.get("__type", "")))
+                start_response(f"{status} {'OK' if status == 200 else 'Error'}", headers)
+                return [payload]
         service, _, operation = environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")
         for fake in self.fakes:
             if service == fake.target_prefix or service.endswith("." + fake.target_prefix):

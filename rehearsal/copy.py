@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 from pathlib import Path
 
 #: The provider version of the filesystem mirror (/opt/tf-plugins on these machines).
@@ -93,4 +94,9 @@ def write_rehearsal_copy(stack_file: Path, workdir: Path, endpoint: str) -> Path
     workdir.mkdir(parents=True, exist_ok=True)
     target = workdir / "main.tf.json"
     target.write_text(json.dumps(rehearsal_copy(document, endpoint), indent=2) + "\n")
+    # The stack's assets (e.g. Lambda deployment packages) are read by relative path ("assets/...").
+    assets = stack_file.parent / "assets"
+    if assets.is_dir():
+        shutil.rmtree(workdir / "assets", ignore_errors=True)
+        shutil.copytree(assets, workdir / "assets")
     return target

@@ -190,6 +190,106 @@ S3_LOGGING_POLICY = Patch(
 )
 
 
+# --------------------------------------------------------------------------- IAM
+
+
+def _install_iam_aws_managed_policies() -> Undo:
+    import moto.iam.models as iam_models
+
+    return _swap(iam_models, "load_iam_aws_managed_policies", lambda: True)
+
+
+def _probe_iam_aws_managed_policies(session) -> bool:
+    iam = session.client("iam")
+    iam.create_role(RoleName="probe-managed", AssumeRolePolicyDocument="{}")
+    return _client_error(lambda: iam.attach_role_policy(
+        RoleName="probe-managed", PolicyArn="arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"), "NoSuchEntity")
+
+
+IAM_AWS_MANAGED_POLICIES = Patch(
+    name="iam-aws-managed-policies",
+    moto="has no AWS managed policies unless MOTO_IAM_LOAD_MANAGED_POLICIES is set: AttachRolePolicy of "
+         "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy (or AmazonEKS_CNI_Policy, AmazonEKSWorkerNodePolicy, "
+         "AmazonEC2ContainerRegistryPullOnly) fails with NoSuchEntity",
+    aws="AWS managed policies exist in every account and are attached by ARN (the layer turns on moto's own "
+        "copy of them, the same documents)",
+    reference="https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html#aws-managed-policies ; "
+              "https://docs.aws.amazon.com/eks/latest/userguide/security-iam-awsmanpol.html",
+    install=_install_iam_aws_managed_policies,
+    probe=_probe_iam_aws_managed_policies,
+)
+
+
+# --------------------------------------------------------------------------- Lambda
+
+
+def _install_lambda_configuration() -> Undo:
+    from moto.awslambda.models import LambdaFunction
+
+    init, get_configuration, update_configuration = (
+        LambdaFunction.__init__, LambdaFunction.get_configuration, LambdaFunction.update_configuration)
+
+    def __init__(self, account_id, spec, *args, **kwargs):
+        init(self, account_id, spec, *args, **kwargs)
+        self._rehearsal_logging = dict(spec.get("LoggingConfig") or {})
+        self._rehearsal_dead_letter = dict(spec.get("DeadLetterConfig") or {})
+
+    def configuration(self, *args, **kwargs):
+        config = get_configuration(self, *args, **kwargs)
+        logging_config = getattr(self, "_rehearsal_logging", {})
+        config["LoggingConfig"] = {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{self.function_name}",
+                                   **logging_config}
+        if getattr(self, "_rehearsal_dead_letter", {}).get("TargetArn"):
+            config["DeadLetterConfig"] = self._rehearsal_dead_letter
+        return config
+
+    def update(self, spec, *args, **kwargs):
+        if "LoggingConfig" in spec:
+            self._rehearsal_logging = dict(spec["LoggingConfig"] or {})
+        if "DeadLetterConfig" in spec:
+            self._rehearsal_dead_letter = dict(spec["DeadLetterConfig"] or {})
+        update_configuration(self, spec, *args, **kwargs)
+        return self.get_configuration()
+
+    return _chain(_swap(LambdaFunction, "__init__", __init__),
+                  _swap(LambdaFunction, "get_configuration", configuration),
+                  _swap(LambdaFunction, "update_configuration", update))
+
+
+def _probe_lambda_configuration(session) -> bool:
+    import io
+    import zipfile
+
+    iam, sqs, lam = session.client("iam"), session.client("sqs"), session.client("lambda")
+    role = iam.create_role(RoleName="probe-fn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    queue = sqs.create_queue(QueueName="probe-dlq")["QueueUrl"]
+    dlq = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as z:
+        z.writestr("handler.py", "def handle(event, context):\n    return None\n")
+    lam.create_function(FunctionName="probe-fn", Runtime="python3.11", Role=role, Handler="handler.handle",
+                        Code={"ZipFile": package.getvalue()}, DeadLetterConfig={"TargetArn": dlq},
+                        LoggingConfig={"LogFormat": "JSON", "LogGroup": "/probe/fn", "ApplicationLogLevel": "INFO",
+                                       "SystemLogLevel": "WARN"})
+    config = lam.get_function_configuration(FunctionName="probe-fn")
+    return not (config.get("LoggingConfig", {}).get("LogGroup") == "/probe/fn"
+                and config.get("DeadLetterConfig", {}).get("TargetArn") == dlq)
+
+
+LAMBDA_CONFIGURATION = Patch(
+    name="lambda-logging-and-dead-letter-config",
+    moto="CreateFunction/UpdateFunctionConfiguration drop LoggingConfig and DeadLetterConfig: "
+         "GetFunction returns neither (the provider re-plans logging_config and dead_letter_config)",
+    aws="the function keeps its LoggingConfig (log format, log group; default Text and /aws/lambda/<name>) "
+        "and its DeadLetterConfig target, and returns them in its configuration",
+    reference="https://docs.aws.amazon.com/lambda/latest/api/API_FunctionConfiguration.html ; "
+              "https://docs.aws.amazon.com/lambda/latest/api/API_LoggingConfig.html ; "
+              "https://docs.aws.amazon.com/lambda/latest/api/API_DeadLetterConfig.html",
+    install=_install_lambda_configuration,
+    probe=_probe_lambda_configuration,
+)
+
+
 # --------------------------------------------------------------------------- Application Auto Scaling
 
 _SCALING_TAGS: dict[str, dict[str, str]] = {}
@@ -1053,6 +1153,8 @@ def _reset_fakes() -> None:
 
 PATCHES: tuple[Patch, ...] = (
     S3_LOGGING_POLICY,
+    IAM_AWS_MANAGED_POLICIES,
+    LAMBDA_CONFIGURATION,
     SCALING_TAGS,
     CODEBUILD_PIPELINE_SOURCE,
     CODEPIPELINE_TIMESTAMPS,

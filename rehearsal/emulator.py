@@ -993,6 +993,151 @@ CODESTAR_CONNECTIONS = Fake(
 )
 
 
+# --------------------------------------------------------------------------- EC2 launch templates
+
+
+def _install_launch_template_tags() -> Undo:
+    from moto.ec2.responses.launch_templates import LaunchTemplates as R
+
+    create = R.create_launch_template
+
+    def create_launch_template(self):
+        import copy
+
+        # a copy: moto extends the very list it parsed
+        given = copy.deepcopy((self._get_param("LaunchTemplateData", {}) or {}).get("TagSpecifications"))
+        answer = create(self)
+        template = self.ec2_backend.describe_launch_templates(template_names=[self._get_param("LaunchTemplateName")])[0]
+        for version in template.versions:
+            if given:
+                version.data["TagSpecifications"] = [
+                    s for s in version.data.get("TagSpecifications", []) if s.get("ResourceType") != "launch-template"
+                    or s in given]
+            else:
+                version.data.pop("TagSpecifications", None)
+        return answer
+
+    return _swap(R, "create_launch_template", create_launch_template)
+
+
+def _probe_launch_template_tags(session) -> bool:
+    ec2 = session.client("ec2")
+    ec2.create_launch_template(
+        LaunchTemplateName="probe-lt", LaunchTemplateData={"TagSpecifications": [
+            {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "probe"}]}]},
+        TagSpecifications=[{"ResourceType": "launch-template", "Tags": [{"Key": "Name", "Value": "probe"}]}])
+    data = ec2.describe_launch_template_versions(LaunchTemplateName="probe-lt")["LaunchTemplateVersions"][0]
+    kinds = [s["ResourceType"] for s in data["LaunchTemplateData"].get("TagSpecifications", [])]
+    return kinds != ["instance"]
+
+
+LAUNCH_TEMPLATE_TAGS = Patch(
+    name="ec2-launch-template-own-tags",
+    moto="CreateLaunchTemplate copies the request's TagSpecifications (the template's own tags, resource "
+         "type launch-template) into the version's LaunchTemplateData.TagSpecifications: the provider "
+         "then reads a tag_specifications block nobody wrote",
+    aws="the request's TagSpecifications tag the launch template itself; LaunchTemplateData.TagSpecifications "
+        "holds only what the data gave (tags for the instances and volumes launched from it)",
+    reference="https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateLaunchTemplate.html ; "
+              "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_LaunchTemplateTagSpecificationRequest.html",
+    install=_install_launch_template_tags,
+    probe=_probe_launch_template_tags,
+)
+
+
+# --------------------------------------------------------------------------- RDS cluster scaling configuration
+
+
+def _install_rds_cluster_scaling() -> Undo:
+    from moto.rds.models import DBCluster
+
+    info = DBCluster.scaling_configuration_info
+
+    def scaling_configuration_info(self):
+        return info.fget(self) if self.scaling_configuration else None
+
+    return _swap(DBCluster, "scaling_configuration_info", property(scaling_configuration_info))
+
+
+def _probe_rds_cluster_scaling(session) -> bool:
+    rds = session.client("rds")
+    cluster = rds.create_db_cluster(DBClusterIdentifier="probe-aurora", Engine="aurora-mysql",
+                                    MasterUsername="dbadmin", MasterUserPassword="probe-password-1")["DBCluster"]
+    described = rds.describe_db_clusters(DBClusterIdentifier="probe-aurora")["DBClusters"][0]
+    return "ScalingConfigurationInfo" in cluster or "ScalingConfigurationInfo" in described
+
+
+RDS_CLUSTER_SCALING = Patch(
+    name="rds-provisioned-cluster-scaling-configuration",
+    moto="every DB cluster reports a ScalingConfigurationInfo (empty for a provisioned Aurora cluster): "
+         "the provider re-plans a scaling_configuration block with the Serverless v1 defaults",
+    aws="ScalingConfigurationInfo describes Aurora Serverless v1 clusters (engine mode serverless) only; a "
+        "provisioned cluster has none",
+    reference="https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBCluster.html ; "
+              "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ScalingConfigurationInfo.html",
+    install=_install_rds_cluster_scaling,
+    probe=_probe_rds_cluster_scaling,
+)
+
+
+# --------------------------------------------------------------------------- EKS clusters and node groups
+
+
+def _install_eks_fields() -> Undo:
+    from moto.eks.responses import EKSResponse as R
+
+    create_cluster, create_nodegroup = R.create_cluster, R.create_nodegroup
+
+    def cluster(self):
+        answer = create_cluster(self)
+        given = self._get_param("accessConfig") or {}
+        self.eks_backend.clusters[self._get_param("name")].access_config = {
+            "authenticationMode": given.get("authenticationMode", "CONFIG_MAP"),
+            "bootstrapClusterCreatorAdminPermissions": given.get("bootstrapClusterCreatorAdminPermissions", True),
+        }
+        return answer
+
+    def nodegroup(self):
+        answer = create_nodegroup(self)
+        group = self.eks_backend.clusters[self._get_param("name")].nodegroups[self._get_param("nodegroupName")]
+        group.remote_access = self._get_param("remoteAccess")  # moto invents {"ec2SshKey": "eksKeypair"}
+        group.update_config = self._get_param("updateConfig") or {"maxUnavailable": 1}
+        return answer
+
+    return _chain(_swap(R, "create_cluster", cluster), _swap(R, "create_nodegroup", nodegroup))
+
+
+def _probe_eks_fields(session) -> bool:
+    eks, ec2, iam = session.client("eks"), session.client("ec2"), session.client("iam")
+    vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.8.{i}.0/24")["Subnet"]["SubnetId"] for i in (1, 2)]
+    role = iam.create_role(RoleName="probe-eks-fields", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    eks.create_cluster(name="probe-fields", roleArn=role, resourcesVpcConfig={"subnetIds": subnets},
+                       accessConfig={"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": False})
+    eks.create_nodegroup(clusterName="probe-fields", nodegroupName="ng", subnets=subnets, nodeRole=role,
+                         scalingConfig={"minSize": 1, "maxSize": 2, "desiredSize": 1})
+    access = eks.describe_cluster(name="probe-fields")["cluster"].get("accessConfig", {})
+    group = eks.describe_nodegroup(clusterName="probe-fields", nodegroupName="ng")["nodegroup"]
+    return not (access.get("authenticationMode") == "API"
+                and access.get("bootstrapClusterCreatorAdminPermissions") is False
+                and "remoteAccess" not in group and group.get("updateConfig") == {"maxUnavailable": 1})
+
+
+EKS_FIELDS = Patch(
+    name="eks-access-config-and-node-group-defaults",
+    moto="CreateCluster drops accessConfig (DescribeCluster returns none: the provider replaces the "
+         "cluster); CreateNodegroup invents remoteAccess {ec2SshKey: eksKeypair} when none is given "
+         "(replacement again) and drops updateConfig",
+    aws="the cluster keeps and returns accessConfig (default CONFIG_MAP, bootstrap admin true); a node "
+        "group without remoteAccess has none; updateConfig defaults to maxUnavailable 1",
+    reference="https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateCluster.html#AmazonEKS-CreateCluster-request-accessConfig ; "
+              "https://docs.aws.amazon.com/eks/latest/APIReference/API_Nodegroup.html ; "
+              "https://docs.aws.amazon.com/eks/latest/APIReference/API_NodegroupUpdateConfig.html",
+    install=_install_eks_fields,
+    probe=_probe_eks_fields,
+)
+
+
 # --------------------------------------------------------------------------- EKS add-ons and access entries (fake)
 
 _EKS_ADDONS: dict[tuple[str, str, str], dict] = {}  # (region, cluster, addon name) -> addon
@@ -1155,6 +1300,9 @@ PATCHES: tuple[Patch, ...] = (
     S3_LOGGING_POLICY,
     IAM_AWS_MANAGED_POLICIES,
     LAMBDA_CONFIGURATION,
+    EKS_FIELDS,
+    LAUNCH_TEMPLATE_TAGS,
+    RDS_CLUSTER_SCALING,
     SCALING_TAGS,
     CODEBUILD_PIPELINE_SOURCE,
     CODEPIPELINE_TIMESTAMPS,

@@ -993,6 +993,82 @@ CODESTAR_CONNECTIONS = Fake(
 )
 
 
+# --------------------------------------------------------------------------- SQS and Cloud Map
+
+
+def _install_sqs_policy_kept() -> Undo:
+    from moto.sqs.models import Queue
+
+    set_attributes = Queue._set_attributes
+
+    def _set_attributes(self, attributes, now=None):
+        kept = getattr(self, "policy", None)
+        set_attributes(self, attributes, now)
+        if "Policy" not in attributes:
+            self.policy = kept  # moto clears it on every SetQueueAttributes that does not name it
+
+    return _swap(Queue, "_set_attributes", _set_attributes)
+
+
+def _probe_sqs_policy_kept(session) -> bool:
+    sqs = session.client("sqs")
+    url = sqs.create_queue(QueueName="probe-policy")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{"Sid": "DenyWithoutTls", "Effect": "Deny",
+                         "Principal": "*", "Action": "sqs:*", "Resource": arn,
+                         "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]})
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedriveAllowPolicy": json.dumps({"redrivePermission": "allowAll"})})
+    return "Policy" not in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+
+
+SQS_POLICY_KEPT = Patch(
+    name="sqs-set-attributes-keeps-policy",
+    moto="SetQueueAttributes without Policy clears the queue's policy (e.g. setting a dead-letter "
+         "queue's RedriveAllowPolicy after its TLS-only policy removes the policy)",
+    aws="SetQueueAttributes changes only the attributes it names; the policy stays until set or removed",
+    reference="https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html",
+    install=_install_sqs_policy_kept,
+    probe=_probe_sqs_policy_kept,
+)
+
+
+def _install_cloud_map_custom_health_check() -> Undo:
+    from moto.servicediscovery.models import Service
+
+    init = Service.__init__
+
+    def __init__(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        if self.health_check_custom_config is not None and "FailureThreshold" not in self.health_check_custom_config:
+            self.health_check_custom_config = {**self.health_check_custom_config, "FailureThreshold": 1}
+
+    return _swap(Service, "__init__", __init__)
+
+
+def _probe_cloud_map_custom_health_check(session) -> bool:
+    ec2, sd = session.client("ec2"), session.client("servicediscovery")
+    vpc = ec2.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
+    operation = sd.create_private_dns_namespace(Name="probe.internal", Vpc=vpc)["OperationId"]
+    namespace = sd.get_operation(OperationId=operation)["Operation"]["Targets"]["NAMESPACE"]
+    service = sd.create_service(Name="probe", NamespaceId=namespace, HealthCheckCustomConfig={},
+                                DnsConfig={"DnsRecords": [{"Type": "A", "TTL": 10}], "RoutingPolicy": "MULTIVALUE"})
+    described = sd.get_service(Id=service["Service"]["Id"])["Service"]
+    return described.get("HealthCheckCustomConfig") != {"FailureThreshold": 1}
+
+
+CLOUD_MAP_CUSTOM_HEALTH_CHECK = Patch(
+    name="cloud-map-custom-health-check-failure-threshold",
+    moto="CreateService stores an empty HealthCheckCustomConfig as given and returns it empty: the "
+         "provider reads no health_check_custom_config block and replaces the service",
+    aws="FailureThreshold is always 1 (the value given is ignored); the service returns "
+        "HealthCheckCustomConfig {FailureThreshold: 1}",
+    reference="https://docs.aws.amazon.com/cloud-map/latest/api/API_HealthCheckCustomConfig.html",
+    install=_install_cloud_map_custom_health_check,
+    probe=_probe_cloud_map_custom_health_check,
+)
+
+
 # --------------------------------------------------------------------------- EC2 launch templates
 
 
@@ -1303,6 +1379,8 @@ PATCHES: tuple[Patch, ...] = (
     EKS_FIELDS,
     LAUNCH_TEMPLATE_TAGS,
     RDS_CLUSTER_SCALING,
+    SQS_POLICY_KEPT,
+    CLOUD_MAP_CUSTOM_HEALTH_CHECK,
     SCALING_TAGS,
     CODEBUILD_PIPELINE_SOURCE,
     CODEPIPELINE_TIMESTAMPS,

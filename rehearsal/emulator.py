@@ -1162,15 +1162,37 @@ RDS_CLUSTER_SCALING = Patch(
 def _install_eks_fields() -> Undo:
     from moto.eks.responses import EKSResponse as R
 
-    create_cluster, create_nodegroup = R.create_cluster, R.create_nodegroup
+    from moto.ec2.models import ec2_backends
+
+    create_cluster, create_nodegroup, delete_cluster = R.create_cluster, R.create_nodegroup, R.delete_cluster
 
     def cluster(self):
         answer = create_cluster(self)
         given = self._get_param("accessConfig") or {}
-        self.eks_backend.clusters[self._get_param("name")].access_config = {
+        created = self.eks_backend.clusters[self._get_param("name")]
+        created.access_config = {
             "authenticationMode": given.get("authenticationMode", "CONFIG_MAP"),
             "bootstrapClusterCreatorAdminPermissions": given.get("bootstrapClusterCreatorAdminPermissions", True),
         }
+        # EKS creates the cluster security group in the subnets' VPC and reports it with the VPC
+        ec2 = ec2_backends[self.current_account][self.region]
+        subnets = (created.resources_vpc_config or {}).get("subnetIds") or []
+        if subnets:
+            vpc_id = ec2.get_subnet(subnets[0]).vpc_id
+            group = ec2.create_security_group(
+                name=f"eks-cluster-sg-{created.name}-{uuid.uuid4().hex[:10]}", vpc_id=vpc_id,
+                description="EKS created security group applied to ENI that is attached to EKS Control Plane "
+                            "master nodes, as well as any managed workloads.")
+            created.resources_vpc_config = {**created.resources_vpc_config, "vpcId": vpc_id,
+                                            "clusterSecurityGroupId": group.id}
+        return answer
+
+    def drop_cluster(self):
+        known = self.eks_backend.clusters.get(self._get_param("name"))
+        group = (known.resources_vpc_config or {}).get("clusterSecurityGroupId") if known else None
+        answer = delete_cluster(self)
+        if group:
+            ec2_backends[self.current_account][self.region].delete_security_group(group_id=group)
         return answer
 
     def nodegroup(self):
@@ -1180,7 +1202,8 @@ def _install_eks_fields() -> Undo:
         group.update_config = self._get_param("updateConfig") or {"maxUnavailable": 1}
         return answer
 
-    return _chain(_swap(R, "create_cluster", cluster), _swap(R, "create_nodegroup", nodegroup))
+    return _chain(_swap(R, "create_cluster", cluster), _swap(R, "create_nodegroup", nodegroup),
+                  _swap(R, "delete_cluster", drop_cluster))
 
 
 def _probe_eks_fields(session) -> bool:
@@ -1192,9 +1215,12 @@ def _probe_eks_fields(session) -> bool:
                        accessConfig={"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": False})
     eks.create_nodegroup(clusterName="probe-fields", nodegroupName="ng", subnets=subnets, nodeRole=role,
                          scalingConfig={"minSize": 1, "maxSize": 2, "desiredSize": 1})
-    access = eks.describe_cluster(name="probe-fields")["cluster"].get("accessConfig", {})
+    described = eks.describe_cluster(name="probe-fields")["cluster"]
+    access = described.get("accessConfig", {})
+    security_group = described["resourcesVpcConfig"].get("clusterSecurityGroupId")
     group = eks.describe_nodegroup(clusterName="probe-fields", nodegroupName="ng")["nodegroup"]
-    return not (access.get("authenticationMode") == "API"
+    return not (access.get("authenticationMode") == "API" and security_group
+                and ec2.describe_security_groups(GroupIds=[security_group])["SecurityGroups"][0]["VpcId"] == vpc
                 and access.get("bootstrapClusterCreatorAdminPermissions") is False
                 and "remoteAccess" not in group and group.get("updateConfig") == {"maxUnavailable": 1})
 
@@ -1203,9 +1229,11 @@ EKS_FIELDS = Patch(
     name="eks-access-config-and-node-group-defaults",
     moto="CreateCluster drops accessConfig (DescribeCluster returns none: the provider replaces the "
          "cluster); CreateNodegroup invents remoteAccess {ec2SshKey: eksKeypair} when none is given "
-         "(replacement again) and drops updateConfig",
-    aws="the cluster keeps and returns accessConfig (default CONFIG_MAP, bootstrap admin true); a node "
-        "group without remoteAccess has none; updateConfig defaults to maxUnavailable 1",
+         "(replacement again) and drops updateConfig; no cluster security group (clusterSecurityGroupId "
+         "null, so the nodes' launch template re-plans)",
+    aws="the cluster keeps and returns accessConfig (default CONFIG_MAP, bootstrap admin true) and creates "
+        "its cluster security group in the VPC (resourcesVpcConfig.clusterSecurityGroupId, deleted with "
+        "the cluster); a node group without remoteAccess has none; updateConfig defaults to maxUnavailable 1",
     reference="https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateCluster.html#AmazonEKS-CreateCluster-request-accessConfig ; "
               "https://docs.aws.amazon.com/eks/latest/APIReference/API_Nodegroup.html ; "
               "https://docs.aws.amazon.com/eks/latest/APIReference/API_NodegroupUpdateConfig.html",

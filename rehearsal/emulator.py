@@ -1033,6 +1033,45 @@ SQS_POLICY_KEPT = Patch(
 )
 
 
+def _install_sqs_redrive_allow_policy() -> Undo:
+    from moto.sqs.models import Queue
+
+    attributes = Queue.attributes
+
+    def with_redrive_allow(self):
+        result = attributes.fget(self)
+        if result.get("RedriveAllowPolicy") is None:
+            result.pop("RedriveAllowPolicy", None)
+        return result
+
+    return _chain(_swap(Queue, "BASE_ATTRIBUTES", [*Queue.BASE_ATTRIBUTES, "RedriveAllowPolicy"]),
+                  _swap(Queue, "redrive_allow_policy", None),
+                  _swap(Queue, "attributes", property(with_redrive_allow)))
+
+
+def _probe_sqs_redrive_allow_policy(session) -> bool:
+    sqs = session.client("sqs")
+    url = sqs.create_queue(QueueName="probe-redrive-allow")["QueueUrl"]
+    allow = json.dumps({"redrivePermission": "allowAll"})
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedriveAllowPolicy": allow})
+    try:
+        read = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedriveAllowPolicy"]).get("Attributes", {})
+    except Exception:
+        return True
+    return read.get("RedriveAllowPolicy") != allow
+
+
+SQS_REDRIVE_ALLOW_POLICY = Patch(
+    name="sqs-redrive-allow-policy",
+    moto="GetQueueAttributes refuses RedriveAllowPolicy (InvalidAttributeName) although SetQueueAttributes "
+         "stores it: the provider finds a dead-letter queue's redrive allow policy gone after every apply",
+    aws="RedriveAllowPolicy is a queue attribute, returned by GetQueueAttributes by name and with All",
+    reference="https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueAttributes.html",
+    install=_install_sqs_redrive_allow_policy,
+    probe=_probe_sqs_redrive_allow_policy,
+)
+
+
 def _install_cloud_map_custom_health_check() -> Undo:
     from moto.servicediscovery.models import Service
 
@@ -1408,6 +1447,7 @@ PATCHES: tuple[Patch, ...] = (
     LAUNCH_TEMPLATE_TAGS,
     RDS_CLUSTER_SCALING,
     SQS_POLICY_KEPT,
+    SQS_REDRIVE_ALLOW_POLICY,
     CLOUD_MAP_CUSTOM_HEALTH_CHECK,
     SCALING_TAGS,
     CODEBUILD_PIPELINE_SOURCE,

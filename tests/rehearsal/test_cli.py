@@ -84,7 +84,7 @@ def test_an_unknown_stack_is_one_line_exit_2(tmp_path):
     out = fake_output(tmp_path / "out", "dev", "prod")
     done = cli("--outdir", str(out), "--stacks", "qa", "--mirror", str(mirror), env=env)
     assert done.returncode == 2 and done.stdout == ""
-    assert done.stderr.splitlines() == ["error: STACKS: 'qa' is not a synthesized stack — fix: choose among dev, prod"]
+    assert done.stderr.splitlines() == ["error: STACKS: 'qa' is not a synthesized stack — fix: choose among codemate/dev, codemate/prod"]
 
 
 def test_a_missing_synth_output_is_one_line_exit_2(tmp_path):

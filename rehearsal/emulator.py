@@ -1072,6 +1072,42 @@ SQS_REDRIVE_ALLOW_POLICY = Patch(
 )
 
 
+def _install_sqs_compact_redrive_policy() -> Undo:
+    from moto.sqs.models import Queue
+
+    attributes = Queue.attributes
+
+    def compact(self):
+        result = attributes.fget(self)
+        if self.redrive_policy:
+            result["RedrivePolicy"] = json.dumps(self.redrive_policy, separators=(",", ":"))
+        return result
+
+    return _swap(Queue, "attributes", property(compact))
+
+
+def _probe_sqs_compact_redrive_policy(session) -> bool:
+    sqs = session.client("sqs")
+    dlq = sqs.create_queue(QueueName="probe-compact-dlq")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url = sqs.create_queue(QueueName="probe-compact", Attributes={"RedrivePolicy": json.dumps(
+        {"deadLetterTargetArn": arn, "maxReceiveCount": 5})})["QueueUrl"]
+    read = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])["Attributes"]["RedrivePolicy"]
+    return read != f'{{"deadLetterTargetArn":"{arn}","maxReceiveCount":5}}'
+
+
+SQS_COMPACT_REDRIVE_POLICY = Patch(
+    name="sqs-redrive-policy-compact-json",
+    moto="GetQueueAttributes returns RedrivePolicy as json.dumps with spaces after ':' and ','; the "
+         "provider keeps that text and re-plans the queue (\"whitespace changes\")",
+    aws="RedrivePolicy is returned as compact JSON, {\"deadLetterTargetArn\":\"arn:...\",\"maxReceiveCount\":5}",
+    reference="https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueAttributes.html ; "
+              "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-configure-dead-letter-queue.html",
+    install=_install_sqs_compact_redrive_policy,
+    probe=_probe_sqs_compact_redrive_policy,
+)
+
+
 def _install_cloud_map_custom_health_check() -> Undo:
     from moto.servicediscovery.models import Service
 
@@ -1448,6 +1484,7 @@ PATCHES: tuple[Patch, ...] = (
     RDS_CLUSTER_SCALING,
     SQS_POLICY_KEPT,
     SQS_REDRIVE_ALLOW_POLICY,
+    SQS_COMPACT_REDRIVE_POLICY,
     CLOUD_MAP_CUSTOM_HEALTH_CHECK,
     SCALING_TAGS,
     CODEBUILD_PIPELINE_SOURCE,

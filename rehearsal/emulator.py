@@ -1040,7 +1040,7 @@ def _install_sqs_redrive_allow_policy() -> Undo:
 
     def with_redrive_allow(self):
         result = attributes.fget(self)
-        if result.get("RedriveAllowPolicy") is None:
+        if not result.get("RedriveAllowPolicy"):  # never set, or removed by setting it to ""
             result.pop("RedriveAllowPolicy", None)
         return result
 
@@ -1058,14 +1058,18 @@ def _probe_sqs_redrive_allow_policy(session) -> bool:
         read = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedriveAllowPolicy"]).get("Attributes", {})
     except Exception:
         return True
-    return read.get("RedriveAllowPolicy") != allow
+    if read.get("RedriveAllowPolicy") != allow:
+        return True
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedriveAllowPolicy": ""})  # how the provider removes it
+    return "RedriveAllowPolicy" in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"]).get("Attributes", {})
 
 
 SQS_REDRIVE_ALLOW_POLICY = Patch(
     name="sqs-redrive-allow-policy",
     moto="GetQueueAttributes refuses RedriveAllowPolicy (InvalidAttributeName) although SetQueueAttributes "
          "stores it: the provider finds a dead-letter queue's redrive allow policy gone after every apply",
-    aws="RedriveAllowPolicy is a queue attribute, returned by GetQueueAttributes by name and with All",
+    aws="RedriveAllowPolicy is a queue attribute, returned by GetQueueAttributes by name and with All; "
+        "setting it to an empty string removes it",
     reference="https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueAttributes.html",
     install=_install_sqs_redrive_allow_policy,
     probe=_probe_sqs_redrive_allow_policy,

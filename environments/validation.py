@@ -468,10 +468,8 @@ class _Check:
                       "set final_snapshot=True, or allow_unprotected_prod=True if you really mean it")
 
     def teardown(self) -> None:
-        if self.s.force_destroy and self.env in PRODUCTION_ENVIRONMENTS:
-            self.fail("force_destroy", True,
-                      "a production destroy must never delete uploads, logs or images with their buckets",
-                      "set force_destroy=False (empty the buckets yourself if you really mean to destroy)")
+        if problem := force_destroy_problem(self.env, self.s.force_destroy):
+            self.fail("force_destroy", True, *problem)
 
     def data_windows(self) -> None:
         self.first("database", database_window_problems(self.s.database))
@@ -540,6 +538,15 @@ DATA_TIER_VARIABLES = ("DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "REDIS
 """Variables a service with ``data_tier_access`` receives (environments/stack.py)."""
 PRODUCTION_ENVIRONMENTS = ("prod", "production")
 """Environments whose database must have deletion protection and a final snapshot."""
+
+
+def force_destroy_problem(environment: str, force_destroy: bool) -> tuple[str, str] | None:
+    """``(problem, fix)`` when ``force_destroy`` is on in a production environment, else ``None``:
+    every system's ``validate`` refuses it there (a destroy must never delete uploads, logs or images)."""
+    if force_destroy and environment in PRODUCTION_ENVIRONMENTS:
+        return ("a production destroy must never delete uploads, logs or images with their buckets",
+                "set force_destroy=False (empty the buckets yourself if you really mean to destroy)")
+    return None
 
 
 def _branch_problem(branch: str) -> str | None:

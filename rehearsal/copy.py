@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 from pathlib import Path
 
 #: The provider version of the filesystem mirror (/opt/tf-plugins on these machines).
@@ -20,10 +21,10 @@ MIRROR_PROVIDER_VERSION = "5.100.0"
 #: AWS service our constructs use (and a few the systems being added will). Each points at the
 #: emulator; a service missing here would silently go to real AWS, so the list errs on the wide side.
 ENDPOINT_SERVICES = (
-    "acm", "apigateway", "apigatewayv2", "appautoscaling", "cloudfront", "cloudwatch", "codebuild",
-    "codepipeline", "codestarconnections", "dynamodb", "ec2", "ecr", "ecs", "efs", "eks", "elasticache",
-    "elbv2", "events", "firehose", "iam", "kinesis", "kms", "lambda", "logs", "rds", "route53",
-    "s3", "scheduler", "secretsmanager", "ses", "sns", "sqs", "ssm", "sts", "wafv2",
+    "acm", "apigateway", "apigatewayv2", "appautoscaling", "autoscaling", "cloudfront", "cloudwatch",
+    "codebuild", "codepipeline", "codestarconnections", "dynamodb", "ec2", "ecr", "ecs", "efs", "eks",
+    "elasticache", "elbv2", "events", "firehose", "iam", "kinesis", "kms", "lambda", "logs", "rds", "route53",
+    "s3", "scheduler", "secretsmanager", "servicediscovery", "ses", "sns", "sqs", "ssm", "sts", "wafv2",
 )
 
 #: Provider arguments added for the emulator (besides ``endpoints``); nothing the stack sets is
@@ -93,4 +94,9 @@ def write_rehearsal_copy(stack_file: Path, workdir: Path, endpoint: str) -> Path
     workdir.mkdir(parents=True, exist_ok=True)
     target = workdir / "main.tf.json"
     target.write_text(json.dumps(rehearsal_copy(document, endpoint), indent=2) + "\n")
+    # The stack's assets (e.g. Lambda deployment packages) are read by relative path ("assets/...").
+    assets = stack_file.parent / "assets"
+    if assets.is_dir():
+        shutil.rmtree(workdir / "assets", ignore_errors=True)
+        shutil.copytree(assets, workdir / "assets")
     return target

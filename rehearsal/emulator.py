@@ -81,6 +81,21 @@ class Fake:
 
 
 @dataclass(frozen=True)
+class RestFake:
+    """Part of a REST-JSON API moto does not implement, answered by the compatibility layer: requests
+    signed for ``service`` whose path matches ``path`` (moto answers them with a bare 404 otherwise)."""
+
+    name: str
+    moto: str
+    aws: str
+    reference: str
+    service: str  # the service of the request's SigV4 credential scope, e.g. "eks"
+    path: str  # regular expression the (URL-decoded) path must match in full
+    handler: Callable[[str, str, dict, str], tuple[int, dict]]  # (method, path, body, region) -> (status, body)
+    probe: Callable[[Any], bool] = field(repr=False)
+
+
+@dataclass(frozen=True)
 class ProbeSession:
     """boto3 clients for the emulator at ``endpoint_url`` (fake credentials, path-style S3)."""
 
@@ -172,6 +187,106 @@ S3_LOGGING_POLICY = Patch(
               "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html",
     install=_install_s3_logging_policy,
     probe=_probe_s3_logging_policy,
+)
+
+
+# --------------------------------------------------------------------------- IAM
+
+
+def _install_iam_aws_managed_policies() -> Undo:
+    import moto.iam.models as iam_models
+
+    return _swap(iam_models, "load_iam_aws_managed_policies", lambda: True)
+
+
+def _probe_iam_aws_managed_policies(session) -> bool:
+    iam = session.client("iam")
+    iam.create_role(RoleName="probe-managed", AssumeRolePolicyDocument="{}")
+    return _client_error(lambda: iam.attach_role_policy(
+        RoleName="probe-managed", PolicyArn="arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"), "NoSuchEntity")
+
+
+IAM_AWS_MANAGED_POLICIES = Patch(
+    name="iam-aws-managed-policies",
+    moto="has no AWS managed policies unless MOTO_IAM_LOAD_MANAGED_POLICIES is set: AttachRolePolicy of "
+         "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy (or AmazonEKS_CNI_Policy, AmazonEKSWorkerNodePolicy, "
+         "AmazonEC2ContainerRegistryPullOnly) fails with NoSuchEntity",
+    aws="AWS managed policies exist in every account and are attached by ARN (the layer turns on moto's own "
+        "copy of them, the same documents)",
+    reference="https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html#aws-managed-policies ; "
+              "https://docs.aws.amazon.com/eks/latest/userguide/security-iam-awsmanpol.html",
+    install=_install_iam_aws_managed_policies,
+    probe=_probe_iam_aws_managed_policies,
+)
+
+
+# --------------------------------------------------------------------------- Lambda
+
+
+def _install_lambda_configuration() -> Undo:
+    from moto.awslambda.models import LambdaFunction
+
+    init, get_configuration, update_configuration = (
+        LambdaFunction.__init__, LambdaFunction.get_configuration, LambdaFunction.update_configuration)
+
+    def __init__(self, account_id, spec, *args, **kwargs):
+        init(self, account_id, spec, *args, **kwargs)
+        self._rehearsal_logging = dict(spec.get("LoggingConfig") or {})
+        self._rehearsal_dead_letter = dict(spec.get("DeadLetterConfig") or {})
+
+    def configuration(self, *args, **kwargs):
+        config = get_configuration(self, *args, **kwargs)
+        logging_config = getattr(self, "_rehearsal_logging", {})
+        config["LoggingConfig"] = {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{self.function_name}",
+                                   **logging_config}
+        if getattr(self, "_rehearsal_dead_letter", {}).get("TargetArn"):
+            config["DeadLetterConfig"] = self._rehearsal_dead_letter
+        return config
+
+    def update(self, spec, *args, **kwargs):
+        if "LoggingConfig" in spec:
+            self._rehearsal_logging = dict(spec["LoggingConfig"] or {})
+        if "DeadLetterConfig" in spec:
+            self._rehearsal_dead_letter = dict(spec["DeadLetterConfig"] or {})
+        update_configuration(self, spec, *args, **kwargs)
+        return self.get_configuration()
+
+    return _chain(_swap(LambdaFunction, "__init__", __init__),
+                  _swap(LambdaFunction, "get_configuration", configuration),
+                  _swap(LambdaFunction, "update_configuration", update))
+
+
+def _probe_lambda_configuration(session) -> bool:
+    import io
+    import zipfile
+
+    iam, sqs, lam = session.client("iam"), session.client("sqs"), session.client("lambda")
+    role = iam.create_role(RoleName="probe-fn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    queue = sqs.create_queue(QueueName="probe-dlq")["QueueUrl"]
+    dlq = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as z:
+        z.writestr("handler.py", "def handle(event, context):\n    return None\n")
+    lam.create_function(FunctionName="probe-fn", Runtime="python3.11", Role=role, Handler="handler.handle",
+                        Code={"ZipFile": package.getvalue()}, DeadLetterConfig={"TargetArn": dlq},
+                        LoggingConfig={"LogFormat": "JSON", "LogGroup": "/probe/fn", "ApplicationLogLevel": "INFO",
+                                       "SystemLogLevel": "WARN"})
+    config = lam.get_function_configuration(FunctionName="probe-fn")
+    return not (config.get("LoggingConfig", {}).get("LogGroup") == "/probe/fn"
+                and config.get("DeadLetterConfig", {}).get("TargetArn") == dlq)
+
+
+LAMBDA_CONFIGURATION = Patch(
+    name="lambda-logging-and-dead-letter-config",
+    moto="CreateFunction/UpdateFunctionConfiguration drop LoggingConfig and DeadLetterConfig: "
+         "GetFunction returns neither (the provider re-plans logging_config and dead_letter_config)",
+    aws="the function keeps its LoggingConfig (log format, log group; default Text and /aws/lambda/<name>) "
+        "and its DeadLetterConfig target, and returns them in its configuration",
+    reference="https://docs.aws.amazon.com/lambda/latest/api/API_FunctionConfiguration.html ; "
+              "https://docs.aws.amazon.com/lambda/latest/api/API_LoggingConfig.html ; "
+              "https://docs.aws.amazon.com/lambda/latest/api/API_DeadLetterConfig.html",
+    install=_install_lambda_configuration,
+    probe=_probe_lambda_configuration,
 )
 
 
@@ -878,18 +993,503 @@ CODESTAR_CONNECTIONS = Fake(
 )
 
 
+# --------------------------------------------------------------------------- SQS and Cloud Map
+
+
+def _install_sqs_policy_kept() -> Undo:
+    from moto.sqs.models import Queue
+
+    set_attributes = Queue._set_attributes
+
+    def _set_attributes(self, attributes, now=None):
+        kept = getattr(self, "policy", None)
+        set_attributes(self, attributes, now)
+        if "Policy" not in attributes:
+            self.policy = kept  # moto clears it on every SetQueueAttributes that does not name it
+
+    return _swap(Queue, "_set_attributes", _set_attributes)
+
+
+def _probe_sqs_policy_kept(session) -> bool:
+    sqs = session.client("sqs")
+    url = sqs.create_queue(QueueName="probe-policy")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{"Sid": "DenyWithoutTls", "Effect": "Deny",
+                         "Principal": "*", "Action": "sqs:*", "Resource": arn,
+                         "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]})
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedriveAllowPolicy": json.dumps({"redrivePermission": "allowAll"})})
+    return "Policy" not in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+
+
+SQS_POLICY_KEPT = Patch(
+    name="sqs-set-attributes-keeps-policy",
+    moto="SetQueueAttributes without Policy clears the queue's policy (e.g. setting a dead-letter "
+         "queue's RedriveAllowPolicy after its TLS-only policy removes the policy)",
+    aws="SetQueueAttributes changes only the attributes it names; the policy stays until set or removed",
+    reference="https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html",
+    install=_install_sqs_policy_kept,
+    probe=_probe_sqs_policy_kept,
+)
+
+
+def _install_sqs_redrive_allow_policy() -> Undo:
+    from moto.sqs.models import Queue
+
+    attributes = Queue.attributes
+
+    def with_redrive_allow(self):
+        result = attributes.fget(self)
+        if not result.get("RedriveAllowPolicy"):  # never set, or removed by setting it to ""
+            result.pop("RedriveAllowPolicy", None)
+        return result
+
+    return _chain(_swap(Queue, "BASE_ATTRIBUTES", [*Queue.BASE_ATTRIBUTES, "RedriveAllowPolicy"]),
+                  _swap(Queue, "redrive_allow_policy", None),
+                  _swap(Queue, "attributes", property(with_redrive_allow)))
+
+
+def _probe_sqs_redrive_allow_policy(session) -> bool:
+    sqs = session.client("sqs")
+    url = sqs.create_queue(QueueName="probe-redrive-allow")["QueueUrl"]
+    allow = json.dumps({"redrivePermission": "allowAll"})
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedriveAllowPolicy": allow})
+    try:
+        read = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedriveAllowPolicy"]).get("Attributes", {})
+    except Exception:
+        return True
+    if read.get("RedriveAllowPolicy") != allow:
+        return True
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedriveAllowPolicy": ""})  # how the provider removes it
+    return "RedriveAllowPolicy" in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"]).get("Attributes", {})
+
+
+SQS_REDRIVE_ALLOW_POLICY = Patch(
+    name="sqs-redrive-allow-policy",
+    moto="GetQueueAttributes refuses RedriveAllowPolicy (InvalidAttributeName) although SetQueueAttributes "
+         "stores it: the provider finds a dead-letter queue's redrive allow policy gone after every apply",
+    aws="RedriveAllowPolicy is a queue attribute, returned by GetQueueAttributes by name and with All; "
+        "setting it to an empty string removes it",
+    reference="https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueAttributes.html",
+    install=_install_sqs_redrive_allow_policy,
+    probe=_probe_sqs_redrive_allow_policy,
+)
+
+
+def _install_sqs_compact_redrive_policy() -> Undo:
+    from moto.sqs.models import Queue
+
+    attributes = Queue.attributes
+
+    def compact(self):
+        result = attributes.fget(self)
+        if self.redrive_policy:
+            result["RedrivePolicy"] = json.dumps(self.redrive_policy, separators=(",", ":"))
+        return result
+
+    return _swap(Queue, "attributes", property(compact))
+
+
+def _probe_sqs_compact_redrive_policy(session) -> bool:
+    sqs = session.client("sqs")
+    dlq = sqs.create_queue(QueueName="probe-compact-dlq")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url = sqs.create_queue(QueueName="probe-compact", Attributes={"RedrivePolicy": json.dumps(
+        {"deadLetterTargetArn": arn, "maxReceiveCount": 5})})["QueueUrl"]
+    read = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])["Attributes"]["RedrivePolicy"]
+    return read != f'{{"deadLetterTargetArn":"{arn}","maxReceiveCount":5}}'
+
+
+SQS_COMPACT_REDRIVE_POLICY = Patch(
+    name="sqs-redrive-policy-compact-json",
+    moto="GetQueueAttributes returns RedrivePolicy as json.dumps with spaces after ':' and ','; the "
+         "provider keeps that text and re-plans the queue (\"whitespace changes\")",
+    aws="RedrivePolicy is returned as compact JSON, {\"deadLetterTargetArn\":\"arn:...\",\"maxReceiveCount\":5}",
+    reference="https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueAttributes.html ; "
+              "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-configure-dead-letter-queue.html",
+    install=_install_sqs_compact_redrive_policy,
+    probe=_probe_sqs_compact_redrive_policy,
+)
+
+
+def _install_cloud_map_custom_health_check() -> Undo:
+    from moto.servicediscovery.models import Service
+
+    init = Service.__init__
+
+    def __init__(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        if self.health_check_custom_config is not None and "FailureThreshold" not in self.health_check_custom_config:
+            self.health_check_custom_config = {**self.health_check_custom_config, "FailureThreshold": 1}
+
+    return _swap(Service, "__init__", __init__)
+
+
+def _probe_cloud_map_custom_health_check(session) -> bool:
+    ec2, sd = session.client("ec2"), session.client("servicediscovery")
+    vpc = ec2.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
+    operation = sd.create_private_dns_namespace(Name="probe.internal", Vpc=vpc)["OperationId"]
+    namespace = sd.get_operation(OperationId=operation)["Operation"]["Targets"]["NAMESPACE"]
+    service = sd.create_service(Name="probe", NamespaceId=namespace, HealthCheckCustomConfig={},
+                                DnsConfig={"DnsRecords": [{"Type": "A", "TTL": 10}], "RoutingPolicy": "MULTIVALUE"})
+    described = sd.get_service(Id=service["Service"]["Id"])["Service"]
+    return described.get("HealthCheckCustomConfig") != {"FailureThreshold": 1}
+
+
+CLOUD_MAP_CUSTOM_HEALTH_CHECK = Patch(
+    name="cloud-map-custom-health-check-failure-threshold",
+    moto="CreateService stores an empty HealthCheckCustomConfig as given and returns it empty: the "
+         "provider reads no health_check_custom_config block and replaces the service",
+    aws="FailureThreshold is always 1 (the value given is ignored); the service returns "
+        "HealthCheckCustomConfig {FailureThreshold: 1}",
+    reference="https://docs.aws.amazon.com/cloud-map/latest/api/API_HealthCheckCustomConfig.html",
+    install=_install_cloud_map_custom_health_check,
+    probe=_probe_cloud_map_custom_health_check,
+)
+
+
+# --------------------------------------------------------------------------- EC2 launch templates
+
+
+def _install_launch_template_tags() -> Undo:
+    from moto.ec2.responses.launch_templates import LaunchTemplates as R
+
+    create = R.create_launch_template
+
+    def create_launch_template(self):
+        import copy
+
+        # a copy: moto extends the very list it parsed
+        given = copy.deepcopy((self._get_param("LaunchTemplateData", {}) or {}).get("TagSpecifications"))
+        answer = create(self)
+        template = self.ec2_backend.describe_launch_templates(template_names=[self._get_param("LaunchTemplateName")])[0]
+        for version in template.versions:
+            if given:
+                version.data["TagSpecifications"] = [
+                    s for s in version.data.get("TagSpecifications", []) if s.get("ResourceType") != "launch-template"
+                    or s in given]
+            else:
+                version.data.pop("TagSpecifications", None)
+        return answer
+
+    return _swap(R, "create_launch_template", create_launch_template)
+
+
+def _probe_launch_template_tags(session) -> bool:
+    ec2 = session.client("ec2")
+    ec2.create_launch_template(
+        LaunchTemplateName="probe-lt", LaunchTemplateData={"TagSpecifications": [
+            {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "probe"}]}]},
+        TagSpecifications=[{"ResourceType": "launch-template", "Tags": [{"Key": "Name", "Value": "probe"}]}])
+    data = ec2.describe_launch_template_versions(LaunchTemplateName="probe-lt")["LaunchTemplateVersions"][0]
+    kinds = [s["ResourceType"] for s in data["LaunchTemplateData"].get("TagSpecifications", [])]
+    return kinds != ["instance"]
+
+
+LAUNCH_TEMPLATE_TAGS = Patch(
+    name="ec2-launch-template-own-tags",
+    moto="CreateLaunchTemplate copies the request's TagSpecifications (the template's own tags, resource "
+         "type launch-template) into the version's LaunchTemplateData.TagSpecifications: the provider "
+         "then reads a tag_specifications block nobody wrote",
+    aws="the request's TagSpecifications tag the launch template itself; LaunchTemplateData.TagSpecifications "
+        "holds only what the data gave (tags for the instances and volumes launched from it)",
+    reference="https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateLaunchTemplate.html ; "
+              "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_LaunchTemplateTagSpecificationRequest.html",
+    install=_install_launch_template_tags,
+    probe=_probe_launch_template_tags,
+)
+
+
+# --------------------------------------------------------------------------- RDS cluster scaling configuration
+
+
+def _install_rds_cluster_scaling() -> Undo:
+    from moto.rds.models import DBCluster
+
+    info = DBCluster.scaling_configuration_info
+
+    def scaling_configuration_info(self):
+        return info.fget(self) if self.scaling_configuration else None
+
+    return _swap(DBCluster, "scaling_configuration_info", property(scaling_configuration_info))
+
+
+def _probe_rds_cluster_scaling(session) -> bool:
+    rds = session.client("rds")
+    cluster = rds.create_db_cluster(DBClusterIdentifier="probe-aurora", Engine="aurora-mysql",
+                                    MasterUsername="dbadmin", MasterUserPassword="probe-password-1")["DBCluster"]
+    described = rds.describe_db_clusters(DBClusterIdentifier="probe-aurora")["DBClusters"][0]
+    return "ScalingConfigurationInfo" in cluster or "ScalingConfigurationInfo" in described
+
+
+RDS_CLUSTER_SCALING = Patch(
+    name="rds-provisioned-cluster-scaling-configuration",
+    moto="every DB cluster reports a ScalingConfigurationInfo (empty for a provisioned Aurora cluster): "
+         "the provider re-plans a scaling_configuration block with the Serverless v1 defaults",
+    aws="ScalingConfigurationInfo describes Aurora Serverless v1 clusters (engine mode serverless) only; a "
+        "provisioned cluster has none",
+    reference="https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBCluster.html ; "
+              "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ScalingConfigurationInfo.html",
+    install=_install_rds_cluster_scaling,
+    probe=_probe_rds_cluster_scaling,
+)
+
+
+# --------------------------------------------------------------------------- EKS clusters and node groups
+
+
+def _install_eks_fields() -> Undo:
+    from moto.eks.responses import EKSResponse as R
+
+    from moto.ec2.models import ec2_backends
+
+    create_cluster, create_nodegroup, delete_cluster = R.create_cluster, R.create_nodegroup, R.delete_cluster
+
+    def cluster(self):
+        answer = create_cluster(self)
+        given = self._get_param("accessConfig") or {}
+        created = self.eks_backend.clusters[self._get_param("name")]
+        created.access_config = {
+            "authenticationMode": given.get("authenticationMode", "CONFIG_MAP"),
+            "bootstrapClusterCreatorAdminPermissions": given.get("bootstrapClusterCreatorAdminPermissions", True),
+        }
+        # EKS creates the cluster security group in the subnets' VPC and reports it with the VPC
+        ec2 = ec2_backends[self.current_account][self.region]
+        subnets = (created.resources_vpc_config or {}).get("subnetIds") or []
+        if subnets:
+            vpc_id = ec2.get_subnet(subnets[0]).vpc_id
+            group = ec2.create_security_group(
+                name=f"eks-cluster-sg-{created.name}-{uuid.uuid4().hex[:10]}", vpc_id=vpc_id,
+                description="EKS created security group applied to ENI that is attached to EKS Control Plane "
+                            "master nodes, as well as any managed workloads.")
+            created.resources_vpc_config = {**created.resources_vpc_config, "vpcId": vpc_id,
+                                            "clusterSecurityGroupId": group.id}
+        return answer
+
+    def drop_cluster(self):
+        known = self.eks_backend.clusters.get(self._get_param("name"))
+        group = (known.resources_vpc_config or {}).get("clusterSecurityGroupId") if known else None
+        answer = delete_cluster(self)
+        if group:
+            ec2_backends[self.current_account][self.region].delete_security_group(group_id=group)
+        return answer
+
+    def nodegroup(self):
+        answer = create_nodegroup(self)
+        group = self.eks_backend.clusters[self._get_param("name")].nodegroups[self._get_param("nodegroupName")]
+        group.remote_access = self._get_param("remoteAccess")  # moto invents {"ec2SshKey": "eksKeypair"}
+        group.update_config = self._get_param("updateConfig") or {"maxUnavailable": 1}
+        return answer
+
+    return _chain(_swap(R, "create_cluster", cluster), _swap(R, "create_nodegroup", nodegroup),
+                  _swap(R, "delete_cluster", drop_cluster))
+
+
+def _probe_eks_fields(session) -> bool:
+    eks, ec2, iam = session.client("eks"), session.client("ec2"), session.client("iam")
+    vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.8.{i}.0/24")["Subnet"]["SubnetId"] for i in (1, 2)]
+    role = iam.create_role(RoleName="probe-eks-fields", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    eks.create_cluster(name="probe-fields", roleArn=role, resourcesVpcConfig={"subnetIds": subnets},
+                       accessConfig={"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": False})
+    eks.create_nodegroup(clusterName="probe-fields", nodegroupName="ng", subnets=subnets, nodeRole=role,
+                         scalingConfig={"minSize": 1, "maxSize": 2, "desiredSize": 1})
+    described = eks.describe_cluster(name="probe-fields")["cluster"]
+    access = described.get("accessConfig", {})
+    security_group = described["resourcesVpcConfig"].get("clusterSecurityGroupId")
+    group = eks.describe_nodegroup(clusterName="probe-fields", nodegroupName="ng")["nodegroup"]
+    return not (access.get("authenticationMode") == "API" and security_group
+                and ec2.describe_security_groups(GroupIds=[security_group])["SecurityGroups"][0]["VpcId"] == vpc
+                and access.get("bootstrapClusterCreatorAdminPermissions") is False
+                and "remoteAccess" not in group and group.get("updateConfig") == {"maxUnavailable": 1})
+
+
+EKS_FIELDS = Patch(
+    name="eks-access-config-and-node-group-defaults",
+    moto="CreateCluster drops accessConfig (DescribeCluster returns none: the provider replaces the "
+         "cluster); CreateNodegroup invents remoteAccess {ec2SshKey: eksKeypair} when none is given "
+         "(replacement again) and drops updateConfig; no cluster security group (clusterSecurityGroupId "
+         "null, so the nodes' launch template re-plans)",
+    aws="the cluster keeps and returns accessConfig (default CONFIG_MAP, bootstrap admin true) and creates "
+        "its cluster security group in the VPC (resourcesVpcConfig.clusterSecurityGroupId, deleted with "
+        "the cluster); a node group without remoteAccess has none; updateConfig defaults to maxUnavailable 1",
+    reference="https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateCluster.html#AmazonEKS-CreateCluster-request-accessConfig ; "
+              "https://docs.aws.amazon.com/eks/latest/APIReference/API_Nodegroup.html ; "
+              "https://docs.aws.amazon.com/eks/latest/APIReference/API_NodegroupUpdateConfig.html",
+    install=_install_eks_fields,
+    probe=_probe_eks_fields,
+)
+
+
+# --------------------------------------------------------------------------- EKS add-ons and access entries (fake)
+
+_EKS_ADDONS: dict[tuple[str, str, str], dict] = {}  # (region, cluster, addon name) -> addon
+_EKS_ACCESS: dict[tuple[str, str, str], dict] = {}  # (region, cluster, principal ARN) -> access entry
+_EKS_POLICIES: dict[tuple[str, str, str], dict[str, dict]] = {}  # access entry key -> policy ARN -> association
+
+
+def _eks_now() -> float:
+    import time
+
+    return round(time.time(), 3)
+
+
+def _eks_cluster_exists(region: str, cluster: str) -> bool:
+    from moto.eks.models import eks_backends
+
+    return cluster in eks_backends[ACCOUNT_ID][region].clusters
+
+
+def _eks(method: str, path: str, body: dict, region: str) -> tuple[int, dict]:
+    def not_found(what: str) -> tuple[int, dict]:
+        return 404, {"__type": "ResourceNotFoundException", "message": f"{what} not found", "clusterName": cluster}
+
+    parts = path.strip("/").split("/", 3)  # clusters, <name>, addons|access-entries, rest
+    cluster, kind, rest = parts[1], parts[2], parts[3] if len(parts) > 3 else ""
+    if not _eks_cluster_exists(region, cluster):
+        return not_found(f"No cluster found for name: {cluster}.")
+    with _LAYER_LOCK:
+        if kind == "addons":
+            if method == "POST" and not rest:
+                key = (region, cluster, body["addonName"])
+                if key in _EKS_ADDONS:
+                    return 409, {"__type": "ResourceInUseException", "message": f"Addon already exists: {key[2]}"}
+                now = _eks_now()
+                _EKS_ADDONS[key] = {
+                    "addonName": key[2], "clusterName": cluster, "status": "ACTIVE",
+                    "addonVersion": body.get("addonVersion") or "v0.0.0-eksbuild.1", "health": {"issues": []},
+                    "addonArn": f"arn:aws:eks:{region}:{ACCOUNT_ID}:addon/{cluster}/{key[2]}/{uuid.uuid4()}",
+                    "createdAt": now, "modifiedAt": now, "tags": dict(body.get("tags") or {}),
+                    **({"serviceAccountRoleArn": body["serviceAccountRoleArn"]} if body.get("serviceAccountRoleArn") else {}),
+                    **({"configurationValues": body["configurationValues"]} if body.get("configurationValues") else {}),
+                    "podIdentityAssociations": [],
+                }
+                return 200, {"addon": _EKS_ADDONS[key]}
+            if method == "GET" and not rest:
+                return 200, {"addons": sorted(n for (r, c, n) in _EKS_ADDONS if (r, c) == (region, cluster))}
+            key = (region, cluster, rest.split("/")[0])
+            if key not in _EKS_ADDONS:
+                return not_found(f"No addon: {key[2]} found in cluster: {cluster}")
+            if method == "GET":
+                return 200, {"addon": _EKS_ADDONS[key]}
+            if method == "DELETE":
+                return 200, {"addon": {**_EKS_ADDONS.pop(key), "status": "DELETING"}}
+        if kind == "access-entries":
+            if method == "POST" and not rest:
+                key = (region, cluster, body["principalArn"])
+                if key in _EKS_ACCESS:
+                    return 409, {"__type": "ResourceInUseException", "message": "The specified access entry resource is already in use on this cluster."}
+                role = key[2].rsplit("/", 1)[-1]
+                now = _eks_now()
+                _EKS_ACCESS[key] = {
+                    "clusterName": cluster, "principalArn": key[2], "type": body.get("type") or "STANDARD",
+                    "kubernetesGroups": list(body.get("kubernetesGroups") or []),
+                    "username": body.get("username") or f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/{role}/{{{{SessionName}}}}",
+                    "accessEntryArn": f"arn:aws:eks:{region}:{ACCOUNT_ID}:access-entry/{cluster}/role/{ACCOUNT_ID}/{role}/{uuid.uuid4()}",
+                    "createdAt": now, "modifiedAt": now, "tags": dict(body.get("tags") or {}),
+                }
+                _EKS_POLICIES[key] = {}
+                return 200, {"accessEntry": _EKS_ACCESS[key]}
+            if method == "GET" and not rest:
+                return 200, {"accessEntries": sorted(p for (r, c, p) in _EKS_ACCESS if (r, c) == (region, cluster))}
+            principal, _, tail = rest.partition("/access-policies")
+            key = (region, cluster, principal)
+            if key not in _EKS_ACCESS:
+                return not_found(f"The specified principalArn could not be found: {principal}")
+            if not _ and method == "GET":
+                return 200, {"accessEntry": _EKS_ACCESS[key]}
+            if not _ and method == "DELETE":
+                _EKS_ACCESS.pop(key)
+                _EKS_POLICIES.pop(key, None)
+                return 200, {}
+            policies = _EKS_POLICIES.setdefault(key, {})
+            answer = {"clusterName": cluster, "principalArn": principal}
+            if method == "POST" and not tail:
+                now = _eks_now()
+                association = {"policyArn": body["policyArn"], "accessScope": body.get("accessScope") or {"type": "cluster"},
+                               "associatedAt": now, "modifiedAt": now}
+                association["accessScope"].setdefault("namespaces", [])
+                policies[body["policyArn"]] = association
+                return 200, {**answer, "associatedAccessPolicy": association}
+            if method == "GET" and not tail:
+                return 200, {**answer, "associatedAccessPolicies": list(policies.values())}
+            if method == "DELETE" and tail.startswith("/"):
+                if policies.pop(tail[1:], None) is None:
+                    return not_found(f"The specified policyArn could not be found: {tail[1:]}")
+                return 200, {}
+    return 405, {"__type": "InvalidRequestException", "message": f"{method} {path} is not emulated"}
+
+
+def _probe_eks_addons(session) -> bool:
+    """Plain moto answers the add-on and access-entry routes with a bare 404 (no route at all)."""
+    eks, ec2, iam = session.client("eks"), session.client("ec2"), session.client("iam")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24")["Subnet"]["SubnetId"] for i in (1, 2)]
+    role = iam.create_role(RoleName="probe-eks", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    eks.create_cluster(name="probe", roleArn=role, resourcesVpcConfig={"subnetIds": subnets})
+    try:
+        addon = eks.create_addon(clusterName="probe", addonName="coredns", addonVersion="v1.12.4-eksbuild.1")["addon"]
+        entry = eks.create_access_entry(clusterName="probe", principalArn=role)["accessEntry"]
+        eks.associate_access_policy(clusterName="probe", principalArn=role, accessScope={"type": "cluster"},
+                                    policyArn="arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy")
+        listed = eks.list_associated_access_policies(clusterName="probe", principalArn=role)["associatedAccessPolicies"]
+        described = eks.describe_addon(clusterName="probe", addonName="coredns")["addon"]
+        eks.delete_addon(clusterName="probe", addonName="coredns")
+        eks.disassociate_access_policy(clusterName="probe", principalArn=role, policyArn=listed[0]["policyArn"])
+        eks.delete_access_entry(clusterName="probe", principalArn=role)
+        gone = _client_error(lambda: eks.describe_addon(clusterName="probe", addonName="coredns"),
+                             "ResourceNotFoundException")
+        return not (addon["status"] == described["status"] == "ACTIVE" and entry["principalArn"] == role
+                    and len(listed) == 1 and gone)
+    except Exception:
+        return True
+
+
+EKS_ADDONS_AND_ACCESS = RestFake(
+    name="eks-addons-and-access-entries",
+    moto="EKS has clusters, node groups and Fargate profiles but no add-on or access-entry API: "
+         "CreateAddon, DescribeAddon, DeleteAddon, CreateAccessEntry, DescribeAccessEntry, "
+         "DeleteAccessEntry, AssociateAccessPolicy, ListAssociatedAccessPolicies and "
+         "DisassociateAccessPolicy answer a bare 404 (no route)",
+    aws="an add-on is created on an existing cluster and reported ACTIVE once installed, with its "
+        "version, ARN and tags; an access entry (type STANDARD, generated username) grants an IAM "
+        "principal access, and cluster-access policies are associated with it with a scope; each is "
+        "described, listed and deleted; an unknown cluster, add-on or principal is ResourceNotFoundException",
+    reference="https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateAddon.html ; "
+              "https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateAccessEntry.html ; "
+              "https://docs.aws.amazon.com/eks/latest/APIReference/API_AssociateAccessPolicy.html ; "
+              "https://docs.aws.amazon.com/eks/latest/APIReference/API_ListAssociatedAccessPolicies.html",
+    service="eks",
+    path=r"/clusters/[^/]+/(addons|access-entries)(/.*)?",
+    handler=_eks,
+    probe=_probe_eks_addons,
+)
+
+
 def _reset_fakes() -> None:
     """Forget what the layer keeps beside moto's backends (with moto's own reset)."""
     with _LAYER_LOCK:
         _CONNECTIONS.clear()
         _CONNECTION_TAGS.clear()
         _SCALING_TAGS.clear()
+        _EKS_ADDONS.clear()
+        _EKS_ACCESS.clear()
+        _EKS_POLICIES.clear()
 
 
 # --------------------------------------------------------------------------- the registry
 
 PATCHES: tuple[Patch, ...] = (
     S3_LOGGING_POLICY,
+    IAM_AWS_MANAGED_POLICIES,
+    LAMBDA_CONFIGURATION,
+    EKS_FIELDS,
+    LAUNCH_TEMPLATE_TAGS,
+    RDS_CLUSTER_SCALING,
+    SQS_POLICY_KEPT,
+    SQS_REDRIVE_ALLOW_POLICY,
+    SQS_COMPACT_REDRIVE_POLICY,
+    CLOUD_MAP_CUSTOM_HEALTH_CHECK,
     SCALING_TAGS,
     CODEBUILD_PIPELINE_SOURCE,
     CODEPIPELINE_TIMESTAMPS,
@@ -903,17 +1503,34 @@ PATCHES: tuple[Patch, ...] = (
     ECS_SERVICE_FIELDS_PATCH,
     CODEBUILD_ENCRYPTION_KEY,
 )
-FAKES: tuple[Fake, ...] = (CODESTAR_CONNECTIONS,)
+FAKES: tuple[Fake | RestFake, ...] = (CODESTAR_CONNECTIONS, EKS_ADDONS_AND_ACCESS)
 
 
 class CompatibilityMiddleware:
     """WSGI wrapper: answers the fakes' requests, passes everything else to moto."""
 
-    def __init__(self, app, fakes: tuple[Fake, ...] = FAKES) -> None:
+    def __init__(self, app, fakes: tuple[Fake | RestFake, ...] = FAKES) -> None:
         self.app = app
-        self.fakes = fakes
+        self.fakes = tuple(f for f in fakes if isinstance(f, Fake))
+        self.rest_fakes = tuple(f for f in fakes if isinstance(f, RestFake))
 
     def __call__(self, environ, start_response):
+        from urllib.parse import unquote
+
+        scope = re.search(r"Credential=[^/]+/\d+/([^/]+)/([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
+        for fake in self.rest_fakes:
+            path = unquote(environ.get("PATH_INFO", ""))
+            if scope and scope.group(2) == fake.service and re.fullmatch(fake.path, path):
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                raw = environ["wsgi.input"].read(length) if length else b""
+                status, answer = fake.handler(environ["REQUEST_METHOD"], path, json.loads(raw or b"{}"), scope.group(1))
+                payload = json.dumps(answer).encode()
+                headers = [("Content-Type", "application/json"), ("Content-Length", str(len(payload))),
+                           ("x-amzn-RequestId", str(uuid.uuid4()))]
+                if status >= 400:
+                    headers.append(("x-amzn-ErrorType", answer.get("__type", "")))
+                start_response(f"{status} {'OK' if status == 200 else 'Error'}", headers)
+                return [payload]
         service, _, operation = environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")
         for fake in self.fakes:
             if service == fake.target_prefix or service.endswith("." + fake.target_prefix):

@@ -68,13 +68,14 @@ def discover(outdir: Path, entries: list[dict] | None) -> list[StackRef]:
     """Every stack of the synth output, in the manifest's order when there is one (manifest entries
     that were not synthesized are left out)."""
     stacks_dir = outdir / "stacks"
+    found: list[StackRef] = []
     if entries is not None:
         found = [StackRef(str(e["stack"]), str(e.get("system", "")), str(e.get("environment", e["stack"])),
                           stacks_dir / str(e["stack"]) / "cdk.tf.json") for e in entries]
-    else:
+        found = [s for s in found if s.path.is_file()]  # a synth of a subset (main.py dev) holds only those
+    if not found:  # no manifest, or an output the manifest does not describe (e.g. a test's prod-cdn)
         found = [StackRef(d.name, "", d.name, d / "cdk.tf.json")
                  for d in sorted(stacks_dir.iterdir()) if (d / "cdk.tf.json").is_file()] if stacks_dir.is_dir() else []
-    found = [s for s in found if s.path.is_file()]  # a synth of a subset (main.py dev) holds only those
     if not found:
         raise RehearsalError(f"--outdir {outdir}: no synthesized stack under {stacks_dir} — fix: synthesize first "
                              f"(make synth, or python main.py --outdir {outdir})")

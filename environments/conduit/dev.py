@@ -21,4 +21,5 @@ SETTINGS = ConduitSettings(
     ),
     log_retention_days=7,
     secrets=SecretsSettings(names=("jwt",), recovery_window_days=0),
+    force_destroy=True,  # one `destroy` removes dev with its logs, uploads and images
 )

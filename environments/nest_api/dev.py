@@ -31,4 +31,5 @@ SETTINGS = NestApiSettings(
     load_balancer=LoadBalancerSettings(domain=PLACEHOLDER_DOMAIN, waf=False),
     github=GithubDeployOptions(repository=PLACEHOLDER_GITHUB_REPOSITORY, branch="develop"),
     secrets=SecretsSettings(names=("database", "api-keys"), recovery_window_days=0),
+    force_destroy=True,  # one `destroy` removes dev with its logs, uploads and images
 )

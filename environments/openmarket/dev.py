@@ -41,4 +41,5 @@ SETTINGS = OpenMarketSettings(
     report_schedule=REPORT_SCHEDULE,
     data_sync_schedule=DATA_SYNC_SCHEDULE,
     log_retention_days=7,
+    force_destroy=True,  # one `destroy` removes dev with its logs, uploads and images
 )

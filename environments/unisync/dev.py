@@ -29,4 +29,5 @@ SETTINGS = UniSyncSettings(
     queues=QUEUES,
     load_balancer=LoadBalancerSettings(domain=None, waf=False),
     secrets=SecretsSettings(names=("jwt", "database", "canvas", "cognito"), recovery_window_days=0),
+    force_destroy=True,  # one `destroy` removes dev with its logs, uploads and images
 )

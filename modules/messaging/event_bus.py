@@ -19,12 +19,15 @@ class EventBus(Construct):
         """:param name: short name; defaults to none: the bus is ``<project>-<env>``."""
         super().__init__(scope, id)
         naming = ProjectStack.of(self).naming
-        self.event_bus_name = naming(*([name] if name else []), kind=NameKind.EVENT_BUS)
-        self.bus = aws.cloudwatch_event_bus.CloudwatchEventBus(self, "bus", name=self.event_bus_name,
+        self._name = naming(*([name] if name else []), kind=NameKind.EVENT_BUS)
+        self.bus = aws.cloudwatch_event_bus.CloudwatchEventBus(self, "bus", name=self._name,
                                                                tags=naming.tag(*([name] if name else []), "bus"))
+        # The bus's own attribute, not the literal name: a rule or target on the bus then waits for it
+        # (with the literal, Terraform may create the rule first: "Event bus ... does not exist").
+        self.event_bus_name: str = self.bus.name
         self.event_bus_arn: str = self.bus.arn
 
     def grant_put_events(self, grantee: Grantee) -> None:
         """Let ``grantee`` put events on this bus only."""
-        grantee.add_to_role_policy(allow(sid(self.event_bus_name, "put", "events"), ["events:PutEvents"],
+        grantee.add_to_role_policy(allow(sid(self._name, "put", "events"), ["events:PutEvents"],
                                          self.event_bus_arn))

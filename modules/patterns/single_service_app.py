@@ -42,11 +42,14 @@ class SingleServiceApp:
         cluster: EcsClusterOptions,
         log_retention_days: int,
         images_to_keep: int = 10,
+        force_destroy: bool = False,
     ) -> None:
         """
         :param log_retention_days: of the service's logs, and of the flow logs unless the network
             sets its own.
         :param images_to_keep: defaults to the last 10 images in the repository.
+        :param force_destroy: defaults to off: destroy fails while the logs bucket holds objects or
+            the repository holds images; on, destroy deletes them with their contents.
         """
         naming, project = stack.naming, stack.project
         self._stack = stack
@@ -68,11 +71,11 @@ class SingleServiceApp:
             stack, "secrets", naming=naming, names=secrets.names, region=stack.region, account_id=stack.account_id,
             recovery_window_days=secrets.recovery_window_days, customer_managed_key=secrets.customer_managed_key,
         )
-        self.logs = LogBucket(stack, "logs") if load_balancer.access_logs else None
+        self.logs = LogBucket(stack, "logs", force_destroy=force_destroy) if load_balancer.access_logs else None
         self.repository = EcrRepository(
             stack, f"ecr-{service.name}",
             name=naming.repository_name(service.image_repository or f"{project.name}-{service.name}"),
-            images_to_keep=images_to_keep,
+            images_to_keep=images_to_keep, force_delete=force_destroy,
         )
         self.cluster = EcsCluster(stack, "cluster", name=naming.ecs_cluster_name(),
                                   container_insights=cluster.container_insights)

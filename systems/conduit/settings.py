@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from environments.validation import validate_parts
+from environments.validation import force_destroy_problem, validate_parts
 from modules.compute.options import EcsClusterOptions, EcsServiceOptions
 from modules.errors import ConfigError
 from modules.monitoring.options import MonitoringOptions
@@ -38,6 +38,10 @@ class ConduitSettings:
     """CPU, unhealthy-host and 5XX alarms to an encrypted SNS topic. Defaults to no e-mail subscriber."""
     images_to_keep: int = 10
     """Images kept in the ECR repository. Defaults to the last 10."""
+    force_destroy: bool = False
+    """Let one ``terraform destroy`` remove the environment although its S3 buckets still hold objects
+    and its ECR repositories still hold images (S3 ``force_destroy``, ECR ``force_delete``). Defaults
+    to off: destroy stops at the first non-empty bucket or repository. Refused for production."""
     native_state_lock: bool = False
     """Also lock with Terraform's S3 lock file. Defaults to off."""
     extra_tags: dict[str, str] = field(default_factory=dict)
@@ -52,6 +56,8 @@ def validate(settings: ConduitSettings) -> None:
     """Per-field rules of the shared options, then what only Conduit's shape requires."""
     validate_parts(settings)
     env, n = settings.name, settings.network
+    if problem := force_destroy_problem(env, settings.force_destroy):
+        raise ConfigError(env, "force_destroy", True, *problem, system="conduit")
     if n.private_app_subnet_cidrs or n.database_subnet_cidrs:
         raise ConfigError(env, "network.private_app_subnet_cidrs", n.private_app_subnet_cidrs or n.database_subnet_cidrs,
                           "Conduit runs in public subnets only (no private or database tier)",

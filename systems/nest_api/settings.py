@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from environments.validation import validate_parts
+from environments.validation import force_destroy_problem, validate_parts
 from modules.compute.options import EcsClusterOptions, EcsServiceOptions
 from modules.errors import ConfigError
 from modules.monitoring.options import MonitoringOptions
@@ -51,6 +51,10 @@ class NestApiSettings:
     monitoring: MonitoringOptions = field(default_factory=lambda: MonitoringOptions())
     images_to_keep: int = 10
     """Images kept in the ECR repository. Defaults to the last 10."""
+    force_destroy: bool = False
+    """Let one ``terraform destroy`` remove the environment although its S3 buckets still hold objects
+    and its ECR repositories still hold images (S3 ``force_destroy``, ECR ``force_delete``). Defaults
+    to off: destroy stops at the first non-empty bucket or repository. Refused for production."""
     native_state_lock: bool = False
     """Also lock with Terraform's S3 lock file. Defaults to off."""
     extra_tags: dict[str, str] = field(default_factory=dict)
@@ -68,6 +72,9 @@ def validate(settings: NestApiSettings) -> None:
 
     def fail(field: str, value: object, problem: str, fix: str):
         raise ConfigError(env, field, value, problem, fix, system="nest-api")
+
+    if problem := force_destroy_problem(env, settings.force_destroy):
+        fail("force_destroy", True, *problem)
 
     if not n.private_app_subnet_cidrs:
         fail("network.private_app_subnet_cidrs", (), "the API runs in private subnets",

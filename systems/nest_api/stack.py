@@ -24,7 +24,7 @@ class NestApiStack(ProjectStack):
         app = SingleServiceApp(
             self, network=settings.network, service=settings.service, load_balancer=settings.load_balancer,
             secrets=settings.secrets, cluster=settings.cluster, log_retention_days=settings.log_retention_days,
-            images_to_keep=settings.images_to_keep,
+            images_to_keep=settings.images_to_keep, force_destroy=settings.force_destroy,
         )
         self.app = app
         self.deploy_role = GithubDeployRole(

@@ -32,7 +32,9 @@ class UploadBuckets(Construct):
     """Attributes: ``uploads`` (:class:`SecureBucket`), ``uploads_bucket_name``, ``uploads_bucket_arn``,
     ``uploads_key`` (:class:`KmsKey`), ``logs`` (:class:`LogBucket`), ``logs_bucket_name``."""
 
-    def __init__(self, scope: Construct, id: str, *, options: UploadsOptions) -> None:
+    def __init__(self, scope: Construct, id: str, *, options: UploadsOptions, force_destroy: bool = False) -> None:
+        """:param force_destroy: defaults to off: destroy fails while a bucket holds objects; on,
+        destroy deletes both buckets with their contents (every version)."""
         super().__init__(scope, id)
         stack = ProjectStack.of(self)
         naming = stack.naming
@@ -43,7 +45,7 @@ class UploadBuckets(Construct):
         )
         self.uploads = SecureBucket(
             self, "uploads", name=naming.bucket_name("uploads", stack.account_id), tags=naming.tag("uploads"),
-            versioned=True, kms_key_arn=self.uploads_key.key_arn,
+            versioned=True, kms_key_arn=self.uploads_key.key_arn, force_destroy=force_destroy,
             lifecycle_rules=[_lc.S3BucketLifecycleConfigurationRule(
                 id="tiering", status="Enabled", filter=[_lc.S3BucketLifecycleConfigurationRuleFilter(prefix="")],
                 transition=[_lc.S3BucketLifecycleConfigurationRuleTransition(
@@ -59,7 +61,8 @@ class UploadBuckets(Construct):
                 allowed_headers=["*"], expose_headers=["ETag"], max_age_seconds=CORS_MAX_AGE_SECONDS,
             )],
         )
-        self.logs = LogBucket(self, "logs", access_logged_bucket_arns=[self.uploads.bucket_arn])
+        self.logs = LogBucket(self, "logs", access_logged_bucket_arns=[self.uploads.bucket_arn],
+                              force_destroy=force_destroy)
         aws.s3_bucket_logging.S3BucketLoggingA(
             self, "uploads-access-logs", bucket=self.uploads.bucket.id, target_bucket=self.logs.bucket_name,
             target_prefix=f"{ACCESS_LOG_PREFIX}/{self.uploads.bucket_name}/", depends_on=[self.logs.policy],

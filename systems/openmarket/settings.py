@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from environments.settings import CacheSettings, DatabaseSettings
-from environments.validation import PRODUCTION_ENVIRONMENTS, validate_parts
+from environments.validation import PRODUCTION_ENVIRONMENTS, force_destroy_problem, validate_parts
 from modules.database.engines import DatabaseEngine
 from modules.errors import ConfigError
 from modules.kubernetes.options import EksClusterOptions, NodeGroupOptions, cluster_problem, node_group_problem
@@ -84,6 +84,10 @@ class OpenMarketSettings:
     monitoring: MonitoringOptions = field(default_factory=lambda: MonitoringOptions())
     images_to_keep: int = 10
     """Images kept in each ECR repository. Defaults to the last 10."""
+    force_destroy: bool = False
+    """Let one ``terraform destroy`` remove the environment although its S3 buckets still hold objects
+    and its ECR repositories still hold images (S3 ``force_destroy``, ECR ``force_delete``). Defaults
+    to off: destroy stops at the first non-empty bucket or repository. Refused for production."""
     native_state_lock: bool = False
     """Also lock with Terraform's S3 lock file. Defaults to off."""
     extra_tags: dict[str, str] = field(default_factory=dict)
@@ -109,6 +113,9 @@ def validate(settings: OpenMarketSettings) -> None:
 
     def fail(field: str, value: object, problem: str, fix: str):
         raise ConfigError(env, field, value, problem, fix, system=SYSTEM)
+
+    if problem := force_destroy_problem(env, settings.force_destroy):
+        fail("force_destroy", True, *problem)
 
     if not n.private_app_subnet_cidrs:
         fail("network.private_app_subnet_cidrs", (), "the EKS control plane and nodes run in private subnets",

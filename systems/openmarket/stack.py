@@ -81,7 +81,7 @@ class OpenMarketStack(ProjectStack):
         self.node_group = self.eks.add_node_group(settings.node_group, security_group=self.node_security_group)
         self.repositories = {
             name: EcrRepository(self, f"ecr-{name}", name=self.naming.repository_name(f"openmarket/{name}"),
-                                images_to_keep=settings.images_to_keep)
+                                images_to_keep=settings.images_to_keep, force_delete=settings.force_destroy)
             for name in REPOSITORIES
         }
         if note := kubernetes_support_note(settings.eks.version):
@@ -161,7 +161,8 @@ class OpenMarketStack(ProjectStack):
 
     # -- storage -----------------------------------------------------------------------------
     def _storage(self, settings: OpenMarketSettings) -> None:
-        self.buckets = UploadBuckets(self, "storage", options=settings.uploads)
+        self.buckets = UploadBuckets(self, "storage", options=settings.uploads,
+                                     force_destroy=settings.force_destroy)
         self.output("uploads_bucket_name", self.buckets.uploads_bucket_name, "User uploads (product images)")
         self.output("logs_bucket_name", self.buckets.logs_bucket_name, "S3 server access logs")
 

@@ -119,10 +119,11 @@ class UniSyncStack(ProjectStack):
         self.repositories = {
             s.name: EcrRepository(self, f"ecr-{s.name}", name=naming.repository_name(s.image_repository
                                                                                       or f"unisync/{s.name}"),
-                                  images_to_keep=settings.images_to_keep)
+                                  images_to_keep=settings.images_to_keep, force_delete=settings.force_destroy)
             for s in settings.services
         }
-        self.logs = LogBucket(self, "logs") if settings.load_balancer.access_logs else None
+        self.logs = (LogBucket(self, "logs", force_destroy=settings.force_destroy)
+                     if settings.load_balancer.access_logs else None)
         self.web = LoadBalancedFargateService(
             self, services=settings.services, options=settings.load_balancer, cluster=self.cluster,
             repositories=self.repositories, vpc=self.vpc,

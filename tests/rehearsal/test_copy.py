@@ -77,3 +77,21 @@ def test_the_copy_is_written_as_main_tf_json(tmp_path):
     assert target == tmp_path / "work" / "main.tf.json"
     assert json.loads(target.read_text())["terraform"]["backend"] == {"local": {"path": "terraform.tfstate"}}
     assert source.read_text() == synthesized("dev").text
+
+
+def test_the_stack_assets_come_along(tmp_path):
+    # Lambda packages are read by relative path ("assets/<id>/<hash>/<name>.zip"): without them every
+    # function failed to apply ("reading ZIP file ... no such file or directory").
+    stack = tmp_path / "out" / "stacks" / "s"
+    (stack / "assets" / "fn" / "HASH").mkdir(parents=True)
+    (stack / "assets" / "fn" / "HASH" / "fn.zip").write_bytes(b"PK")
+    (stack / "cdk.tf.json").write_text(synthesized("dev").text)
+    write_rehearsal_copy(stack / "cdk.tf.json", tmp_path / "work", URL)
+    assert (tmp_path / "work" / "assets" / "fn" / "HASH" / "fn.zip").read_bytes() == b"PK"
+
+
+def test_a_stack_without_assets_gets_none(tmp_path):
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "cdk.tf.json").write_text(synthesized("dev").text)
+    write_rehearsal_copy(tmp_path / "s" / "cdk.tf.json", tmp_path / "work", URL)
+    assert not (tmp_path / "work" / "assets").exists()

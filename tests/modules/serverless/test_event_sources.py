@@ -103,12 +103,15 @@ def test_event_rule_matches_the_pattern_on_the_custom_bus_and_only_it_may_invoke
     rule = wired.one("aws_cloudwatch_event_rule")
     bus = wired.one("aws_cloudwatch_event_bus")
     assert bus["name"] == "shop-dev"
-    assert rule["event_bus_name"] == "shop-dev" and rule["name"] == "shop-order-created-dev"
+    # the bus's own attribute, so the rule waits for the bus (a literal name let the rehearsal create
+    # the rule first: "Event bus shop-dev does not exist")
+    assert rule["event_bus_name"] == wired.ref("aws_cloudwatch_event_bus", bus, "name")
+    assert rule["name"] == "shop-order-created-dev"
     assert json.loads(rule["event_pattern"]) == {"detail-type": ["order.created"], "source": ["shop.orders"]}
     permission = wired.one("aws_lambda_permission", principal="events.amazonaws.com")
     assert permission["source_arn"] == wired.ref("aws_cloudwatch_event_rule", rule, "arn")
     target = wired.one("aws_cloudwatch_event_target")
-    assert target["arn"] == arn(wired, "worker/function") and target["event_bus_name"] == "shop-dev"
+    assert target["arn"] == arn(wired, "worker/function") and target["event_bus_name"] == rule["event_bus_name"]
 
 
 def test_schedule_runs_in_its_time_zone_without_flexible_window_and_its_role_invokes_only_the_function(wired):

@@ -1,0 +1,59 @@
+"""``force_destroy`` of every system besides Codemate (tests/environments/test_teardown.py): each dev
+is removed by one ``terraform destroy`` (its buckets and repositories go with their contents), no
+other environment deletes contents, and every system's ``validate`` refuses it for production."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from environments import load
+from modules.errors import ConfigError
+
+BUCKET, REPOSITORY = "aws_s3_bucket", "aws_ecr_repository"
+# buckets, repositories of each dev stack: every one of them must go with its contents
+DEV = {"conduit-dev": (1, 1), "nest-api-dev": (1, 1), "unisync-dev": (1, 4), "openmarket-dev": (2, 2)}
+KEEPS = ("conduit-prod", "nest-api-prod", "unisync-prod", "openmarket-staging", "openmarket-prod")
+
+
+@pytest.mark.parametrize("name", sorted(DEV))
+def test_dev_destroys_every_bucket_and_repository_with_its_contents(stack_of, name):
+    stack = stack_of(name)
+    buckets, repositories = stack.resources(BUCKET).values(), stack.resources(REPOSITORY).values()
+    assert (len(buckets), len(repositories)) == DEV[name]
+    assert all(b["force_destroy"] is True for b in buckets)
+    assert all(r["force_delete"] is True for r in repositories)
+
+
+@pytest.mark.parametrize("name", KEEPS)
+def test_other_environments_keep_contents(stack_of, name):
+    stack = stack_of(name)
+    assert stack.resources(BUCKET) and stack.resources(REPOSITORY)
+    assert all(b["force_destroy"] is False for b in stack.resources(BUCKET).values())
+    assert all(r["force_delete"] is False for r in stack.resources(REPOSITORY).values())
+
+
+@pytest.mark.parametrize("system", ["conduit", "nest-api", "unisync", "openmarket"])
+def test_setting_defaults_off_and_dev_turns_it_on(system):
+    assert load("dev", system).force_destroy is True
+    assert load("prod", system).force_destroy is False
+    assert replace(load("dev", system), force_destroy=False).force_destroy is False
+
+
+@pytest.mark.parametrize("system", ["conduit", "nest-api", "unisync", "openmarket"])
+def test_prod_refuses_force_destroy_with_the_fix(system):
+    from systems import BY_NAME
+
+    BY_NAME[system].validate(load("prod", system))  # as shipped: accepted
+    with pytest.raises(ConfigError) as caught:
+        BY_NAME[system].validate(replace(load("prod", system), force_destroy=True))
+    error = caught.value
+    assert (error.environment, error.field, error.value) == ("prod", "force_destroy", True)
+    assert "force_destroy=False" in error.fix and system in str(error)
+
+
+def test_staging_may_opt_in():
+    from systems import BY_NAME
+
+    BY_NAME["openmarket"].validate(replace(load("staging", "openmarket"), force_destroy=True))

@@ -99,7 +99,7 @@ def test_the_optional_cdn_validates_with_the_real_provider(tmp_path):
 def test_dev_applies_every_resource_replans_empty_and_destroys_in_one_command(synth_output, tmp_path):
     document = json.loads((synth_output / "stacks" / "dev" / "cdk.tf.json").read_text())
     managed = sum(len(v) for v in document["resource"].values())
-    report, done = rehearse(synth_output, "--stacks", "dev", "--apply", "--workdir", str(tmp_path / "work"))
+    report, done = rehearse(synth_output, "--stacks", "codemate/dev", "--apply", "--workdir", str(tmp_path / "work"))
     (dev,) = report["stacks"]
     assert dev["failed"] == [] and dev["accepted_failures"] == [], dev["failed"]
     assert dev["created"] == dev["planned"] == managed

@@ -52,3 +52,45 @@ def all_stacks_output(tmp_path_factory):
     outdir = tmp_path_factory.mktemp("all-stacks") / "cdktf.out"
     assert main.main(["--outdir", str(outdir)]) == 0
     return outdir
+
+
+# --- The suite never writes the repository's own output -------------------------------------
+# A stray `App()` without `outdir` creates ./cdktf.out/stacks; the next `make synth` then refuses
+# that directory (it holds files the tool did not write). Checked once, in the controlling process.
+from pathlib import Path  # noqa: E402
+
+_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _repository_output() -> list[tuple[str, int]]:
+    """Every path (and its modification time) of ./cdktf.out and any ./.cdktf.out.* beside it."""
+    found = []
+    for top in sorted(_ROOT.glob("cdktf.out")) + sorted(_ROOT.glob(".cdktf.out.*")):
+        for path in [top, *sorted(top.rglob("*"))]:
+            found.append((str(path.relative_to(_ROOT)), path.lstat().st_mtime_ns))
+    return found
+
+
+def _is_controller(config) -> bool:
+    return not hasattr(config, "workerinput")  # pytest-xdist workers carry workerinput
+
+
+def pytest_sessionstart(session):
+    if _is_controller(session.config):
+        session.config._repository_output = _repository_output()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    before = getattr(session.config, "_repository_output", None)
+    if before is None or not _is_controller(session.config):
+        return
+    after = _repository_output()
+    if after != before:
+        changed = sorted(set(before) ^ set(after))
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = ("a test changed the repository's own synth output (tests must write under tmp_path): "
+                   + ", ".join(path for path, _ in changed[:10]))
+        if reporter:
+            reporter.ensure_newline()
+            reporter.write_line(f"ERROR: {message}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

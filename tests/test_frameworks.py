@@ -59,10 +59,12 @@ def test_requesting_a_framework_this_venv_lacks_names_its_venv():
     assert f"make install FRAMEWORK={other}' and use its venv ({framework.venv_of(other)})" in str(raised.value)
 
 
-def test_both_apps_carry_the_target_terraform_version_and_keep_the_callers_context():
-    for app in (framework.test_app(), framework.new_app(context={"extra": "yes"})):
-        assert app.node.try_get_context("targetVersions") == {"terraform": ">=1.11.0"}
-    assert framework.new_app(context={"extra": "yes"}).node.try_get_context("extra") == "yes"
+def test_both_apps_carry_the_target_terraform_version_and_keep_the_callers_context(tmp_path):
+    # An App creates <outdir>/stacks when constructed: never let it default to the repository's cdktf.out.
+    app = framework.new_app(context={"extra": "yes"}, outdir=str(tmp_path / "out"))
+    for each in (framework.test_app(), app):
+        assert each.node.try_get_context("targetVersions") == {"terraform": ">=1.11.0"}
+    assert app.node.try_get_context("extra") == "yes"
     assert framework.test_app().node.try_get_context("extra") is None
 
 

@@ -160,11 +160,12 @@ def main(
 
 
 def _report(stacks: Sequence, outdir: Path) -> int:
-    """The summary on stdout; on stderr, one line if Node loaded the provider eagerly (slower, not wrong)."""
-    from modules import node_lazy
+    """The summary on stdout; on stderr, one line each if Node loaded the provider eagerly or jsii
+    needed its relay process (slower or larger, not wrong)."""
+    from modules import jsii_one_process, node_lazy
 
     print(summary(stacks, outdir))
-    for line in node_lazy.messages():
+    for line in [*node_lazy.messages(), *jsii_one_process.messages()]:
         print(line, file=sys.stderr)
     return failures.EXIT_OK
 

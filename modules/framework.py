@@ -93,8 +93,9 @@ if not os.environ.get("JSII_NODE") and (_node := wheel_node()):
     # The jsii runtime calls util.isArray, which Node 24 reports as deprecated on every run.
     os.environ["NODE_OPTIONS"] = " ".join(filter(None, [os.environ.get("NODE_OPTIONS"), "--no-deprecation"]))
 
-from modules import node_lazy, unchecked_bindings  # noqa: E402
+from modules import jsii_one_process, node_lazy, unchecked_bindings  # noqa: E402
 
+jsii_one_process.install()  # jsii's kernel without its relay process (modules/jsii_one_process.py)
 node_lazy.install()  # Node loads only the provider namespaces a stack uses (modules/node_lazy.py)
 unchecked_bindings.install()  # bindings without per-call type checks (modules/unchecked_bindings.py)
 

@@ -12,7 +12,7 @@ import pytest
 
 import main
 from modules import node_lazy, unchecked_bindings
-from modules import framework
+from modules import framework, jsii_one_process
 from modules.framework import wheel_node
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,6 +39,8 @@ assert "--max-semi-space-size" not in os.environ.get("NODE_OPTIONS", "")
 assert "NODE_LAZY_INDEX_PACKAGE" not in os.environ and "NODE_LAZY_INDEX_REPORT" not in os.environ
 assert main.main(["--outdir", sys.argv[1]]) == 0
 assert node_lazy.status().state == "off", node_lazy.status()
+from modules import jsii_one_process
+assert jsii_one_process.status().state == "off" and "JSII_RUNTIME" not in os.environ  # jsii's relay
 from modules.framework import FRAMEWORK, PROVIDER_PACKAGE
 assert not unchecked_bindings.active(FRAMEWORK) and not unchecked_bindings.active(PROVIDER_PACKAGE + ".vpc")
 vpc = aws.vpc.Vpc(TerraformStack(Testing.app(), "probe"), "vpc")
@@ -51,12 +53,14 @@ def test_every_stack_is_byte_identical_with_and_without_the_speedups(tmp_path):
     assert main.main(["--outdir", str(tmp_path / "lazy")]) == 0
     assert node_lazy.status().state == "lazy"
     assert unchecked_bindings.active(framework.FRAMEWORK) and unchecked_bindings.active(framework.PROVIDER_PACKAGE + ".vpc")
+    assert jsii_one_process.status().state == "one-process"
     # ... and in a fresh one the default way: eager index, every type check run (they all pass),
-    # every id/arn read from Node
+    # every id/arn read from Node, jsii's relay process in front of the kernel
     assert "node_lazy_preload" in os.environ["NODE_OPTIONS"]  # this process passes it on to children
     parent_report = node_lazy.status()
     subprocess.run([sys.executable, "-c", DEFAULT_WAY, str(tmp_path / "eager")], cwd=ROOT, check=True,
-                   env={**os.environ, "NODE_LAZY_INDEX": "0", "BINDINGS_TYPE_CHECKS": "1", "ATTRIBUTE_TOKEN_CACHE": "0"})
+                   env={**os.environ, "NODE_LAZY_INDEX": "0", "BINDINGS_TYPE_CHECKS": "1", "ATTRIBUTE_TOKEN_CACHE": "0",
+                        "JSII_ONE_PROCESS": "0"})
     assert node_lazy.status() == parent_report  # the child's Node never reported into this process's file
     # THEN every stack the app writes is the same, byte for byte
     lazy_files = sorted(p.relative_to(tmp_path / "lazy") for p in (tmp_path / "lazy" / "stacks").rglob("*.json"))

@@ -1,0 +1,79 @@
+"use strict";
+// jsii's kernel in the one Node process Python starts (JSII_RUNTIME), installed by
+// modules/jsii_one_process.py. jsii's own bin/jsii-runtime.js is a relay: a second Node process
+// (~70 MB) that spawns lib/program.js, copies Python's stdin/stdout to the kernel's descriptor 3
+// and wraps the kernel's own stdout/stderr as {"stdout"|"stderr": base64} lines on stderr.
+// Here the kernel (the same lib/program.js, unmodified) runs in this process instead:
+//   * its synchronous reads and writes of descriptor 3 go to descriptors 0 and 1 (Python's pipes);
+//   * JavaScript's own output (process.stdout/stderr: console.*, warnings) is wrapped exactly as
+//     the relay wraps it, so it never mixes with the protocol on descriptor 1;
+//   * --preserve-symlinks (in NODE_OPTIONS for the module loader) is also put in execArgv, where
+//     the kernel looks for it before linking packages (the relay passed it on the command line).
+const fs = require("fs");
+const { Writable } = require("stream");
+
+const program = process.env.JSII_ONE_PROCESS_PROGRAM;
+if (!program) {
+  throw new Error("JSII_ONE_PROCESS_PROGRAM is not set (modules/jsii_one_process.py sets it)");
+}
+const CHANNEL = 3;
+const readSync = fs.readSync;
+const writeSync = fs.writeSync;
+
+function writeAll(fd, data) {
+  let written = 0;
+  while (written < data.length) {
+    try {
+      written += writeSync(fd, data, written, data.length - written);
+    } catch (error) {
+      if (error.code !== "EAGAIN") throw error;
+    }
+  }
+}
+
+function wrapped(key, chunk) {
+  return Buffer.from(JSON.stringify({ [key]: Buffer.from(chunk).toString("base64") }) + "\n");
+}
+
+fs.readSync = function (fd, ...rest) {
+  return readSync.call(this, fd === CHANNEL ? 0 : fd, ...rest);
+};
+fs.writeSync = function (fd, data, ...rest) {
+  if (fd === CHANNEL) return writeSync.call(this, 1, data, ...rest);
+  if (fd === 2) {
+    // the kernel's own error lines: wrapped like everything else that reaches stderr
+    let bytes;
+    if (typeof data === "string") {
+      bytes = Buffer.from(data, typeof rest[1] === "string" ? rest[1] : "utf8");
+    } else {
+      const view = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      const offset = typeof rest[0] === "number" ? rest[0] : 0;
+      const length = typeof rest[1] === "number" ? rest[1] : view.length - offset;
+      bytes = view.subarray(offset, offset + length);
+    }
+    writeAll(2, wrapped("stderr", bytes));
+    return bytes.length;
+  }
+  return writeSync.call(this, fd, data, ...rest);
+};
+
+function relayed(key, fd) {
+  const stream = new Writable({
+    decodeStrings: true,
+    write(chunk, _encoding, done) {
+      writeAll(2, wrapped(key, chunk));
+      done();
+    },
+  });
+  stream.fd = fd; // the kernel reads process.stderr.fd for its own error lines (descriptor 2)
+  stream.isTTY = false;
+  return stream;
+}
+
+for (const [key, fd] of [["stdout", undefined], ["stderr", 2]]) {
+  const stream = relayed(key, fd);
+  Object.defineProperty(process, key, { configurable: true, enumerable: true, get: () => stream });
+}
+if (!process.execArgv.includes("--preserve-symlinks")) process.execArgv.push("--preserve-symlinks");
+
+require(program);

@@ -1,0 +1,147 @@
+"""jsii's kernel in one Node process: no relay process between Python and the kernel.
+
+jsii's Python runtime starts ``node bin/jsii-runtime.js``, a relay that spawns
+a second Node process for the kernel (``lib/program.js``) and copies messages
+between Python's pipes and the kernel's descriptor 3. The relay is a bare Node
+(~70 MB resident) doing nothing but that copy. :func:`install` (called by
+:mod:`modules.framework` before jsii starts) points ``JSII_RUNTIME`` at
+``jsii_one_process.cjs``, which runs the same, unmodified ``lib/program.js`` of
+the installed jsii in the process Python starts (see that file for how). The
+output is byte-identical; a synth's process tree is one Node process smaller.
+
+It is careful: it applies only when the installed jsii embeds ``lib/program.js``
+with the descriptor layout this was written for (the kernel reading and
+writing descriptor 3). Otherwise it stays off and :func:`messages` returns one
+line saying so: the relay is used, as without this module — more memory,
+never wrong. A ``JSII_RUNTIME`` you set yourself is left alone.
+
+Switch: ``JSII_ONE_PROCESS=0`` (or ``off``/``false``/``no``) keeps jsii's relay.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+SWITCH = "JSII_ONE_PROCESS"
+PROGRAM = "JSII_ONE_PROCESS_PROGRAM"  # read by the runtime: the kernel's lib/program.js
+RUNTIME = Path(__file__).with_name("jsii_one_process.cjs")
+PRESERVE_SYMLINKS = "--preserve-symlinks"  # what the relay gives the kernel's Node
+# The kernel's channel as this runtime expects it in lib/program.js (jsii 1.x).
+EXPECTED_CHANNEL = "readFD:3,writeFD:3"
+# jsii's embedded files the kernel needs, and the names it finds them by (lib/ keeps __dirname).
+KERNEL_FILES = {"lib__program.js": "lib/program.js", "lib__runtime-index-worker.js": "lib/runtime-index-worker.js"}
+
+_OFF_VALUES = {"0", "off", "false", "no"}
+_OPTION = re.compile(r"(?:^|(?<=\s))--preserve-symlinks(?=\s|$)")
+
+
+@dataclass(frozen=True)
+class Status:
+    state: str  # "one-process", "off", "own-runtime" (JSII_RUNTIME set by the user) or "fallback"
+    reason: str | None = None
+    program: str | None = None
+
+
+_status = Status("off")
+
+
+def enabled() -> bool:
+    """False when ``JSII_ONE_PROCESS`` asks for jsii's relay."""
+    return os.environ.get(SWITCH, "1").strip().lower() not in _OFF_VALUES
+
+
+def _cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "jsii-one-process"
+
+
+def kernel_directory(embedded=None, cache: Path | None = None) -> tuple[Path | None, str | None]:
+    """The installed jsii's kernel files written to a cache directory, or ``(None, reason)``.
+
+    ``embedded`` is the package holding jsii's embedded files (``jsii._embedded.jsii``).
+    The directory is named by the files' hash, written once and then reused.
+    """
+    if embedded is None:
+        import jsii._embedded.jsii as embedded
+    files = importlib.resources.files(embedded)
+    contents = {}
+    for resource, name in KERNEL_FILES.items():
+        try:
+            contents[name] = files.joinpath(resource).read_bytes()
+        except (FileNotFoundError, OSError):
+            return None, f"jsii embeds no {resource}"
+    if EXPECTED_CHANNEL.encode() not in contents["lib/program.js"]:
+        return None, f"jsii's lib/program.js no longer talks on descriptor 3 ({EXPECTED_CHANNEL} not found)"
+    digest = hashlib.sha256(b"".join(contents[name] for name in sorted(contents))).hexdigest()[:16]
+    target = (cache or _cache_root()) / digest
+    if not (target / "lib" / "program.js").is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{digest}-", dir=target.parent))
+        for name, data in contents.items():
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
+            (staging / name).write_bytes(data)
+        try:
+            staging.rename(target)  # atomic: a concurrent run either wins or finds it complete
+        except OSError:
+            import shutil
+
+            shutil.rmtree(staging, ignore_errors=True)
+            if not (target / "lib" / "program.js").is_file():
+                return None, f"cannot write {target}"
+    return target, None
+
+
+def install() -> Status:
+    """Point jsii at the one-process runtime unless switched off, overridden or not applicable."""
+    global _status
+    if not enabled():
+        _uninstall_inherited()
+        _status = Status("off")
+        return _status
+    current = os.environ.get("JSII_RUNTIME")
+    if current and current != str(RUNTIME):
+        _status = Status("own-runtime", reason=f"JSII_RUNTIME={current}")
+        return _status
+    try:
+        directory, reason = kernel_directory()
+    except ImportError:
+        directory, reason = None, "jsii is not installed"
+    if directory is None:
+        _uninstall_inherited()
+        _status = Status("fallback", reason=reason)
+        return _status
+    program = str(directory / "lib" / "program.js")
+    os.environ["JSII_RUNTIME"] = str(RUNTIME)
+    os.environ[PROGRAM] = program
+    options = os.environ.get("NODE_OPTIONS", "")
+    if not _OPTION.search(options):
+        os.environ["NODE_OPTIONS"] = " ".join(filter(None, [options, PRESERVE_SYMLINKS]))
+    _status = Status("one-process", program=program)
+    return _status
+
+
+def _uninstall_inherited() -> None:
+    """Switched off: drop what a parent process's :func:`install` left in the environment."""
+    if os.environ.pop(PROGRAM, None) is None:
+        return  # nothing inherited from install(): leave the user's own settings alone
+    if os.environ.get("JSII_RUNTIME") == str(RUNTIME):
+        del os.environ["JSII_RUNTIME"]
+    os.environ["NODE_OPTIONS"] = " ".join(_OPTION.sub(" ", os.environ.get("NODE_OPTIONS", "")).split())
+
+
+def status() -> Status:
+    return _status
+
+
+def messages() -> list[str]:
+    """One line for stderr when the one-process runtime could not apply."""
+    if _status.state == "fallback":
+        return [f"note: jsii runs with its relay process (more memory, same output): {_status.reason}; "
+                "update modules/jsii_one_process.py for this jsii"]
+    return []

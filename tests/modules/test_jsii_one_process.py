@@ -1,0 +1,159 @@
+"""jsii's kernel in one Node process (modules/jsii_one_process.py and .cjs): active, faithful, safe."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from modules import jsii_one_process
+from modules.framework import wheel_node
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads the process tree from Linux's /proc")
+def test_this_process_talks_to_the_kernel_directly_and_the_kernel_starts_no_other_process(dev):
+    # GIVEN a synthesized stack (jsii is running in this process)
+    from jsii._runtime import kernel
+
+    process = kernel.provider._process._process
+    # THEN the Node process Python started is the kernel itself: it runs the one-process runtime ...
+    assert jsii_one_process.status().state == "one-process"
+    command = Path(f"/proc/{process.pid}/cmdline").read_bytes().split(b"\0")
+    assert str(jsii_one_process.RUNTIME).encode() in command
+    # ... and there is no relay process: the kernel has no child (jsii's relay would have one)
+    assert _children(process.pid) == []
+    assert os.environ[jsii_one_process.PROGRAM].endswith("lib/program.js")
+    assert "--preserve-symlinks" in os.environ["NODE_OPTIONS"].split()
+
+
+RELAY_WAY = """
+import os, sys
+from pathlib import Path
+from modules import jsii_one_process
+from modules.framework import Testing, TerraformStack, aws
+from jsii._runtime import kernel
+assert "JSII_RUNTIME" not in os.environ and jsii_one_process.PROGRAM not in os.environ
+assert "--preserve-symlinks" not in os.environ.get("NODE_OPTIONS", "").split()
+aws.vpc.Vpc(TerraformStack(Testing.app(), "probe"), "vpc")
+relay = kernel.provider._process._process.pid
+children = [c for t in Path(f"/proc/{relay}/task").iterdir() for c in (t / "children").read_text().split()]
+assert jsii_one_process.status().state == "off" and len(children) == 1, children
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads the process tree from Linux's /proc")
+def test_the_switch_keeps_jsii_s_relay_and_drops_what_a_parent_passed_on():
+    # GIVEN this process installed the runtime (its children inherit the environment)
+    assert os.environ["JSII_RUNTIME"] == str(jsii_one_process.RUNTIME)
+    # WHEN a child runs with JSII_ONE_PROCESS=0, THEN it runs jsii's relay (kernel = relay's child)
+    subprocess.run([sys.executable, "-c", RELAY_WAY], cwd=ROOT, check=True,
+                   env={**os.environ, "JSII_ONE_PROCESS": "0"})
+
+
+def test_a_runtime_of_your_own_is_left_alone(monkeypatch):
+    monkeypatch.setenv("JSII_RUNTIME", "/opt/my-runtime.js")
+    monkeypatch.setattr(jsii_one_process, "_status", jsii_one_process.Status("off"))
+    assert jsii_one_process.install().state == "own-runtime"
+    assert os.environ["JSII_RUNTIME"] == "/opt/my-runtime.js"
+    assert jsii_one_process.messages() == []
+
+
+def _fake_jsii(tmp_path: Path, program: str) -> Path:
+    """A package laid out like jsii._embedded.jsii, with the given lib/program.js."""
+    package = tmp_path / "fake_embedded"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "lib__program.js").write_text(program)
+    (package / "lib__runtime-index-worker.js").write_text("// worker\n")
+    return package
+
+
+def _import_package(path: Path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(path.name, path / "__init__.py",
+                                                  submodule_search_locations=[str(path)])
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_kernel_files_are_written_once_under_their_hash(tmp_path):
+    package = _import_package(_fake_jsii(tmp_path, "new SyncStdio({errorFD:2,readFD:3,writeFD:3})\n"))
+    first, reason = jsii_one_process.kernel_directory(package, cache=tmp_path / "cache")
+    assert reason is None and (first / "lib" / "program.js").read_text().startswith("new SyncStdio")
+    assert (first / "lib" / "runtime-index-worker.js").is_file()  # beside program.js, where the kernel looks
+    again, _ = jsii_one_process.kernel_directory(package, cache=tmp_path / "cache")
+    assert again == first and [p.name for p in (tmp_path / "cache").iterdir()] == [first.name]
+
+
+@pytest.mark.parametrize("program, reason", [
+    ("new SyncStdio({errorFD:2,readFD:4,writeFD:4})\n", "no longer talks on descriptor 3"),
+    (None, "jsii embeds no lib__program.js"),
+])
+def test_a_jsii_of_another_shape_keeps_the_relay_and_says_so_in_one_line(tmp_path, monkeypatch, program, reason):
+    package_dir = _fake_jsii(tmp_path, program or "")
+    if program is None:
+        (package_dir / "lib__program.js").unlink()
+    package = _import_package(package_dir)
+    directory, found = jsii_one_process.kernel_directory(package, cache=tmp_path / "cache")
+    assert directory is None and reason in found
+    # install() with that jsii: nothing set for Node, one note for the summary
+    monkeypatch.setattr(jsii_one_process, "kernel_directory", lambda: (None, found))
+    monkeypatch.setenv(jsii_one_process.PROGRAM, "/inherited/lib/program.js")
+    monkeypatch.setenv("JSII_RUNTIME", str(jsii_one_process.RUNTIME))
+    monkeypatch.setenv("NODE_OPTIONS", "--no-deprecation --preserve-symlinks")
+    assert jsii_one_process.install().state == "fallback"
+    assert "JSII_RUNTIME" not in os.environ and jsii_one_process.PROGRAM not in os.environ
+    assert os.environ["NODE_OPTIONS"] == "--no-deprecation"
+    (line,) = jsii_one_process.messages()
+    assert line.startswith("note: jsii runs with its relay process (more memory, same output): ") and reason in line
+    monkeypatch.setattr(jsii_one_process, "_status", jsii_one_process.Status("off"))
+
+
+FAKE_KERNEL = r"""
+const fs = require("fs");
+const buffer = Buffer.alloc(1024);
+const read = fs.readSync(3, buffer, 0, buffer.length, null);  // the request, on descriptor 3
+console.log("console.log from JavaScript");
+process.stderr.write("a warning\n");
+fs.writeSync(2, "kernel error line\n");
+fs.writeSync(3, Buffer.from(`{"echo":${JSON.stringify(buffer.subarray(0, read).toString().trim())}}\n`), 0);
+"""
+
+
+@pytest.mark.skipif(wheel_node() is None, reason="needs the Node.js of .venv (make install)")
+def test_the_protocol_stays_alone_on_stdout_and_javascript_output_is_wrapped_like_the_relay_does(tmp_path):
+    program = tmp_path / "lib" / "program.js"
+    program.parent.mkdir()
+    program.write_text(FAKE_KERNEL)
+    done = subprocess.run([wheel_node(), str(jsii_one_process.RUNTIME)], input=b"ping\n", capture_output=True,
+                          env={**os.environ, jsii_one_process.PROGRAM: str(program)}, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == b'{"echo":"ping"}\n'  # only the response: what Python's jsii reads
+    relayed = [json.loads(line) for line in done.stderr.splitlines()]
+    assert relayed == [{"stdout": base64.b64encode(b"console.log from JavaScript\n").decode()},
+                       {"stderr": base64.b64encode(b"a warning\n").decode()},
+                       {"stderr": base64.b64encode(b"kernel error line\n").decode()}]
+
+
+@pytest.mark.skipif(wheel_node() is None, reason="needs the Node.js of .venv (make install)")
+def test_without_the_program_it_stops_with_the_reason():
+    env = {k: v for k, v in os.environ.items() if k != jsii_one_process.PROGRAM}
+    done = subprocess.run([wheel_node(), str(jsii_one_process.RUNTIME)], input="", capture_output=True,
+                          env=env, timeout=60, text=True)
+    assert done.returncode != 0 and "JSII_ONE_PROCESS_PROGRAM is not set" in done.stderr

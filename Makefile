@@ -50,11 +50,13 @@ lock:
 synth: install
 	$(PY) main.py
 
-# Two workers (pytest-xdist) on the usual 2 CPUs; --dist loadfile keeps a test file's
-# session-cached stacks and checkov reports in one worker. TEST_WORKERS=0 runs serially.
-TEST_WORKERS ?= auto
+# pytest-xdist: one worker per CPU plus one (the rehearsal cycle's worker mostly waits on the
+# provider); --dist loadfile keeps a test file's session-cached stacks and checkov reports in one
+# worker; --no-loadscope-reorder keeps tests/conftest.py's order (the longest first).
+# TEST_WORKERS=0 runs serially.
+TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print((os.cpu_count() or 1) + 1)")
 test: install cli checkov lint-workflows
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # Synthesize every stack with both frameworks (both venvs) and fail on any difference
 # but the known ones (docs/frameworks.md). Installs both venvs first.

@@ -339,6 +339,7 @@ def _cycle(report: StackReport, workdir: Path, env: dict, unsupported: Sequence[
     report.planned = len(creates)
 
     done, seconds = _run(["apply", "-input=false", "-no-color", "-json", par, "rehearsal.tfplan"], workdir, env)
+    (workdir / "apply.jsonl").write_text(done.stdout)  # Terraform's own log, kept for a reader
     messages = _json_lines(done.stdout)
     report.created = sum(1 for m in messages if m.get("type") == "apply_complete"
                          and m.get("hook", {}).get("action") == "create")
@@ -365,6 +366,7 @@ def _cycle(report: StackReport, workdir: Path, env: dict, unsupported: Sequence[
             report.replan_changes = classify(json.loads(shown.stdout).get("resource_changes", []), known)
 
     done, seconds = _run(["destroy", "-auto-approve", "-input=false", "-no-color", "-json", par], workdir, env)
+    (workdir / "destroy.jsonl").write_text(done.stdout)
     messages = _json_lines(done.stdout)
     errors = _errors(messages, "" if done.returncode == 0 else done.stderr)
     errored = _errored(messages)

@@ -94,3 +94,28 @@ def pytest_sessionfinish(session, exitstatus):
             reporter.ensure_newline()
             reporter.write_line(f"ERROR: {message}", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# --- The longest test first ---------------------------------------------------------------------
+# Codemate's dev rehearsal cycle (~3.5 min, mostly the provider's own waits) starts first, so
+# pytest-xdist gives it a worker at once and the other workers run everything else meanwhile.
+# `make test` runs one worker more than there are CPUs (this one mostly waits) and passes
+# --no-loadscope-reorder, so xdist keeps this order: the cycle, the other files that take longest
+# (`--durations`), then the files with the most tests (xdist's own default order). The cycle's file
+# holds three tests on one run: a worker with more than two pending tests is given no further
+# file, so nothing waits behind the cycle.
+FIRST = ("tests/rehearsal/test_cycle.py", "tests/rehearsal/test_terraform.py", "tests/security/test_gate.py",
+         "tests/backend/test_e2e.py", "tests/rehearsal/test_emulator.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    per_file: dict[str, int] = {}
+    for item in items:
+        per_file[item.nodeid.split("::")[0]] = per_file.get(item.nodeid.split("::")[0], 0) + 1
+
+    def order(item):
+        path = item.nodeid.split("::")[0]
+        first = FIRST.index(path) if path in FIRST else len(FIRST)
+        return (first, -per_file[path], path)
+
+    items.sort(key=order)  # stable: within a file the tests keep their order

@@ -1,9 +1,7 @@
 """The rehearsal for real: Terraform with the real hashicorp/aws provider of the filesystem mirror.
 
-* every synthesized stack inits and validates with 0 errors and 0 warnings (and a stack with a
-  6.x-only attribute does not: the check can fail);
-* Codemate's dev runs the full cycle against the local emulator: every planned resource is created,
-  a second plan is empty, one destroy removes everything.
+every synthesized stack inits and validates with 0 errors and 0 warnings (and a stack with a
+6.x-only attribute does not: the check can fail). Codemate's dev cycle is in test_cycle.py.
 
 Skipped only where terraform or the provider mirror is absent (the reason says which).
 """
@@ -93,19 +91,3 @@ def test_the_optional_cdn_validates_with_the_real_provider(tmp_path):
     (result,) = report["stacks"]
     assert (result["validate"]["ok"], result["validate_errors"], result["validate_warnings"]) == (True, 0, 0), \
         result["diagnostics"]
-
-
-@pytest.mark.e2e
-def test_dev_applies_every_resource_replans_empty_and_destroys_in_one_command(synth_output, tmp_path):
-    document = json.loads((synth_output / "stacks" / "dev" / "cdk.tf.json").read_text())
-    managed = sum(len(v) for v in document["resource"].values())
-    report, done = rehearse(synth_output, "--stacks", "codemate/dev", "--apply", "--workdir", str(tmp_path / "work"))
-    (dev,) = report["stacks"]
-    assert dev["failed"] == [] and dev["accepted_failures"] == [], dev["failed"]
-    assert dev["created"] == dev["planned"] == managed
-    assert dev["replan"]["ok"] and dev["replan_changes"] == [], dev["replan_changes"]
-    assert dev["destroy"]["ok"] and dev["destroy_errors"] == [] and dev["destroy_protected"] == [], \
-        (dev["destroy_errors"], dev["destroy_protected"])  # one destroy, nothing refused
-    state = json.loads((tmp_path / "work" / "dev" / "terraform.tfstate").read_text())
-    assert state["resources"] == [] or all(r["mode"] == "data" for r in state["resources"])
-    assert dev["ok"] and report["ok"] and done.returncode == 0

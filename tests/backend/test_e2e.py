@@ -37,7 +37,9 @@ ROOT = Path(__file__).resolve().parents[2]
 BUCKET, TABLE, REGION = PROJECT.state_bucket, PROJECT.lock_table, PROJECT.region
 KEY = load("dev").state_key
 LOCK_ERROR = "Error acquiring the state lock"
-HOLD_LOCK_SECONDS = 3
+# How long the winner holds the lock: long enough that the other apply, started a moment later,
+# still meets it when `make test` runs a worker per CPU plus one (3 s was seen to race under load).
+HOLD_LOCK_SECONDS = 6
 
 
 @pytest.fixture(scope="module")

@@ -35,10 +35,14 @@ def cycle(synth_output, tmp_path_factory) -> tuple[dict, dict, Path, bool]:
 # no other file while this one runs).
 @pytest.mark.e2e
 def test_dev_applies_every_planned_resource(cycle):
-    document, dev, _, _ = cycle
+    document, dev, work, _ = cycle
     managed = sum(len(v) for v in document["resource"].values())
     assert dev["failed"] == [] and dev["accepted_failures"] == [], dev["failed"]
     assert dev["created"] == dev["planned"] == managed
+    # terraform's own log stays in the work directory for a reader (how long each resource took)
+    log = [json.loads(line) for line in (work / "dev" / "apply.jsonl").read_text().splitlines() if line.strip()]
+    completed = [m for m in log if m.get("type") == "apply_complete" and m["hook"]["action"] == "create"]
+    assert len(completed) == managed and all("elapsed_seconds" in m["hook"] for m in completed)
 
 
 @pytest.mark.e2e

@@ -6,7 +6,7 @@ without starting the framework.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,6 +26,24 @@ class ProjectSettings:
     """DynamoDB table locking that state (``<name>-terraform-locks``)."""
     managed_by: str = "cdktf"
     """Value of the ``ManagedBy`` default tag. Defaults to ``cdktf``."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SystemSettings:
+    """What one environment of any system says about its stack as a whole; a system's settings
+    extend it with their own fields."""
+
+    name: str
+    """The environment: ``dev``, ``staging``, ``prod``."""
+    project: ProjectSettings
+    force_destroy: bool = False
+    """Let one ``terraform destroy`` remove the environment although its S3 buckets still hold objects
+    and its ECR repositories still hold images (S3 ``force_destroy``, ECR ``force_delete``). Defaults
+    to off: destroy stops at the first non-empty bucket or repository. Refused for production."""
+    native_state_lock: bool = False
+    """Also lock with Terraform's S3 lock file. Defaults to off."""
+    extra_tags: dict[str, str] = field(default_factory=dict)
+    """Tags added to the default tags. Defaults to none."""
 
 
 def state_key(environment: str) -> str:

@@ -18,6 +18,7 @@ from modules.monitoring.options import MonitoringOptions
 from modules.networking.options import LoadBalancerOptions, VpcOptions
 from modules.networking.vpc import Vpc
 from modules.patterns.load_balanced_service import LoadBalancedFargateService
+from modules.patterns.options import SingleServiceSettings
 from modules.patterns.web_security_groups import WebSecurityGroups
 from modules.secrets.options import SecretsOptions
 from modules.secrets.secrets_manager import Secrets
@@ -30,6 +31,15 @@ class SingleServiceApp:
     """Attributes: ``vpc``, ``security_groups``, ``secrets``, ``logs`` (``None`` without access logs),
     ``repository``, ``cluster``, ``web`` (the :class:`LoadBalancedFargateService`), ``service`` (its
     one ``EcsService``), ``monitoring`` (after :meth:`add_monitoring`)."""
+
+    @classmethod
+    def for_settings(cls, stack: ProjectStack, settings: SingleServiceSettings) -> SingleServiceApp:
+        """The app one environment's :class:`SingleServiceSettings` (or a system's extension) describe."""
+        return cls(
+            stack, network=settings.network, service=settings.service, load_balancer=settings.load_balancer,
+            secrets=settings.secrets, cluster=settings.cluster, log_retention_days=settings.log_retention_days,
+            images_to_keep=settings.images_to_keep, force_destroy=settings.force_destroy,
+        )
 
     def __init__(
         self,

@@ -6,11 +6,9 @@ import re
 from dataclasses import dataclass, field
 
 from environments.validation import force_destroy_problem, validate_parts
-from modules.compute.options import EcsClusterOptions, EcsServiceOptions
 from modules.errors import ConfigError
-from modules.monitoring.options import MonitoringOptions
 from modules.networking.options import LoadBalancerOptions, NatMode, VpcOptions
-from modules.project import ProjectSettings
+from modules.patterns.options import SingleServiceSettings, single_service_problems
 from modules.secrets.options import SecretsOptions
 
 _GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}/[A-Za-z0-9._-]{1,100}$")
@@ -31,38 +29,19 @@ class GithubDeployOptions:
 
 
 @dataclass(frozen=True, kw_only=True)
-class NestApiSettings:
+class NestApiSettings(SingleServiceSettings):
     """One environment of the NestJS API: one Fargate service in private subnets (NAT for its
-    outbound calls to the external Supabase database and APIs) behind an HTTPS load balancer."""
+    outbound calls to the external Supabase database and APIs) behind an HTTPS load balancer.
+    The fields every one-service system has (and their defaults) are :class:`SingleServiceSettings`'."""
 
-    name: str
-    project: ProjectSettings
     network: VpcOptions
     """Public subnets (ALB, NAT) and private app subnets (tasks); no database tier (the database
     is external)."""
-    service: EcsServiceOptions
-    log_retention_days: int
     load_balancer: LoadBalancerOptions
     """HTTPS needs ``domain`` (a Route 53 public hosted zone)."""
     github: GithubDeployOptions
     secrets: SecretsOptions = field(default_factory=lambda: SecretsOptions(names=("database", "api-keys")))
     """Defaults to ``database`` (the Supabase connection URL) and ``api-keys``."""
-    cluster: EcsClusterOptions = field(default_factory=lambda: EcsClusterOptions())
-    monitoring: MonitoringOptions = field(default_factory=lambda: MonitoringOptions())
-    images_to_keep: int = 10
-    """Images kept in the ECR repository. Defaults to the last 10."""
-    force_destroy: bool = False
-    """Let one ``terraform destroy`` remove the environment although its S3 buckets still hold objects
-    and its ECR repositories still hold images (S3 ``force_destroy``, ECR ``force_delete``). Defaults
-    to off: destroy stops at the first non-empty bucket or repository. Refused for production."""
-    native_state_lock: bool = False
-    """Also lock with Terraform's S3 lock file. Defaults to off."""
-    extra_tags: dict[str, str] = field(default_factory=dict)
-    """Tags added to the default tags. Defaults to none."""
-
-    @property
-    def services(self) -> tuple[EcsServiceOptions, ...]:
-        return (self.service,)
 
 
 def validate(settings: NestApiSettings) -> None:
@@ -100,5 +79,5 @@ def validate(settings: NestApiSettings) -> None:
             gh.oidc_provider_arn):
         fail("github.oidc_provider_arn", gh.oidc_provider_arn, "not the ARN of a GitHub OIDC provider",
              "use arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com, or leave it out")
-    if not 1 <= settings.images_to_keep <= 1000:
-        fail("images_to_keep", settings.images_to_keep, "ECR lifecycle rules count 1 to 1000 images", "use e.g. 10")
+    for problem in single_service_problems(settings):
+        fail(*problem)

@@ -21,11 +21,7 @@ class NestApiStack(ProjectStack):
                          environment=settings.name, native_state_lock=settings.native_state_lock,
                          extra_tags=settings.extra_tags)
         self.settings = settings
-        app = SingleServiceApp(
-            self, network=settings.network, service=settings.service, load_balancer=settings.load_balancer,
-            secrets=settings.secrets, cluster=settings.cluster, log_retention_days=settings.log_retention_days,
-            images_to_keep=settings.images_to_keep, force_destroy=settings.force_destroy,
-        )
+        app = SingleServiceApp.for_settings(self, settings)
         self.app = app
         self.deploy_role = GithubDeployRole(
             self, "github-deploy", repository=settings.github.repository, branch=settings.github.branch,

@@ -12,7 +12,7 @@ from modules.errors import ConfigError
 from modules.kubernetes.options import EksClusterOptions, NodeGroupOptions, cluster_problem, node_group_problem
 from modules.monitoring.options import MonitoringOptions
 from modules.networking.options import NatMode, VpcOptions
-from modules.project import ProjectSettings
+from modules.project import SystemSettings
 from modules.serverless.options import (
     FunctionOptions,
     ScheduleOptions,
@@ -48,12 +48,10 @@ class UploadsOptions:
 
 
 @dataclass(frozen=True, kw_only=True)
-class OpenMarketSettings:
+class OpenMarketSettings(SystemSettings):
     """One environment of OpenMarket: EKS (the backend and web front end run there), Aurora
     MySQL, Redis, an uploads bucket and four functions, in a three-tier VPC."""
 
-    name: str
-    project: ProjectSettings
     network: VpcOptions
     """Public (NAT, load balancers), private (nodes, control-plane interfaces) and database subnets."""
     eks: EksClusterOptions
@@ -84,14 +82,6 @@ class OpenMarketSettings:
     monitoring: MonitoringOptions = field(default_factory=lambda: MonitoringOptions())
     images_to_keep: int = 10
     """Images kept in each ECR repository. Defaults to the last 10."""
-    force_destroy: bool = False
-    """Let one ``terraform destroy`` remove the environment although its S3 buckets still hold objects
-    and its ECR repositories still hold images (S3 ``force_destroy``, ECR ``force_delete``). Defaults
-    to off: destroy stops at the first non-empty bucket or repository. Refused for production."""
-    native_state_lock: bool = False
-    """Also lock with Terraform's S3 lock file. Defaults to off."""
-    extra_tags: dict[str, str] = field(default_factory=dict)
-    """Tags added to the default tags. Defaults to none."""
 
 
 def scheduler_cron(expression: str) -> str:

@@ -13,7 +13,7 @@ from modules.errors import ConfigError
 from modules.messaging.options import QueueOptions, consumer_problem, queue_problems
 from modules.monitoring.options import MonitoringOptions
 from modules.networking.options import LoadBalancerOptions, NatMode, VpcOptions
-from modules.project import ProjectSettings
+from modules.project import SystemSettings
 from modules.secrets.options import SecretsOptions
 from modules.serverless.options import (
     FunctionOptions,
@@ -47,12 +47,10 @@ FLOWS: tuple[QueueFlow, ...] = (
 
 
 @dataclass(frozen=True, kw_only=True)
-class UniSyncSettings:
+class UniSyncSettings(SystemSettings):
     """One environment of UniSync: an API gateway behind the load balancer, three internal services
     reached by name (Cloud Map), a MySQL database, a Lambda that syncs Canvas, and SQS queues."""
 
-    name: str
-    project: ProjectSettings
     network: VpcOptions
     """Public (ALB, NAT), private app (tasks, function) and database subnets; NAT for image pulls,
     AWS APIs and Canvas."""
@@ -87,14 +85,6 @@ class UniSyncSettings:
     monitoring: MonitoringOptions = field(default_factory=lambda: MonitoringOptions())
     images_to_keep: int = 10
     """Images kept in each ECR repository. Defaults to the last 10."""
-    force_destroy: bool = False
-    """Let one ``terraform destroy`` remove the environment although its S3 buckets still hold objects
-    and its ECR repositories still hold images (S3 ``force_destroy``, ECR ``force_delete``). Defaults
-    to off: destroy stops at the first non-empty bucket or repository. Refused for production."""
-    native_state_lock: bool = False
-    """Also lock with Terraform's S3 lock file. Defaults to off."""
-    extra_tags: dict[str, str] = field(default_factory=dict)
-    """Tags added to the default tags. Defaults to none."""
 
 
 def validate(settings: UniSyncSettings) -> None:

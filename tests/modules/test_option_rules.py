@@ -28,6 +28,7 @@ from modules.database.options import (
 )
 from modules.monitoring.options import MonitoringOptions, monitoring_problems
 from modules.networking.options import LoadBalancerOptions, load_balancer_problems
+from modules.patterns.options import SingleServiceSettings, single_service_problems
 from modules.secrets.options import SecretsOptions, secrets_problems
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,8 +71,30 @@ def test_each_rule_names_its_own_field_relative_to_the_options():
 
 def test_options_and_their_rules_load_without_the_framework():
     code = ("import sys, modules.compute.options, modules.database.options, modules.networking.options, "
-            "modules.secrets.options, modules.monitoring.options; "
+            "modules.secrets.options, modules.monitoring.options, modules.patterns.options; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('jsii', 'cdktf', 'cdktn', 'constructs')))")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_the_single_service_settings_extend_with_their_own_defaults_and_check_the_repository_rule():
+    from dataclasses import replace
+
+    from modules.networking.options import NatMode, VpcOptions
+    from modules.project import ProjectSettings
+    from systems.conduit.settings import ConduitSettings
+
+    project = ProjectSettings(name="shop", region="eu-west-1", availability_zones=("eu-west-1a", "eu-west-1b"),
+                              state_bucket="shop-terraform-state", lock_table="shop-terraform-locks")
+    network = VpcOptions(vpc_cidr="10.0.0.0/16", public_subnet_cidrs=("10.0.0.0/24", "10.0.1.0/24"),
+                         private_app_subnet_cidrs=(), database_subnet_cidrs=(), nat_mode=NatMode.NONE)
+    base = SingleServiceSettings(name="dev", project=project, network=network, service=SERVICE, log_retention_days=7,
+                                 load_balancer=LoadBalancerOptions(), secrets=SecretsOptions(names=("jwt",)))
+    assert base.services == (SERVICE,) and base.images_to_keep == 10 and base.force_destroy is False
+    assert list(single_service_problems(base)) == []
+    assert fields(single_service_problems(replace(base, images_to_keep=0))) == ["images_to_keep"]
+    assert fields(single_service_problems(replace(base, images_to_keep=1001))) == ["images_to_keep"]
+    # a system's settings redeclare a field to give it a default: Conduit's secrets and load balancer
+    conduit = ConduitSettings(name="dev", project=project, network=network, service=SERVICE, log_retention_days=7)
+    assert conduit.secrets == SecretsOptions(names=("jwt",)) and conduit.load_balancer.waf is False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -177,3 +178,16 @@ def test_unknown_environment_on_the_command_line(project_copy):
     assert result.returncode == 2
     assert "known: dev, staging, prod" in result.stderr
     assert not (project_copy / "cdktf.out").exists()
+
+
+def test_a_reader_that_leaves_early_ends_the_list_quietly_with_141():
+    # GIVEN stdout is a pipe nobody reads any more (`main.py --list | head -1` after head exits)
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run([sys.executable, "main.py", "--list"], cwd=ROOT, stdout=write,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write)
+    # THEN no "unexpected error" line, and the status a shell reports for SIGPIPE
+    assert (done.returncode, done.stderr) == (141, "")

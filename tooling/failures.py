@@ -4,6 +4,7 @@
     2   bad input: a wrong setting, an error in a settings file, an unusable output directory
     1   unexpected error (a bug): one line naming the exception and where it was raised
     130 interrupted (Ctrl-C); 143 terminated (SIGTERM)
+    141 the reader of stdout went away (``main.py --list | head``): nothing printed, like any Unix tool
 
 ``--debug`` on the command line, or ``SYNTH_DEBUG=1`` in the environment,
 prints the full traceback instead (for a bug report).
@@ -27,6 +28,7 @@ EXIT_UNEXPECTED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143  # 128 + SIGTERM, what a shell reports for a terminated process
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports when the reader of a pipe left early
 DEBUG_VARIABLE = "SYNTH_DEBUG"
 
 
@@ -128,6 +130,12 @@ def run(body: Callable[[], int], *, outdir: Callable[[], str | None] = lambda: N
         return body()
     except (SystemExit, GeneratorExit):
         raise
+    except BrokenPipeError:
+        # stdout's reader closed the pipe (`--list | head`): no message; keep the interpreter's
+        # final flush from failing again on the closed pipe
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except BaseException as error:  # noqa: BLE001 - the point: no traceback unless asked for
         return report(error, outdir=outdir(), debug=debug_requested() if debug is None else debug)
 

@@ -12,7 +12,8 @@ CPU time and the peak resident memory of the whole process tree, Python + Node):
   * lazy floor   — the same as the project runs it (modules/node_lazy.py, unchecked_bindings.py,
                    attribute_tokens.py, jsii_one_process.py)
   * codemate     — `python main.py dev staging prod`: Codemate's three environments, the
-                   synth the goals are set for
+                   synth the goals are set for; also the default way, and with only jsii's relay
+                   process back (JSII_ONE_PROCESS=0)
   * app          — `python main.py`: every stack of every system, as a user runs it
   * per stack    — `python main.py <stack>` for each stack the app wrote (read from its output,
                    so new environments or systems are measured without editing this file)
@@ -151,11 +152,13 @@ def main() -> int:
         codemate_argv = [python, "main.py", *CODEMATE, "--outdir", str(Path(tmp) / "codemate")]
         codemate = figure(runs, codemate_argv)
         codemate_eager = figure(runs, codemate_argv, EAGER)
+        codemate_relay = figure(runs, codemate_argv, {"JSII_ONE_PROCESS": "0"})  # only jsii's relay back
         app = figure(runs, [python, "main.py", "--outdir", str(out)])
         app_eager = figure(runs, [python, "main.py", "--outdir", str(out)], EAGER)
         ratio = codemate["seconds"] / eager["seconds"]
         cpu_ratio = codemate["cpu_seconds"] / eager["cpu_seconds"]
         results.update(eager_floor=eager, lazy_floor=lazy, codemate=codemate, codemate_eager=codemate_eager,
+                       codemate_relay=codemate_relay,
                        app=app, app_eager=app_eager, app_stacks=stacks,
                        ratio_codemate_to_eager_floor=round(ratio, 3),
                        cpu_ratio_codemate_to_eager_floor=round(cpu_ratio, 3))
@@ -165,6 +168,7 @@ def main() -> int:
         print(line("codemate: main.py dev staging prod", codemate,
                    f"ratio {ratio:.2f} x eager floor (CPU {cpu_ratio:.2f})"))
         print(line("codemate the default way (EAGER)", codemate_eager))
+        print(line("codemate with jsii's relay process", codemate_relay))
         print(line(f"app: main.py ({len(stacks)} stacks)", app))
         print(line("app the default way (EAGER)", app_eager))
 
@@ -224,6 +228,7 @@ def markdown(results: dict) -> str:
         ("lazy floor: the same as the project loads them", results["lazy_floor"]),
         (f"`python main.py {' '.join(CODEMATE)}` (Codemate)", results["codemate"]),
         ("the same, the default way (all four switches off)", results["codemate_eager"]),
+        ("the same with jsii's relay process (`JSII_ONE_PROCESS=0` only)", results["codemate_relay"]),
         (f"`python main.py` (all {len(results['app_stacks'])} stacks)", results["app"]),
         ("the same, the default way", results["app_eager"]),
     ]

@@ -135,9 +135,12 @@ def _with_context(context: dict[str, Any] | None) -> dict[str, Any]:
     return {**APP_CONTEXT, **(context or {})}
 
 
-def new_app(*, context: dict[str, Any] | None = None, **options: Any) -> App:
-    """The app (``App(**options)``) with :data:`APP_CONTEXT` merged under ``context``."""
-    return App(context=_with_context(context), **options)
+def new_app(*, outdir: str, context: dict[str, Any] | None = None, **options: Any) -> App:
+    """The app (``App(outdir=..., **options)``) with :data:`APP_CONTEXT` merged under ``context``.
+
+    ``outdir`` is required: an ``App`` creates ``<outdir>/stacks`` as it is constructed, and the
+    framework's default is ``./cdktf.out`` — which main.py only ever replaces as a whole."""
+    return App(outdir=outdir, context=_with_context(context), **options)
 
 
 def test_app(*, context: dict[str, Any] | None = None, **options: Any) -> App:

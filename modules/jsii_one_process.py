@@ -24,6 +24,7 @@ import hashlib
 import importlib.resources
 import os
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,20 +81,21 @@ def kernel_directory(embedded=None, cache: Path | None = None) -> tuple[Path | N
         return None, f"jsii's lib/program.js no longer talks on descriptor 3 ({EXPECTED_CHANNEL} not found)"
     digest = hashlib.sha256(b"".join(contents[name] for name in sorted(contents))).hexdigest()[:16]
     target = (cache or _cache_root()) / digest
-    if not (target / "lib" / "program.js").is_file():
+    if (target / "lib" / "program.js").is_file():
+        return target, None
+    staging = None
+    try:
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{digest}-", dir=target.parent))
         for name, data in contents.items():
             (staging / name).parent.mkdir(parents=True, exist_ok=True)
             (staging / name).write_bytes(data)
-        try:
-            staging.rename(target)  # atomic: a concurrent run either wins or finds it complete
-        except OSError:
-            import shutil
-
+        staging.rename(target)  # atomic: a concurrent run either wins or finds it complete
+    except OSError as error:
+        if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
-            if not (target / "lib" / "program.js").is_file():
-                return None, f"cannot write {target}"
+        if not (target / "lib" / "program.js").is_file():  # not a concurrent run's win: unusable cache
+            return None, f"cannot write {target.parent} ({error.strerror or error})"
     return target, None
 
 

@@ -157,3 +157,13 @@ def test_without_the_program_it_stops_with_the_reason():
     done = subprocess.run([wheel_node(), str(jsii_one_process.RUNTIME)], input="", capture_output=True,
                           env=env, timeout=60, text=True)
     assert done.returncode != 0 and "JSII_ONE_PROCESS_PROGRAM is not set" in done.stderr
+
+
+def test_a_cache_that_cannot_be_written_keeps_the_relay_with_the_reason(tmp_path):
+    # GIVEN the cache location is a file (as unwritable as a read-only home)
+    package = _import_package(_fake_jsii(tmp_path, "new SyncStdio({errorFD:2,readFD:3,writeFD:3})\n"))
+    (tmp_path / "cache").write_text("not a directory")
+    # THEN no exception reaches the framework's import: the relay is used and the reason names the path
+    directory, reason = jsii_one_process.kernel_directory(package, cache=tmp_path / "cache")
+    assert directory is None and reason.startswith(f"cannot write {tmp_path / 'cache'}")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no staging left behind

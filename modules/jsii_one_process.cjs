@@ -76,4 +76,10 @@ for (const [key, fd] of [["stdout", undefined], ["stderr", 2]]) {
 }
 if (!process.execArgv.includes("--preserve-symlinks")) process.execArgv.push("--preserve-symlinks");
 
+// Ctrl-C and SIGTERM reach the whole process group: Python turns them into a clean exit (one line,
+// 130/143, the staging directory removed). The kernel must not die first, or Python's pending call
+// sees a closed pipe and reports that instead. It lives until Python goes: then its stdin ends and
+// the kernel exits (the relay, too, outlived the signal until its child had finished).
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => {});
+
 require(program);

@@ -200,7 +200,7 @@ def test_ctrl_c_prints_one_line_exits_130_and_leaves_the_output(project):
     time.sleep(0.5)
     os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C does: the whole foreground group
     out, err = process.communicate(timeout=60)
-    assert process.returncode == 130
+    assert process.returncode == 130, err
     assert err == "interrupted; cdktf.out unchanged\n"
     assert tree_digest(project / "cdktf.out") == before
     assert sorted(p.name for p in project.iterdir() if "cdktf.out" in p.name) == ["cdktf.out"]
@@ -234,7 +234,7 @@ def test_sigterm_removes_the_staging_directory_and_exits_143(project):
     time.sleep(0.5)
     process.send_signal(signal.SIGTERM)  # a CI timeout or `kill`
     out, err = process.communicate(timeout=60)
-    assert process.returncode == 143
+    assert process.returncode == 143, err
     assert err == "terminated; cdktf.out unchanged\n"
     assert tree_digest(project / "cdktf.out") == before
     assert sorted(p.name for p in project.iterdir() if "cdktf.out" in p.name) == ["cdktf.out"]

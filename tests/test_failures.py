@@ -184,8 +184,11 @@ def test_outdir_under_a_file_names_path_and_reason(project):
 # -- interrupted and killed runs -----------------------------------------------------------
 
 def start_and_wait_for_staging(project: Path) -> subprocess.Popen:
+    # Ctrl-C at a terminal: SIGINT has its default action. A suite started as a background job of a
+    # non-interactive shell inherits SIGINT ignored (POSIX), and main.py would never see it.
     process = subprocess.Popen([sys.executable, "main.py"], cwd=project, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+                               stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not list(project.glob(".cdktf.out.new-*")):
         assert process.poll() is None, process.communicate()

@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
-import pytest
+import os
+import shutil
+import tempfile
 
-from environments import ENVIRONMENT_NAMES, load
-from tests.support import Synth, synth_settings
+# --- Temporary files of the processes the suite starts stay in the suite's own directory -------
+# cdktf's Testing.app()/full_synth() make a `cdktf.outdir.*` directory in Node's os.tmpdir() and
+# never remove it (10,434 of them had piled up in one machine's /tmp after a day of runs). Node
+# reads TMPDIR when jsii starts its kernel, which happens on the first import of the framework
+# (tests.support, below), so TMPDIR is set here
+# first, to a directory this process creates and removes when it ends (pytest_unconfigure). Python's
+# own temporary files, pytest's tmp_path included, stay where they were (the directory is fixed
+# before TMPDIR changes).
+tempfile.gettempdir()
+SUITE_TMP = tempfile.mkdtemp(prefix="codemate-tests-")
+os.environ["TMPDIR"] = SUITE_TMP
+
+import pytest  # noqa: E402
+
+from environments import ENVIRONMENT_NAMES, load  # noqa: E402
+from tests.support import Synth, synth_settings  # noqa: E402
 
 _CACHE: dict[str, Synth] = {}
 
@@ -78,6 +94,10 @@ def _is_controller(config) -> bool:
 def pytest_sessionstart(session):
     if _is_controller(session.config):
         session.config._repository_output = _repository_output()
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(SUITE_TMP, ignore_errors=True)  # this process made it (above); every worker has its own
 
 
 def pytest_sessionfinish(session, exitstatus):

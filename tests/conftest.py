@@ -128,6 +128,26 @@ FIRST = ("tests/rehearsal/test_cycle.py", "tests/rehearsal/test_terraform.py", "
          "tests/backend/test_e2e.py", "tests/rehearsal/test_emulator.py")
 
 
+# The cycle is the suite's critical path, and its own CPU work (Terraform and the provider loading,
+# planning, refreshing) slowed by about 60 s when the other workers kept both CPUs busy. So an xdist
+# worker lowers its priority (and that of the processes it starts: checkov, terraform validate,
+# main.py) before its first test of any other file: the cycle's worker never does while the cycle
+# runs, and the others take whatever CPU the cycle leaves, which is most of it (it mostly waits).
+CYCLE = FIRST[0]
+NICE = 10
+_lowered = False
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    global _lowered
+    if (_lowered or not hasattr(item.config, "workerinput") or not hasattr(os, "nice")
+            or item.nodeid.startswith(CYCLE + "::")):
+        return
+    _lowered = True
+    os.nice(NICE)
+
+
 def pytest_collection_modifyitems(config, items):
     per_file: dict[str, int] = {}
     for item in items:

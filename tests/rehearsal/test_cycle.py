@@ -3,27 +3,34 @@
 Every planned resource is created, a second plan is empty, one destroy removes everything. The
 longest test of the suite (~3.5 min, most of it the provider's own waits: the database ~80 s, the
 load balancer ~60 s, each bucket lifecycle ~55 s), so tests/conftest.py starts it first, on a
-worker of its own, while the others run the rest. Skipped only where terraform or the provider
+worker of its own, while the others run the rest at a lower priority. It synthesizes Codemate's dev
+alone, the least it needs. Skipped only where terraform or the provider
 mirror is absent (the reason says which).
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from tests.rehearsal.test_terraform import ROOT, rehearse
 from tests.rehearsal.test_terraform import pytestmark as _rehearsal_marks
-from tests.rehearsal.test_terraform import rehearse, synth_output  # noqa: F401 (module-scoped fixture)
 
 pytestmark = _rehearsal_marks
 
 
 @pytest.fixture(scope="module")
-def cycle(synth_output, tmp_path_factory) -> tuple[dict, dict, Path, bool]:
+def cycle(tmp_path_factory) -> tuple[dict, dict, Path, bool]:
     """One rehearsal of Codemate's dev: (the document, its stack report, the work directory, whether
     the command reported success with exit 0)."""
+    synth_output = tmp_path_factory.mktemp("cycle") / "cdktf.out"  # Codemate's dev only: the critical path
+    done = subprocess.run([sys.executable, "main.py", "--outdir", str(synth_output), "dev"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
     document = json.loads((synth_output / "stacks" / "dev" / "cdk.tf.json").read_text())
     work = tmp_path_factory.mktemp("cycle") / "work"
     report, done = rehearse(synth_output, "--stacks", "codemate/dev", "--apply", "--workdir", str(work))

@@ -71,9 +71,10 @@ bench: install
 # Rehearsal (docs/rehearsal.md): the real hashicorp/aws provider (filesystem mirror, /opt/tf-plugins
 # or REHEARSAL_PROVIDER_MIRROR) inits and validates every synthesized stack; APPLY=1 also runs plan ->
 # apply -> re-plan (must be empty) -> destroy against a local moto server. STACKS="dev ..." to choose,
-# JSON=1 for the machine report.  make rehearse STACKS=dev APPLY=1
+# JSON=1 for the machine report, JOBS=N stacks at once (default 2; with APPLY=1 each stack in a process
+# of its own, with its own emulator).  make rehearse STACKS=dev APPLY=1
 rehearse: synth
-	$(PY) -m rehearsal --outdir cdktf.out --stacks "$(STACKS)" $(if $(APPLY),--apply) $(if $(JSON),--json)
+	$(PY) -m rehearsal --outdir cdktf.out --stacks "$(STACKS)" $(if $(APPLY),--apply) $(if $(JSON),--json) $(if $(JOBS),--jobs $(JOBS))
 
 # Create or repair the state bucket and lock table: make bootstrap ARGS="--dry-run --profile admin"
 .PHONY: bootstrap

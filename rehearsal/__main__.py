@@ -15,8 +15,10 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -41,7 +43,9 @@ def parse(argv):
                              "or /opt/tf-plugins)")
     parser.add_argument("--workdir", type=Path, default=None,
                         help="keep the scratch directories here (default: a temporary directory, removed)")
-    parser.add_argument("--jobs", type=int, default=2, help="stacks validated at once (default 2)")
+    parser.add_argument("--jobs", type=int, default=2,
+                        help="stacks rehearsed at once (default 2): validated in threads of this process; with "
+                             "--apply, each stack's cycle runs in a process of its own with its own emulator")
     parser.add_argument("--parallelism", type=int, default=10, help="terraform -parallelism (default 10)")
     return parser.parse_args(argv)
 
@@ -70,26 +74,14 @@ def main(argv=None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
-    from rehearsal.emulator import Emulator, reset
-
     scratch = args.workdir or Path(tempfile.mkdtemp(prefix="rehearsal-"))
     scratch.mkdir(parents=True, exist_ok=True)
     unsupported, known = runner.load_unsupported(), runner.load_known_diffs()
     try:
-        env = runner.terraform_env(runner.cli_config(scratch, args.mirror.absolute()), scratch)
-        with Emulator() as url:
-            with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-                reports = list(pool.map(lambda ref: runner.validate_stack(ref, scratch, url, env), stacks))
-            if not args.json:
-                for report in reports:
-                    print(validate_line(report), flush=True)
-            if args.apply:
-                for report in reports:
-                    reset(url)
-                    runner.apply_cycle(report, scratch, env, unsupported=unsupported, known=known,
-                                       parallelism=args.parallelism, endpoint=url)
-                    if not args.json:
-                        print("\n".join(cycle_lines(report)), flush=True)
+        if args.apply and args.jobs > 1 and len(stacks) > 1:
+            reports = fan_out(args, stacks, scratch)
+        else:
+            reports = rehearse_here(args, stacks, scratch, unsupported, known)
     finally:
         if args.workdir is None:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -101,6 +93,58 @@ def main(argv=None) -> int:
         print(f"rehearsal: {sum(r.ok for r in reports)} of {len(reports)} stack(s) passed"
               + ("" if args.apply else " (validate only; --apply for the full cycle)"))
     return 0 if passed else 1
+
+
+def rehearse_here(args, stacks, scratch: Path, unsupported, known) -> list[StackReport]:
+    """Validate the stacks (``--jobs`` at once) and, with ``--apply``, run their cycles one after the
+    other, all against one emulator in this process (emptied between stacks)."""
+    from rehearsal.emulator import Emulator, reset
+
+    env = runner.terraform_env(runner.cli_config(scratch, args.mirror.absolute()), scratch)
+    with Emulator() as url:
+        with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            reports = list(pool.map(lambda ref: runner.validate_stack(ref, scratch, url, env), stacks))
+        if not args.json:
+            for report in reports:
+                print(validate_line(report), flush=True)
+        if args.apply:
+            for report in reports:
+                reset(url)
+                runner.apply_cycle(report, scratch, env, unsupported=unsupported, known=known,
+                                   parallelism=args.parallelism, endpoint=url)
+                if not args.json:
+                    print("\n".join(cycle_lines(report)), flush=True)
+    return reports
+
+
+def fan_out(args, stacks, scratch: Path) -> list[StackReport]:
+    """Rehearse each stack (validate and cycle) in a process of its own, ``--jobs`` at a time.
+
+    A cycle mostly waits on the provider's fixed delays, so cycles run side by side; each process has
+    its own emulator (the compatibility layer patches moto in the process that runs it). They share
+    the scratch directory, each stack in its own subdirectory. Reports come back as JSON; a process
+    that ends without one is reported as that stack's failure.
+    """
+    def one(ref: runner.StackRef) -> StackReport:
+        command = [sys.executable, "-m", "rehearsal", "--outdir", str(args.outdir.absolute()),
+                   "--stacks", ref.label, "--apply", "--json", "--workdir", str(scratch.absolute()),
+                   "--mirror", str(args.mirror.absolute()), "--jobs", "1", "--parallelism", str(args.parallelism)]
+        started = time.monotonic()
+        done = subprocess.run(command, cwd=runner.ROOT, capture_output=True, text=True)
+        try:
+            (data,) = json.loads(done.stdout)["stacks"]
+            report = StackReport.from_dict(data)
+        except (ValueError, KeyError, TypeError):
+            detail = (done.stderr.strip() or done.stdout.strip() or "no output").splitlines()[-1][:600]
+            report = StackReport(ref.stack, ref.label, seconds=round(time.monotonic() - started, 1),
+                                 init=runner.Step(False, 0.0, f"its rehearsal process exited {done.returncode} "
+                                                               f"without a report: {detail}"))
+        if not args.json:
+            print("\n".join([validate_line(report), *cycle_lines(report)]), flush=True)
+        return report
+
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        return list(pool.map(one, stacks))
 
 
 def validate_line(r: StackReport) -> str:

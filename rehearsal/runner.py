@@ -137,7 +137,11 @@ def load_known_diffs(path: Path = KNOWN_REPLAN_FILE) -> list[KnownDiff]:
 def cli_config(directory: Path, mirror: Path) -> Path:
     """A Terraform CLI config that installs providers from the filesystem mirror only."""
     path = directory / "terraformrc"
-    path.write_text('provider_installation {\n  filesystem_mirror {\n    path = "%s"\n  }\n}\n' % mirror)
+    text = 'provider_installation {\n  filesystem_mirror {\n    path = "%s"\n  }\n}\n' % mirror
+    if not path.is_file() or path.read_text() != text:  # rehearsals running at once share it: write it whole
+        partial = directory / f".terraformrc.{os.getpid()}"
+        partial.write_text(text)
+        partial.replace(path)
     return path
 
 
@@ -242,8 +246,20 @@ class StackReport:
     destroy_protected: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
+    emulator: str = ""  # the endpoint this stack was rehearsed against
+
     def as_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "StackReport":
+        """The report :meth:`as_dict` gave (a stack rehearsed by another process, read back)."""
+        values = dict(data)
+        for name in ("init", "validate", "plan", "apply", "replan", "destroy"):
+            if values.get(name) is not None:
+                values[name] = Step(**values[name])
+        values["replan_changes"] = [Change(**c) for c in values.get("replan_changes", [])]
+        return cls(**values)
 
 
 def changed_attributes(change: dict) -> list[str]:
@@ -269,7 +285,7 @@ def classify(resource_changes: list[dict], known: Sequence[KnownDiff]) -> list[C
 
 def validate_stack(ref: StackRef, scratch: Path, endpoint: str, env: dict) -> StackReport:
     """Write the rehearsal copy, ``terraform init`` from the mirror, ``terraform validate``."""
-    report = StackReport(ref.stack, ref.label)
+    report = StackReport(ref.stack, ref.label, emulator=endpoint)
     started = time.monotonic()
     workdir = scratch / ref.stack
     if workdir.exists():

@@ -1,0 +1,63 @@
+"""``--apply --jobs N``: each stack rehearsed in a process of its own, with its own emulator, N at a time.
+
+Stacks that stop at validate keep it short: a full cycle costs ~35 s of Terraform start-ups even for
+one resource, and the process a child runs is the one tests/rehearsal/test_cycle.py proves on
+Codemate's dev. Skipped only where terraform or the provider mirror is absent (the reason says which).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rehearsal.runner import Change, StackReport, Step
+from tests.rehearsal.test_terraform import pytestmark as _rehearsal_marks
+from tests.rehearsal.test_terraform import rehearse
+
+pytestmark = _rehearsal_marks
+
+
+def invalid_stack(outdir: Path, name: str) -> None:
+    """A synthesized-looking stack whose one resource has an argument the provider does not know."""
+    document = {
+        "provider": {"aws": [{"region": "eu-central-1"}]},
+        "terraform": {"required_providers": {"aws": {"source": "aws", "version": "6.25.0"}},
+                      "backend": {"s3": {"bucket": "state", "key": f"{name}/terraform.tfstate", "region": "eu-central-1"}}},
+        "resource": {"aws_cloudwatch_log_group": {"logs": {"name": f"/rehearsal/{name}", "no_such_argument": 7}}},
+    }
+    (outdir / "stacks" / name).mkdir(parents=True)
+    (outdir / "stacks" / name / "cdk.tf.json").write_text(json.dumps(document))
+
+
+def test_each_stack_is_rehearsed_in_a_process_of_its_own_and_the_reports_come_back_in_order(tmp_path):
+    # GIVEN two stacks the provider rejects and a file that is not a synthesized AWS stack
+    out = tmp_path / "cdktf.out"
+    for name in ("alpha", "beta"):
+        invalid_stack(out, name)
+    (out / "stacks" / "broken").mkdir(parents=True)
+    (out / "stacks" / "broken" / "cdk.tf.json").write_text("{}")
+    # WHEN they are rehearsed with --apply, two at a time
+    report, done = rehearse(out, "--apply", "--jobs", "2", "--workdir", str(tmp_path / "work"), timeout=600)
+    # THEN every stack has its report, in the stacks' order
+    alpha, beta, broken = report["stacks"]
+    assert [alpha["stack"], beta["stack"], broken["stack"]] == ["alpha", "beta", "broken"]
+    # each validated by its own process against its own emulator, in its own directory, and not applied
+    for stack in (alpha, beta):
+        assert stack["init"]["ok"] and stack["validate"]["ok"] is False and stack["applied"] is False, stack
+        assert any("no_such_argument" in d for d in stack["diagnostics"]), stack["diagnostics"]
+        assert stack["emulator"].startswith("http://127.0.0.1:")
+        assert (tmp_path / "work" / stack["stack"] / "validate.log").is_file()
+    assert alpha["emulator"] != beta["emulator"]
+    # a process that ends without a report fails its stack, with the process's last words
+    assert broken["ok"] is False and broken["init"]["ok"] is False
+    assert "exited 1 without a report" in broken["init"]["detail"]
+    assert "not a synthesized AWS stack" in broken["init"]["detail"]
+    assert report["ok"] is False and done.returncode == 1
+
+
+def test_a_report_read_back_from_json_is_the_same_report():
+    report = StackReport("dev", "codemate/dev", ok=True, init=Step(True, 0.7), validate=Step(True, 4.4),
+                         replan=Step(False, 9.7), created=148, emulator="http://127.0.0.1:1234",
+                         replan_changes=[Change("aws_kms_key.k", ["update"], ["rotation_period_in_days"], True,
+                                                ["moto drops it"])])
+    assert StackReport.from_dict(json.loads(json.dumps(report.as_dict()))) == report

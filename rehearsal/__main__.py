@@ -130,6 +130,8 @@ def fan_out(args, stacks, scratch: Path) -> list[StackReport]:
                    "--stacks", ref.label, "--apply", "--json", "--workdir", str(scratch.absolute()),
                    "--mirror", str(args.mirror.absolute()), "--jobs", "1", "--parallelism", str(args.parallelism)]
         started = time.monotonic()
+        if not args.json:
+            print(f"{ref.label:<20} started: validate, then the cycle, in a process of its own", flush=True)
         done = subprocess.run(command, cwd=runner.ROOT, capture_output=True, text=True)
         try:
             (data,) = json.loads(done.stdout)["stacks"]

@@ -8,11 +8,13 @@ Codemate's dev. Skipped only where terraform or the provider mirror is absent (t
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from rehearsal.runner import Change, StackReport, Step
 from tests.rehearsal.test_terraform import pytestmark as _rehearsal_marks
-from tests.rehearsal.test_terraform import rehearse
+from tests.rehearsal.test_terraform import ROOT, rehearse
 
 pytestmark = _rehearsal_marks
 
@@ -53,6 +55,23 @@ def test_each_stack_is_rehearsed_in_a_process_of_its_own_and_the_reports_come_ba
     assert "exited 1 without a report" in broken["init"]["detail"]
     assert "not a synthesized AWS stack" in broken["init"]["detail"]
     assert report["ok"] is False and done.returncode == 1
+
+
+def test_the_text_report_says_when_each_stacks_process_starts_and_how_it_ended(tmp_path):
+    # GIVEN two files that are not synthesized AWS stacks (their processes end at once)
+    out = tmp_path / "cdktf.out"
+    for name in ("one", "two"):
+        (out / "stacks" / name).mkdir(parents=True)
+        (out / "stacks" / name / "cdk.tf.json").write_text("{}")
+    # WHEN they are rehearsed side by side, for a reader
+    done = subprocess.run([sys.executable, "-m", "rehearsal", "--outdir", str(out), "--apply"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    # THEN each stack's start and end is a line, and the summary counts them
+    lines = done.stdout.splitlines()
+    for name in ("one", "two"):
+        assert f"{name:<20} started: validate, then the cycle, in a process of its own" in lines
+        assert any(line.startswith(f"{name:<20} init FAILED") and "without a report" in line for line in lines)
+    assert lines[-1] == "rehearsal: 0 of 2 stack(s) passed" and done.returncode == 1
 
 
 def test_a_report_read_back_from_json_is_the_same_report():

@@ -76,12 +76,11 @@ def main(argv=None) -> int:
 
     scratch = args.workdir or Path(tempfile.mkdtemp(prefix="rehearsal-"))
     scratch.mkdir(parents=True, exist_ok=True)
-    unsupported, known = runner.load_unsupported(), runner.load_known_diffs()
     try:
         if args.apply and args.jobs > 1 and len(stacks) > 1:
             reports = fan_out(args, stacks, scratch)
         else:
-            reports = rehearse_here(args, stacks, scratch, unsupported, known)
+            reports = rehearse_here(args, stacks, scratch)
     finally:
         if args.workdir is None:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -95,11 +94,12 @@ def main(argv=None) -> int:
     return 0 if passed else 1
 
 
-def rehearse_here(args, stacks, scratch: Path, unsupported, known) -> list[StackReport]:
+def rehearse_here(args, stacks, scratch: Path) -> list[StackReport]:
     """Validate the stacks (``--jobs`` at once) and, with ``--apply``, run their cycles one after the
     other, all against one emulator in this process (emptied between stacks)."""
     from rehearsal.emulator import Emulator, reset
 
+    unsupported, known = runner.load_unsupported(), runner.load_known_diffs()
     env = runner.terraform_env(runner.cli_config(scratch, args.mirror.absolute()), scratch)
     with Emulator() as url:
         with ThreadPoolExecutor(max_workers=args.jobs) as pool:

@@ -137,11 +137,9 @@ def load_known_diffs(path: Path = KNOWN_REPLAN_FILE) -> list[KnownDiff]:
 def cli_config(directory: Path, mirror: Path) -> Path:
     """A Terraform CLI config that installs providers from the filesystem mirror only."""
     path = directory / "terraformrc"
-    text = 'provider_installation {\n  filesystem_mirror {\n    path = "%s"\n  }\n}\n' % mirror
-    if not path.is_file() or path.read_text() != text:  # rehearsals running at once share it: write it whole
-        partial = directory / f".terraformrc.{os.getpid()}"
-        partial.write_text(text)
-        partial.replace(path)
+    partial = directory / f".terraformrc.{os.getpid()}"  # rehearsals running at once share it: write it whole
+    partial.write_text('provider_installation {\n  filesystem_mirror {\n    path = "%s"\n  }\n}\n' % mirror)
+    partial.replace(path)
     return path
 
 

@@ -9,11 +9,10 @@ import tempfile
 # --- Temporary files of the processes the suite starts stay in the suite's own directory -------
 # cdktf's Testing.app()/full_synth() make a `cdktf.outdir.*` directory in Node's os.tmpdir() and
 # never remove it (10,434 of them had piled up in one machine's /tmp after a day of runs). Node
-# reads TMPDIR when jsii starts its kernel, which happens on the first import of the framework
-# (tests.support, below), so TMPDIR is set here
-# first, to a directory this process creates and removes when it ends (pytest_unconfigure). Python's
-# own temporary files, pytest's tmp_path included, stay where they were (the directory is fixed
-# before TMPDIR changes).
+# reads TMPDIR when jsii starts its kernel, on the first import of the framework (tests.support,
+# below), so TMPDIR is set first, to a directory this process creates and removes when it ends
+# (pytest_unconfigure). Python's own temporary files, pytest's tmp_path included, stay where they
+# were (the directory is fixed before TMPDIR changes).
 tempfile.gettempdir()
 SUITE_TMP = tempfile.mkdtemp(prefix="codemate-tests-")
 os.environ["TMPDIR"] = SUITE_TMP
@@ -135,6 +134,7 @@ FIRST = ("tests/rehearsal/test_cycle.py", "tests/rehearsal/test_terraform.py", "
 # runs, and the others take whatever CPU the cycle leaves, which is most of it (it mostly waits).
 CYCLE = FIRST[0]
 NICE = 10
+BASE_NICE = os.nice(0) if hasattr(os, "nice") else 0  # the priority the suite was started with
 _lowered = False
 
 

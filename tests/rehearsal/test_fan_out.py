@@ -1,13 +1,14 @@
 """``--apply --jobs N``: each stack rehearsed in a process of its own, with its own emulator, N at a time.
 
-Stacks that stop at validate keep it short: a full cycle costs ~35 s of Terraform start-ups even for
-one resource, and the process a child runs is the one tests/rehearsal/test_cycle.py proves on
+Stacks that stop at validate keep it short: a full cycle costs ~40 s of Terraform start-ups even for
+one resource (a single log group: 41 s wall, 55 s of CPU), and the process a child runs is the one tests/rehearsal/test_cycle.py proves on
 Codemate's dev. Skipped only where terraform or the provider mirror is absent (the reason says which).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -63,15 +64,18 @@ def test_the_text_report_says_when_each_stacks_process_starts_and_how_it_ended(t
     for name in ("one", "two"):
         (out / "stacks" / name).mkdir(parents=True)
         (out / "stacks" / name / "cdk.tf.json").write_text("{}")
-    # WHEN they are rehearsed side by side, for a reader
+    # WHEN they are rehearsed side by side, for a reader, without --workdir (a temporary scratch directory)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
     done = subprocess.run([sys.executable, "-m", "rehearsal", "--outdir", str(out), "--apply"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "TMPDIR": str(tmp)})
     # THEN each stack's start and end is a line, and the summary counts them
     lines = done.stdout.splitlines()
     for name in ("one", "two"):
         assert f"{name:<20} started: validate, then the cycle, in a process of its own" in lines
         assert any(line.startswith(f"{name:<20} init FAILED") and "without a report" in line for line in lines)
     assert lines[-1] == "rehearsal: 0 of 2 stack(s) passed" and done.returncode == 1
+    assert list(tmp.iterdir()) == []  # the scratch directory the stacks' processes shared is gone
 
 
 def test_a_report_read_back_from_json_is_the_same_report():

@@ -50,13 +50,15 @@ lock:
 synth: install
 	$(PY) main.py
 
-# pytest-xdist: one worker per CPU plus one (the rehearsal cycle's worker mostly waits on the
-# provider); --dist loadfile keeps a test file's session-cached stacks and checkov reports in one
-# worker; --no-loadscope-reorder keeps tests/conftest.py's order (the longest first).
-# TEST_WORKERS=0 runs serially.
-TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print((os.cpu_count() or 1) + 1)")
-test: install cli checkov lint-workflows
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+# The fast loop. pytest-xdist: one worker per CPU; --dist loadfile keeps a test file's session-cached
+# stacks and checkov reports in one worker; --no-loadscope-reorder keeps tests/conftest.py's order (the
+# longest first). Every worker reads one synth of every stack (tests/shared_synth.py). The long tiers
+# (terraform, the emulator) run in make rehearse. TEST_WORKERS=0 runs serially.
+TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(os.cpu_count() or 1)")
+FAST_TIER := not rehearsal and not e2e and not emulator
+LONG_TIER := rehearsal or e2e or emulator
+test: install cli checkov renderer lint-workflows
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "$(FAST_TIER)"
 
 # Synthesize every stack with both frameworks (both venvs) and fail on any difference
 # but the known ones (docs/frameworks.md). Installs both venvs first.
@@ -73,7 +75,11 @@ bench: install
 # apply -> re-plan (must be empty) -> destroy against a local moto server. STACKS="dev ..." to choose,
 # JSON=1 for the machine report, JOBS=N stacks at once (default 2; with APPLY=1 each stack in a process
 # of its own, with its own emulator).  make rehearse STACKS=dev APPLY=1
+# First the suite's long tiers (terraform validate of every stack, the backend's end-to-end runs, the
+# emulator's probes: -m "$(LONG_TIER)"; TIERS=0 skips them), then the rehearsal of the chosen stacks.
+TIERS ?= 1
 rehearse: synth
+	$(if $(filter 1,$(TIERS)),$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "$(LONG_TIER)")
 	$(PY) -m rehearsal --outdir cdktf.out --stacks "$(STACKS)" $(if $(APPLY),--apply) $(if $(JSON),--json) $(if $(JOBS),--jobs $(JOBS))
 
 # Create or repair the state bucket and lock table: make bootstrap ARGS="--dry-run --profile admin"
@@ -137,22 +143,28 @@ scan: synth checkov
 #   make cost ARGS="--compare BASE"    difference to another synth output (e.g. the base branch's)
 #   make diagram                       <outdir>/diagrams/<stack>.{dot,svg,png}
 # The synth's own output goes to stderr, so stdout holds only the report.
-.PHONY: cost diagram graphviz lint-workflows
+.PHONY: cost diagram renderer lint-workflows
 
 cost:
 	@$(MAKE) --no-print-directory synth >&2
 	@$(PY) -m review cost $(ARGS)
 
-diagram: graphviz
+diagram: renderer
 	@$(MAKE) --no-print-directory synth >&2
 	@$(PY) -m review diagram $(ARGS)
 
-graphviz:
-	@command -v dot >/dev/null 2>&1 || { echo "make diagram needs Graphviz: apt-get install -y graphviz (macOS: brew install graphviz)" >&2; exit 1; }
+# The diagram renderer (review/render): Graphviz and resvg compiled to WebAssembly and the DejaVu
+# font, from the npm registry, run by the Node.js of .venv; no system package, no install script.
+RENDER_STAMP := review/render/node_modules/.installed
+renderer: $(RENDER_STAMP)
+
+$(RENDER_STAMP): review/render/package.json review/render/package-lock.json review/render/.npmrc $(STAMP)
+	cd review/render && $(NPM) ci --ignore-scripts --loglevel=error
+	touch $@
 
 # actionlint (PyPI wheel, pinned in pyproject.toml [dev]) on every workflow; part of make test.
 lint-workflows: install
 	$(VENV)/bin/actionlint -color=false .github/workflows/*.yml
 
 clean:
-	rm -rf .venv .venv-cdktn $(CHECKOV_VENV) node_modules cli-cdktn/node_modules cdktf.out .cdktf.out.* .pytest_cache
+	rm -rf .venv .venv-cdktn $(CHECKOV_VENV) node_modules cli-cdktn/node_modules review/render/node_modules cdktf.out .cdktf.out.* .pytest_cache

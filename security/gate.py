@@ -34,7 +34,6 @@ import subprocess
 import sys
 import time
 import tomllib
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -148,22 +147,75 @@ def run_checkov(stack_file: Path, checkov: Path = CHECKOV) -> Any:
         raise GateError(f"checkov printed no JSON report for {stack_file}: {done.stderr.strip()[-800:]}") from None
 
 
-def scan(environments: Sequence[str], outdir: Path, checkov: Path = CHECKOV,
-         run: Callable[[Path, Path], Any] = run_checkov) -> list[EnvironmentScan]:
-    """Scan each environment's ``cdk.tf.json`` (checkov runs in parallel, one process per environment).
+def run_checkov_batch(stack_files: Sequence[Path], checkov: Path = CHECKOV) -> dict[Path, Any]:
+    """checkov's JSON report of each ``cdk.tf.json``, from one checkov process for all of them.
 
-    ``run(stack_file, checkov)`` returns checkov's JSON report; tests may replay a recorded one.
+    checkov's start-up (~2.5 s of importing its checks) is paid once instead of once per stack; its
+    merged report is split back per file by each result's absolute path.
     """
-    files = {env: Path(outdir) / "stacks" / env / "cdk.tf.json" for env in environments}
+    if not Path(checkov).is_file():
+        raise GateError(f"checkov not found at {checkov} — run 'make checkov' (creates .venv-checkov from "
+                        "requirements-checkov.txt)")
+    files = [Path(f).resolve() for f in stack_files]
+    if len(set(files)) != len(files):
+        raise GateError("the same cdk.tf.json was given twice")
+    command = [str(checkov), *(a for f in files for a in ("--file", str(f))), "--framework", "terraform_json",
+               "--skip-download", "--output", "json"]
+    done = subprocess.run(command, capture_output=True, text=True, env=checkov_env(), timeout=900, check=False)
+    if done.returncode not in (0, 1):  # 1 = some check failed; anything else is checkov breaking
+        raise GateError(f"checkov exited {done.returncode} on {len(files)} file(s): {done.stderr.strip()[-800:]}")
+    try:
+        merged = json.loads(done.stdout)
+    except ValueError:
+        raise GateError(f"checkov printed no JSON report: {done.stderr.strip()[-800:]}") from None
+    reports = merged if isinstance(merged, list) else [merged]
+    split: dict[Path, Any] = {f: {"check_type": "terraform_json",
+                                  "results": {"passed_checks": [], "failed_checks": [], "parsing_errors": []},
+                                  "summary": {"parsing_errors": 0, "checkov_version": "?"}} for f in files}
+    by_text = {str(f): f for f in files}
+    for report_ in reports:
+        version = report_.get("summary", {}).get("checkov_version", "?")
+        for one in split.values():
+            one["summary"]["checkov_version"] = version
+        results = report_.get("results", {})
+        for kind in ("passed_checks", "failed_checks"):
+            for check in results.get(kind, []):
+                owner = by_text.get(str(Path(check.get("file_abs_path", "")).resolve()))
+                if owner is None:
+                    raise GateError(f"checkov reported a result for a file it was not given: "
+                                    f"{check.get('file_abs_path')}")
+                split[owner]["results"][kind].append(check)
+        for path in results.get("parsing_errors", []):
+            owner = by_text.get(str(Path(path).resolve())) or next((f for f in files if str(f).endswith(path)), None)
+            if owner is not None:
+                split[owner]["summary"]["parsing_errors"] += 1
+    return split
+
+
+def scan(environments: Sequence[str], outdir: Path, checkov: Path = CHECKOV,
+         run: Callable[[Path, Path], Any] | None = None) -> list[EnvironmentScan]:
+    """Scan each environment's ``cdk.tf.json`` (one checkov process for all of them).
+
+    ``run(stack_file, checkov)``, if given, returns one file's checkov JSON report instead (tests
+    replay a recorded one).
+    """
+    return scan_files({env: Path(outdir) / "stacks" / env / "cdk.tf.json" for env in environments}, checkov, run)
+
+
+def scan_files(files: Mapping[str, Path], checkov: Path = CHECKOV,
+               run: Callable[[Path, Path], Any] | None = None) -> list[EnvironmentScan]:
+    """Scan ``{stack name: cdk.tf.json}`` — files from several outputs may share one checkov run."""
     for env, path in files.items():
-        if not path.is_file():
+        if not Path(path).is_file():
             raise GateError(f"[{env}] {path} does not exist — synthesize first ('make synth' or 'python main.py')")
-    docs = {env: json.loads(path.read_text()) for env, path in files.items()}
-    workers = max(1, min(len(files), os.cpu_count() or 1))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        reports = dict(zip(files, pool.map(lambda p: run(p, checkov), files.values())))
+    docs = {env: json.loads(Path(path).read_text()) for env, path in files.items()}
+    if run is None:
+        by_file = run_checkov_batch(list(files.values()), checkov)
+        reports = {env: by_file[Path(path).resolve()] for env, path in files.items()}
+    else:
+        reports = {env: run(Path(path), checkov) for env, path in files.items()}
     scans = []
-    for env in environments:
+    for env in files:
         passed, failed, version = parse_checkov(reports[env], env, docs[env])
         scans.append(EnvironmentScan(env, passed, failed, scan_document(docs[env]), version))
     return scans
@@ -339,16 +391,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         by_system.setdefault(row["system"], []).append(row["stack"])
     ok = True
     try:
-        for system, stacks in by_system.items():
+        lists = {}
+        for system, stacks in by_system.items():  # every list is read before checkov starts
             path = args.accepted or accepted_file(system)
             known = [row["stack"] for row in manifest(parse_selection([system]))]
             accepted = [e for e in load_accepted(path, known) if set(e.environments) & set(stacks)]
-            accepted = [Accepted(e.check, e.resource, tuple(x for x in e.environments if x in stacks), e.reason)
-                        for e in accepted]
-            start = time.monotonic()
-            verdict = evaluate(scan(stacks, args.outdir, args.checkov), accepted)
+            lists[system] = (path, [Accepted(e.check, e.resource, tuple(x for x in e.environments if x in stacks),
+                                             e.reason) for e in accepted])
+        start = time.monotonic()
+        scans = {s.environment: s for s in scan([row["stack"] for row in rows], args.outdir, args.checkov)}
+        seconds = time.monotonic() - start
+        for system, stacks in by_system.items():
+            path, accepted = lists[system]
+            verdict = evaluate([scans[stack] for stack in stacks], accepted)
             print(f"{system}:")
-            print(report(verdict, time.monotonic() - start, path))
+            print(report(verdict, seconds, path))
             ok = ok and verdict.ok
     except GateError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -16,19 +16,24 @@ import tempfile
 tempfile.gettempdir()
 SUITE_TMP = tempfile.mkdtemp(prefix="codemate-tests-")
 os.environ["TMPDIR"] = SUITE_TMP
+# What every process of one run shares (the controller's directory; xdist workers inherit the variable).
+SHARED = os.environ.setdefault("CODEMATE_TESTS_SHARED", os.path.join(SUITE_TMP, "shared"))
+os.makedirs(SHARED, exist_ok=True)
 
 import pytest  # noqa: E402
 
-from environments import ENVIRONMENT_NAMES, load  # noqa: E402
-from tests.support import Synth, synth_settings  # noqa: E402
+from environments import ENVIRONMENT_NAMES  # noqa: E402
+from tests.shared_synth import committed_output, start_in_background, stop_background  # noqa: E402
+from tests.support import Synth  # noqa: E402
 
 _CACHE: dict[str, Synth] = {}
 
 
 def synthesized(env: str) -> Synth:
-    """The synthesized stack of ``env`` with its committed settings (cached)."""
+    """The synthesized stack of Codemate's ``env`` with its committed settings: read from the one
+    ``main.py`` output of this run (tests/shared_synth.py), not synthesized again in this worker."""
     if env not in _CACHE:
-        _CACHE[env] = synth_settings(load(env))
+        _CACHE[env] = Synth((committed_output() / "stacks" / env / "cdk.tf.json").read_text())
     return _CACHE[env]
 
 
@@ -60,13 +65,10 @@ def prod() -> Synth:
 
 
 @pytest.fixture(scope="session")
-def all_stacks_output(tmp_path_factory):
-    """``main.py``'s output for every stack of every system (synthesized once per session)."""
-    import main
-
-    outdir = tmp_path_factory.mktemp("all-stacks") / "cdktf.out"
-    assert main.main(["--outdir", str(outdir)]) == 0
-    return outdir
+def all_stacks_output():
+    """``main.py``'s output for every stack of every system: synthesized once per run, shared by every
+    worker (tests/shared_synth.py). Read it; a test that changes a stack works on a copy."""
+    return committed_output()
 
 
 # --- The suite never writes the repository's own output -------------------------------------
@@ -90,12 +92,18 @@ def _is_controller(config) -> bool:
     return not hasattr(config, "workerinput")  # pytest-xdist workers carry workerinput
 
 
+def pytest_configure(config):
+    if _is_controller(config) and getattr(config.option, "numprocesses", None):
+        start_in_background()  # the shared synth starts while pytest collects and the workers start
+
+
 def pytest_sessionstart(session):
     if _is_controller(session.config):
         session.config._repository_output = _repository_output()
 
 
 def pytest_unconfigure(config):
+    stop_background()
     shutil.rmtree(SUITE_TMP, ignore_errors=True)  # this process made it (above); every worker has its own
 
 
@@ -115,37 +123,13 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
-# --- The longest test first ---------------------------------------------------------------------
-# Codemate's dev rehearsal cycle (~3.5 min, mostly the provider's own waits) starts first, so
-# pytest-xdist gives it a worker at once and the other workers run everything else meanwhile.
-# `make test` runs one worker more than there are CPUs (this one mostly waits) and passes
-# --no-loadscope-reorder, so xdist keeps this order: the cycle, the other files that take longest
-# (`--durations`), then the files with the most tests (xdist's own default order). The cycle's file
-# holds three tests on one run: a worker with more than two pending tests is given no further
-# file, so nothing waits behind the cycle.
-FIRST = ("tests/rehearsal/test_cycle.py", "tests/rehearsal/test_terraform.py", "tests/security/test_gate.py",
-         "tests/backend/test_e2e.py", "tests/rehearsal/test_emulator.py")
-
-
-# The cycle is the suite's critical path, and its own CPU work (Terraform and the provider loading,
-# planning, refreshing) slowed by about 60 s when the other workers kept both CPUs busy. So an xdist
-# worker lowers its priority (and that of the processes it starts: checkov, terraform validate,
-# main.py) before its first test of any other file: the cycle's worker never does while the cycle
-# runs, and the others take whatever CPU the cycle leaves, which is most of it (it mostly waits).
-CYCLE = FIRST[0]
-NICE = 10
-BASE_NICE = os.nice(0) if hasattr(os, "nice") else 0  # the priority the suite was started with
-_lowered = False
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_setup(item):
-    global _lowered
-    if (_lowered or not hasattr(item.config, "workerinput") or not hasattr(os, "nice")
-            or item.nodeid.startswith(CYCLE + "::")):
-        return
-    _lowered = True
-    os.nice(NICE)
+# --- The longest files first ---------------------------------------------------------------------
+# `make test` passes --no-loadscope-reorder, so xdist keeps this order: the files that take longest
+# (`--durations`) first, then the files with the most tests (xdist's own default order), so no worker
+# is left with a long file at the end. The rehearsal tier (`-m rehearsal`, run by `make rehearse`)
+# starts with the validation of every stack.
+FIRST = ("tests/rehearsal/test_terraform.py", "tests/backend/test_e2e.py", "tests/rehearsal/test_emulator.py",
+         "tests/security/test_gate.py", "tests/modules/test_node_lazy.py", "tests/test_failures.py")
 
 
 def pytest_collection_modifyitems(config, items):

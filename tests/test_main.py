@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 
 import main
+from systems import SYSTEMS
+
+OTHER = next(system for system in SYSTEMS if not system.primary)
 from environments import load
 from modules.errors import ConfigError
 from tooling.outdir import MARKER, MARKER_TEXT
@@ -69,9 +72,9 @@ def test_unknown_environment_stops_listing_the_known_ones(previous_output, capsy
     err = capsys.readouterr().err
     assert err.splitlines()[0] == (
         "error: [?:qa] stack = 'qa': unknown system or environment; known: dev, staging, prod (codemate); "
-        "systems codemate, conduit, nest-api, unisync, openmarket — fix: name a codemate environment, a system, system:env (e.g. "
-        "conduit:prod) or a stack listed by --list; a new environment is added as environments/<system>/<env>.py "
-        "and listed in systems/__init__.py"
+        f"systems {', '.join(system.name for system in SYSTEMS)} — fix: name a codemate environment, a system, "
+        f"system:env (e.g. {OTHER.name}:{OTHER.environments[-1]}) or a stack listed by --list; a new environment "
+        "is added as environments/<system>/<env>.py and listed in systems/__init__.py"
     )
     assert tree_digest(previous_output) == before
 

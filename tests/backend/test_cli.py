@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from systems import SYSTEMS
+
 import backend.__main__ as cli
 from backend.bootstrap import make_clients
 from tests.backend.conftest import CREDENTIAL_VARIABLES, REGION
@@ -139,9 +141,9 @@ def test_make_bootstrap_runs_the_module_with_args():
     assert result.stdout.splitlines()[-1] == ".venv/bin/python -m backend bootstrap --dry-run --profile admin"
 
 
-@pytest.mark.parametrize("system, bucket, table", [("conduit", "conduit-terraform-state", "conduit-terraform-locks"),
-                                                   ("nest-api", "nest-api-terraform-state", "nest-api-terraform-locks")])
-def test_each_system_bootstraps_its_own_bucket_and_table(aws, system, bucket, table):
+@pytest.mark.parametrize("system", [system.name for system in SYSTEMS if not system.primary])
+def test_each_system_bootstraps_its_own_bucket_and_table(aws, system):
+    bucket, table = f"{system}-terraform-state", f"{system}-terraform-locks"
     # GIVEN an empty account WHEN another system's backend is bootstrapped
     status, out, err = run_cli("bootstrap", "--system", system)
     # THEN its own bucket and table exist and verify passes; the primary system's are untouched

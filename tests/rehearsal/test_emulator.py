@@ -19,6 +19,7 @@ def server(request):
         yield request.param, url
 
 
+@pytest.mark.emulator
 @pytest.mark.parametrize("item", ITEMS, ids=IDS)
 def test_moto_still_has_the_gap_and_the_layer_closes_it(server, item):
     compatible, url = server

@@ -1,8 +1,8 @@
 """``--apply --jobs N``: each stack rehearsed in a process of its own, with its own emulator, N at a time.
 
 Stacks that stop at validate keep it short: a full cycle costs ~40 s of Terraform start-ups even for
-one resource (a single log group: 41 s wall, 55 s of CPU), and the process a child runs is the one tests/rehearsal/test_cycle.py proves on
-Codemate's dev. Skipped only where terraform or the provider mirror is absent (the reason says which).
+one resource (a single log group: 41 s wall, 55 s of CPU), and the process a child runs is the one `make rehearse STACKS=dev APPLY=1` (`.ci/run`) proves on
+every system's dev. Skipped only where terraform or the provider mirror is absent (the reason says which).
 """
 
 from __future__ import annotations

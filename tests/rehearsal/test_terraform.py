@@ -1,7 +1,7 @@
 """The rehearsal for real: Terraform with the real hashicorp/aws provider of the filesystem mirror.
 
 every synthesized stack inits and validates with 0 errors and 0 warnings (and a stack with a
-6.x-only attribute does not: the check can fail). Codemate's dev cycle is in test_cycle.py.
+6.x-only attribute does not: the check can fail). The apply cycles run in `make rehearse STACKS=dev APPLY=1`.
 
 Skipped only where terraform or the provider mirror is absent (the reason says which).
 """
@@ -31,12 +31,8 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def synth_output(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("rehearsal") / "cdktf.out"
-    done = subprocess.run([sys.executable, "main.py", "--outdir", str(out)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=600)
-    assert done.returncode == 0, done.stderr
-    return out
+def synth_output(all_stacks_output) -> Path:
+    return all_stacks_output  # the run's one synth of every stack (tests/shared_synth.py)
 
 
 def rehearse(outdir: Path, *args: str, timeout: int = 1800) -> tuple[dict, subprocess.CompletedProcess]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import struct
 
 import pytest
@@ -223,26 +222,88 @@ def test_a_github_actions_deploy_role_is_drawn_in_ci_cd_with_what_it_deploys(tmp
     assert graph.edges_labelled("push image")
 
 
-def test_renders_a_png_with_graphviz(synth_out, tmp_path):
-    assert shutil.which("dot"), "Graphviz is missing: apt-get install -y graphviz (.ci/run installs it)"
-    done = run_review("diagram", "dev", "--outdir", str(synth_out), "--into", str(tmp_path))
+def test_renders_svg_and_png_with_no_system_graphviz(synth_out, tmp_path):
+    """Graphviz and resvg compiled to WebAssembly (review/render): a PATH without dot or any system tool."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    done = run_review("diagram", "dev", "--outdir", str(synth_out), "--into", str(tmp_path / "d"),
+                      env={"PATH": str(bin_dir)})
     assert done.returncode == 0, done.stderr
-    png = (tmp_path / "dev.png").read_bytes()
+    png = (tmp_path / "d" / "dev.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", png[16:24])
     assert width > 1000 and height > 500
-    svg = (tmp_path / "dev.svg").read_text()
+    svg = (tmp_path / "d" / "dev.svg").read_text()
     assert svg.lstrip().startswith("<?xml")
     assert 'xlink:href="data:image/png;base64,' in svg and ".png\"" not in svg   # icons inlined: stands alone
-    assert parse((tmp_path / "dev.dot").read_text()).clusters("VPC codemate-vpc-dev")
+    assert ">codemate&#45;alb&#45;dev</text>" in svg or ">codemate-alb-dev</text>" in svg   # labels laid out
+    assert parse((tmp_path / "d" / "dev.dot").read_text()).clusters("VPC codemate-vpc-dev")
 
 
-def test_without_graphviz_it_says_in_one_line_how_to_install_it(synth_out, tmp_path):
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    done = run_review("diagram", "--outdir", str(synth_out), "--into", str(tmp_path / "d"),
-                      env={"PATH": str(bin_dir)})
-    assert done.returncode != 0
-    (line,) = done.stderr.strip().splitlines()
-    assert "apt-get install -y graphviz" in line
+def test_the_png_has_text_drawn_in_the_shipped_font(tmp_path):
+    """resvg gets DejaVu Sans from the npm package: a label darkens pixels (no system font needed)."""
+    from review.diagram import draw
+
+    def dark_pixels(label: str) -> int:
+        png = tmp_path / f"{len(label)}.png"
+        draw([{"dot": f'digraph {{ a [shape=plaintext label="{label}" fontsize=40] }}', "png": str(png)}])
+        return _dark(png.read_bytes())
+
+    assert dark_pixels("WWWWWWWWWW") > dark_pixels("") + 500
+
+
+def _dark(png: bytes) -> int:
+    """Pixels darker than mid-grey in an 8-bit RGBA PNG (what resvg writes)."""
+    import zlib
+
+    width, height = struct.unpack(">II", png[16:24])
+    data, at = b"", 8
+    while at < len(png):
+        length, kind = struct.unpack(">I4s", png[at:at + 8])
+        if kind == b"IDAT":
+            data += png[at + 8:at + 8 + length]
+        at += 12 + length
+    raw, stride, rows, previous = zlib.decompress(data), width * 4, [], bytearray(width * 4)
+    for y in range(height):
+        filter_type, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for x in range(stride):
+            left = line[x - 4] if x >= 4 else 0
+            up, up_left = previous[x], previous[x - 4] if x >= 4 else 0
+            if filter_type == 1:
+                line[x] = (line[x] + left) & 255
+            elif filter_type == 2:
+                line[x] = (line[x] + up) & 255
+            elif filter_type == 3:
+                line[x] = (line[x] + (left + up) // 2) & 255
+            elif filter_type == 4:
+                p = left + up - up_left
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - up_left)
+                line[x] = (line[x] + (left if pa <= pb and pa <= pc else up if pb <= pc else up_left)) & 255
+        rows.append(line)
+        previous = line
+    return sum(1 for line in rows for x in range(0, stride, 4) if line[x] < 128 and line[x + 3] > 0)
+
+
+def test_without_the_renderer_it_says_in_one_line_how_to_install_it(synth_out, tmp_path, monkeypatch):
+    from review import diagram
+
+    monkeypatch.setattr(diagram, "RENDER_DIR", tmp_path / "no-renderer")
+    assert diagram.run(synth_out, ["dev"], tmp_path / "d", ("dot", "svg", "png")) == 3
     assert not (tmp_path / "d").exists()
+    assert "make diagram" in diagram.renderer_problem() and "\n" not in diagram.renderer_problem()
+
+
+def test_only_the_source_needs_no_renderer(synth_out, tmp_path, monkeypatch):
+    from review import diagram
+
+    monkeypatch.setattr(diagram, "RENDER_DIR", tmp_path / "no-renderer")
+    assert diagram.run(synth_out, ["dev"], tmp_path / "d", ("dot",)) == 0
+    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == ["dev.dot"]
+
+
+def test_a_layout_error_is_one_line(tmp_path):
+    from review.diagram import RenderError, draw
+
+    with pytest.raises(RenderError) as caught:
+        draw([{"dot": "digraph { a -> }", "svg": str(tmp_path / "x.svg")}])
+    assert str(caught.value).startswith("error: Graphviz could not lay out") and "\n" not in str(caught.value)

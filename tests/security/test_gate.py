@@ -18,29 +18,56 @@ import pytest
 from environments import ENVIRONMENT_NAMES, load
 from main import synthesize
 from security import gate
-from security.gate import Accepted, GateError, evaluate, load_accepted, run_checkov, scan
+from security.gate import Accepted, GateError, evaluate, load_accepted, scan, scan_files
+from systems import SYSTEMS
 
 LOG_GROUP_PATH = "network/flow-log-group"
 
 
 @pytest.fixture(scope="session")
-def committed_output(tmp_path_factory) -> Path:
-    """``main.py``'s output for every environment with its committed settings."""
-    outdir = tmp_path_factory.mktemp("gate") / "cdktf.out"
-    synthesize([load(env) for env in ENVIRONMENT_NAMES], outdir)
-    return outdir
+def committed_output(all_stacks_output) -> Path:
+    """``main.py``'s output for every stack with its committed settings (the run's shared synth)."""
+    return all_stacks_output
+
+
+def _weakened(committed_output: Path, into: Path) -> dict[str, Path]:
+    """Copies of prod's output with one protection undone each (the gate must fail on them)."""
+    copies = {}
+    outdir, doc = copy_stack(committed_output, "prod", into / "kms")
+    (group,) = [g for g in doc["resource"]["aws_cloudwatch_log_group"].values()
+                if g["//"]["metadata"]["path"] == f"prod/{LOG_GROUP_PATH}"]
+    del group["kms_key_id"]  # the flow-log group loses its KMS key
+    write_stack(outdir, "prod", doc)
+    copies["flow-log-group-without-kms"] = outdir / "stacks" / "prod" / "cdk.tf.json"
+    outdir, doc = copy_stack(committed_output, "prod", into / "waf")
+    del doc["resource"]["aws_wafv2_web_acl_association"]  # no web ACL, and the uploads back on SSE-S3
+    for encryption in doc["resource"]["aws_s3_bucket_server_side_encryption_configuration"].values():
+        if encryption["//"]["metadata"]["path"] == "prod/storage/files-encryption":
+            encryption["rule"] = [{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}]
+    write_stack(outdir, "prod", doc)
+    copies["without-waf-and-upload-kms"] = outdir / "stacks" / "prod" / "cdk.tf.json"
+    return copies
 
 
 @pytest.fixture(scope="session")
-def committed(committed_output):
-    """(scans, raw checkov reports by environment) of the committed output: checkov runs once per session."""
-    reports: dict[str, object] = {}
+def scanned(committed_output, tmp_path_factory):
+    """checkov once per session for every committed stack and every weakened copy: {name: scan},
+    and the raw reports of the committed stacks."""
+    from main import manifest, parse_selection
 
-    def recording(stack_file: Path, checkov: Path):
-        reports[stack_file.parent.name] = run_checkov(stack_file, checkov)
-        return reports[stack_file.parent.name]
+    files = {row["stack"]: committed_output / "stacks" / row["stack"] / "cdk.tf.json"
+             for row in manifest(parse_selection([]))}
+    files.update(_weakened(committed_output, tmp_path_factory.mktemp("weakened")))
+    reports = gate.run_checkov_batch(list(files.values()))
+    scans = {name: scan for name, scan in zip(files, scan_files(files, run=lambda path, _: reports[path.resolve()]))}
+    return scans, {name: reports[path.resolve()] for name, path in files.items()}
 
-    return scan(ENVIRONMENT_NAMES, committed_output, run=recording), reports
+
+@pytest.fixture(scope="session")
+def committed(scanned):
+    """(scans, raw checkov reports by environment) of Codemate's committed stacks."""
+    scans, reports = scanned
+    return [scans[env] for env in ENVIRONMENT_NAMES], reports
 
 
 def copy_stack(committed_output: Path, env: str, tmp_path: Path) -> tuple[Path, dict]:
@@ -132,31 +159,25 @@ def test_gate_fails_when_flow_logs_are_switched_off(tmp_path, capsys):
     assert out.rstrip().endswith("gate: FAILED (1 unaccepted, 1 stale, 0 secret(s))")
 
 
-def test_gate_fails_when_the_flow_log_group_loses_its_kms_key(committed_output, tmp_path):
-    # GIVEN prod's output with the KMS key removed from the flow-log group
-    outdir, doc = copy_stack(committed_output, "prod", tmp_path)
-    (group,) = [g for g in doc["resource"]["aws_cloudwatch_log_group"].values()
-                if g["//"]["metadata"]["path"] == f"prod/{LOG_GROUP_PATH}"]
-    del group["kms_key_id"]
-    write_stack(outdir, "prod", doc)
-    # WHEN scanned
-    verdict = evaluate(scan(["prod"], outdir), load_accepted())
+def _as_prod(scan_):
+    return replace(scan_, environment="prod", failed=[replace(f, environment="prod") for f in scan_.failed])
+
+
+def test_gate_fails_when_the_flow_log_group_loses_its_kms_key(scanned):
+    # GIVEN prod's output with the KMS key removed from the flow-log group (_weakened), WHEN scanned
+    scans, _ = scanned
+    verdict = evaluate([_as_prod(scans["flow-log-group-without-kms"])], load_accepted())
     # THEN exactly that finding is unaccepted
     assert not verdict.ok
     assert [f.key for f in verdict.unaccepted] == [("CKV_AWS_158", LOG_GROUP_PATH, "prod")]
     assert verdict.stale == []
 
 
-def test_gate_fails_when_the_waf_and_the_upload_encryption_are_undone(committed_output, tmp_path):
+def test_gate_fails_when_the_waf_and_the_upload_encryption_are_undone(scanned):
     # GIVEN prod's output without the web ACL association and with the files bucket back on SSE-S3
-    outdir, doc = copy_stack(committed_output, "prod", tmp_path)
-    del doc["resource"]["aws_wafv2_web_acl_association"]
-    for encryption in doc["resource"]["aws_s3_bucket_server_side_encryption_configuration"].values():
-        if encryption["//"]["metadata"]["path"] == "prod/storage/files-encryption":
-            encryption["rule"] = [{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}]
-    write_stack(outdir, "prod", doc)
-    # WHEN scanned
-    verdict = evaluate(scan(["prod"], outdir), load_accepted())
+    # (_weakened), WHEN scanned
+    scans, _ = scanned
+    verdict = evaluate([_as_prod(scans["without-waf-and-upload-kms"])], load_accepted())
     # THEN the unprotected ALB and the SSE-S3 uploads are unaccepted findings
     assert not verdict.ok
     assert sorted(f.key for f in verdict.unaccepted) == [
@@ -304,8 +325,8 @@ def test_the_same_finding_accepted_twice_is_rejected(tmp_path):
         load_accepted(path)
 
 
-@pytest.mark.parametrize("system", ["conduit", "nest-api", "unisync", "openmarket"])
-def test_every_other_system_passes_the_gate_with_its_own_accepted_list(all_stacks_output, system):
+@pytest.mark.parametrize("system", [s.name for s in SYSTEMS if not s.primary])
+def test_every_other_system_passes_the_gate_with_its_own_accepted_list(scanned, system):
     # GIVEN every stack of the system, freshly synthesized, and the system's own reviewed list
     from main import manifest, parse_selection
 
@@ -313,6 +334,7 @@ def test_every_other_system_passes_the_gate_with_its_own_accepted_list(all_stack
     path = gate.accepted_file(system)
     assert path.name == f"accepted-findings-{system}.toml"
     # WHEN the gate judges them THEN nothing is unaccepted, nothing accepted is stale, no secret is found
-    verdict = evaluate(scan(stacks, all_stacks_output), load_accepted(path, stacks))
+    scans, _ = scanned
+    verdict = evaluate([scans[stack] for stack in stacks], load_accepted(path, stacks))
     assert verdict.ok, gate.report(verdict, 0, path)
     assert [s.environment for s in verdict.scans] == stacks

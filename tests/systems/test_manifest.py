@@ -14,8 +14,10 @@ from modules.errors import ConfigError
 from systems import SYSTEMS
 
 ROOT = Path(__file__).resolve().parents[2]
-EXPECTED = ["dev", "staging", "prod", "conduit-dev", "conduit-prod", "nest-api-dev", "nest-api-prod", "unisync-dev",
-            "unisync-prod", "openmarket-dev", "openmarket-staging", "openmarket-prod"]
+# SPEC §5's naming rule, applied to the registry: the primary system's stacks are its environments,
+# every other stack is <system>-<env>; each system's state bucket and lock table carry its name.
+EXPECTED = [env if system.primary else f"{system.name}-{env}" for system in SYSTEMS for env in system.environments]
+OTHER = next(system for system in SYSTEMS if not system.primary)  # any non-primary system, for the examples
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -27,13 +29,15 @@ def test_list_json_prints_every_stack_with_its_state_and_lock():
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)
     assert [r["stack"] for r in rows] == EXPECTED
-    assert all(set(r) == {"system", "environment", "stack", "state_bucket", "state_key", "lock_table"} for r in rows)
+    assert len({system.name for system in SYSTEMS}) == len(SYSTEMS) >= 2
+    expected_rows = [{"system": system.name, "environment": env, "stack": env if system.primary else f"{system.name}-{env}",
+                      "state_bucket": f"{system.name}-terraform-state", "state_key": f"{env}/terraform.tfstate",
+                      "lock_table": f"{system.name}-terraform-locks"}
+                     for system in SYSTEMS for env in system.environments]
+    assert rows == expected_rows
     assert rows[0] == {"system": "codemate", "environment": "dev", "stack": "dev",
                        "state_bucket": "codemate-terraform-state", "state_key": "dev/terraform.tfstate",
                        "lock_table": "codemate-terraform-locks"}
-    assert rows[3] == {"system": "conduit", "environment": "dev", "stack": "conduit-dev",
-                       "state_bucket": "conduit-terraform-state", "state_key": "dev/terraform.tfstate",
-                       "lock_table": "conduit-terraform-locks"}
 
 
 def test_list_starts_no_jsii_and_writes_nothing(tmp_path):
@@ -48,11 +52,13 @@ def test_list_starts_no_jsii_and_writes_nothing(tmp_path):
 
 
 def test_list_as_text_groups_systems_and_names_state():
-    result = run("--list", "conduit")
+    result = run("--list", OTHER.name)
     assert result.returncode == 0
     lines = result.stdout.splitlines()
-    assert len(lines) == 3
-    assert "conduit-prod" in lines[2] and "s3://conduit-terraform-state/prod/terraform.tfstate" in lines[2]
+    assert len(lines) == 1 + len(OTHER.environments)
+    last = OTHER.environments[-1]
+    assert (f"{OTHER.name}-{last}" in lines[-1]
+            and f"s3://{OTHER.name}-terraform-state/{last}/terraform.tfstate" in lines[-1])
 
 
 def test_no_two_stacks_share_a_state_bucket_and_key():
@@ -67,10 +73,14 @@ def test_primary_stacks_keep_their_names_and_state_keys():
                                                        "prod/terraform.tfstate"}
 
 
+_LAST = next(system for system in reversed(SYSTEMS) if not system.primary)
+
+
 @pytest.mark.parametrize("tokens, stacks", [
     (["dev", "prod"], ["dev", "prod"]),
-    (["conduit"], ["conduit-dev", "conduit-prod"]),
-    (["conduit:prod", "nest-api-dev"], ["conduit-prod", "nest-api-dev"]),
+    ([OTHER.name], [f"{OTHER.name}-{env}" for env in OTHER.environments]),
+    ([f"{OTHER.name}:{OTHER.environments[-1]}", f"{_LAST.name}-{_LAST.environments[0]}"],
+     [f"{OTHER.name}-{OTHER.environments[-1]}", f"{_LAST.name}-{_LAST.environments[0]}"]),
     (["codemate:staging", "staging"], ["staging"]),
     ([], EXPECTED),
 ])
@@ -79,7 +89,7 @@ def test_selection_forms(tokens, stacks):
 
 
 @pytest.mark.parametrize("token, phrase", [
-    ("conduit:staging", "unknown environment of conduit; known: dev, prod"),
+    (f"{OTHER.name}:qa", f"unknown environment of {OTHER.name}; known: {', '.join(OTHER.environments)}"),
     ("qa", "unknown system or environment"),
     ("billing", "unknown system or environment"),
 ])
@@ -112,6 +122,7 @@ def test_a_construct_error_names_its_system(monkeypatch, tmp_path, capsys):
             raise ConfigError("prod", "service.cpu", 1, "rejected by a construct", "fix it")
         return real(scope, id, **kwargs)
 
+    # a system built on the load-balanced service pattern (Conduit's is the first): the error names it
     monkeypatch.setattr(pattern, "EcsService", failing)
     assert main.main(["conduit:prod", "--outdir", str(tmp_path / "out")]) == 2
     assert capsys.readouterr().err.splitlines()[0] == (

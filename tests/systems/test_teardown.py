@@ -10,18 +10,24 @@ import pytest
 
 from environments import load
 from modules.errors import ConfigError
+from systems import SYSTEMS
 
 BUCKET, REPOSITORY = "aws_s3_bucket", "aws_ecr_repository"
-# buckets, repositories of each dev stack: every one of them must go with its contents
-DEV = {"conduit-dev": (1, 1), "nest-api-dev": (1, 1), "unisync-dev": (1, 4), "openmarket-dev": (2, 2)}
-KEEPS = ("conduit-prod", "nest-api-prod", "unisync-prod", "openmarket-staging", "openmarket-prod")
+OTHERS = [system for system in SYSTEMS if not system.primary]
+# every dev stack of the registry's other systems: each bucket and repository must go with its contents
+DEV = [system.stack_name("dev") for system in OTHERS if "dev" in system.environments]
+KEEPS = [system.stack_name(env) for system in OTHERS for env in system.environments if env != "dev"]
 
 
-@pytest.mark.parametrize("name", sorted(DEV))
+def test_every_other_system_has_a_dev_and_a_prod():
+    assert DEV and KEEPS and all({"dev", "prod"} <= set(system.environments) for system in OTHERS)
+
+
+@pytest.mark.parametrize("name", DEV)
 def test_dev_destroys_every_bucket_and_repository_with_its_contents(stack_of, name):
     stack = stack_of(name)
     buckets, repositories = stack.resources(BUCKET).values(), stack.resources(REPOSITORY).values()
-    assert (len(buckets), len(repositories)) == DEV[name]
+    assert buckets or repositories
     assert all(b["force_destroy"] is True for b in buckets)
     assert all(r["force_delete"] is True for r in repositories)
 
@@ -34,14 +40,14 @@ def test_other_environments_keep_contents(stack_of, name):
     assert all(r["force_delete"] is False for r in stack.resources(REPOSITORY).values())
 
 
-@pytest.mark.parametrize("system", ["conduit", "nest-api", "unisync", "openmarket"])
+@pytest.mark.parametrize("system", [system.name for system in OTHERS])
 def test_setting_defaults_off_and_dev_turns_it_on(system):
     assert load("dev", system).force_destroy is True
     assert load("prod", system).force_destroy is False
     assert replace(load("dev", system), force_destroy=False).force_destroy is False
 
 
-@pytest.mark.parametrize("system", ["conduit", "nest-api", "unisync", "openmarket"])
+@pytest.mark.parametrize("system", [system.name for system in OTHERS])
 def test_prod_refuses_force_destroy_with_the_fix(system):
     from systems import BY_NAME
 

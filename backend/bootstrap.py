@@ -44,7 +44,7 @@ from botocore.exceptions import (
     WaiterError,
 )
 
-from environments.settings import ProjectSettings
+from modules.project import ProjectSettings
 from modules.naming import bucket_name_problem
 
 BOOTSTRAP = "python -m backend bootstrap"

@@ -14,14 +14,15 @@ import sys
 from pathlib import Path
 
 from environments import load
-from environments.settings import EnvironmentSettings, ServiceSettings
-from environments.validation import validate
+from modules.compute.options import EcsServiceOptions
+from systems.codemate.settings import CodemateSettings
+from systems.codemate.settings import validate
 
 
-def with_extra_services(settings: EnvironmentSettings, count: int) -> EnvironmentSettings:
+def with_extra_services(settings: CodemateSettings, count: int) -> CodemateSettings:
     """``settings`` plus ``count`` load-balanced services ``extra0``, ``extra1``, ..."""
     extra = tuple(
-        ServiceSettings(
+        EcsServiceOptions(
             name=f"extra{i}", port=4000 + i, cpu=256, memory=512, health_check_path="/health",
             desired_count=1, min_count=1, max_count=2,
             path_patterns=(f"/extra{i}/*",), listener_priority=1000 + i,

@@ -38,10 +38,9 @@ def _file_error(name: str, error: Exception, system: System) -> Exception:
 def _defining_file(class_name: str, system: System) -> str:
     """The file that defines the settings or options class ``class_name`` (``modules/database/options.py``)."""
     schema = importlib.import_module(system.settings_type.partition(":")[0])
-    for candidate in (schema, importlib.import_module("environments.settings")):
-        for value in vars(candidate).values():
-            if isinstance(value, type) and value.__name__ == class_name:
-                return value.__module__.replace(".", "/") + ".py"
+    for value in vars(schema).values():
+        if isinstance(value, type) and value.__name__ == class_name:
+            return value.__module__.replace(".", "/") + ".py"
     return system.settings_type.partition(":")[0].replace(".", "/") + ".py"
 
 

@@ -7,7 +7,7 @@ acceptable, else ``(problem, fix)`` for a :class:`modules.errors.ConfigError`.
 The tables are facts as of the date beside them. When AWS adds something (a
 region, a TLS policy, a minor version), a rule may refuse a value AWS already
 accepts: update the table (its test names the source), or use the documented
-override where one exists (``DatabaseSettings.allow_unlisted_engine_version``).
+override where one exists (``DatabaseOptions.allow_unlisted_engine_version``).
 """
 
 from __future__ import annotations

@@ -36,6 +36,9 @@ class SystemSettings:
     name: str
     """The environment: ``dev``, ``staging``, ``prod``."""
     project: ProjectSettings
+    log_retention_days: int
+    """Retention of every CloudWatch log group of the environment (AWS's allowed values, or 0 for
+    never expire); constructs read it from their stack (``ProjectStack.log_retention_days``)."""
     force_destroy: bool = False
     """Let one ``terraform destroy`` remove the environment although its S3 buckets still hold objects
     and its ECR repositories still hold images (S3 ``force_destroy``, ECR ``force_delete``). Defaults
@@ -43,7 +46,13 @@ class SystemSettings:
     native_state_lock: bool = False
     """Also lock with Terraform's S3 lock file. Defaults to off."""
     extra_tags: dict[str, str] = field(default_factory=dict)
-    """Tags added to the default tags. Defaults to none."""
+    """Tags added to the provider's default tags (on every resource: keys 1-128 and values 0-256 of
+    letters, digits, spaces and ``_ . : / = + - @``; no ``aws:`` prefix). Defaults to none."""
+
+    @property
+    def state_key(self) -> str:
+        """The state object of this environment in its system's bucket."""
+        return state_key(self.name)
 
 
 def state_key(environment: str) -> str:

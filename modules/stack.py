@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from backend.wiring import configure_backend
+from modules.state_backend import configure_backend
 from modules.framework import Construct, TerraformOutput, TerraformStack, aws
 from modules.naming import Naming
 from modules.project import ProjectSettings, state_key

@@ -74,8 +74,8 @@ SYSTEMS: tuple[System, ...] = (
         title="Web IDE: Next.js frontend + NestJS backend, PostgreSQL, Redis, CodePipeline (the primary system)",
         environments=("dev", "staging", "prod"),
         stack="systems.codemate.stack:CodemateStack",
-        settings_type="environments.settings:EnvironmentSettings",
-        validator="environments.validation:validate",
+        settings_type="systems.codemate.settings:CodemateSettings",
+        validator="systems.codemate.settings:validate",
         primary=True,
     ),
     System(

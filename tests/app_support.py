@@ -6,7 +6,7 @@ import json
 from typing import Iterator
 
 from environments import load
-from environments.settings import ServiceSettings
+from modules.compute.options import EcsServiceOptions
 from modules.framework import aws
 from tests.support import Synth
 
@@ -18,7 +18,7 @@ BUCKET = aws.s3_bucket.S3Bucket.TF_RESOURCE_TYPE
 BUCKET_POLICY = aws.s3_bucket_policy.S3BucketPolicy.TF_RESOURCE_TYPE
 
 
-def service_settings(env: str, name: str) -> ServiceSettings:
+def service_settings(env: str, name: str) -> EcsServiceOptions:
     return next(s for s in load(env).services if s.name == name)
 
 

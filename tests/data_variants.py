@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from environments import load
-from environments.settings import DatabaseEngine, EnvironmentSettings
+from modules.database.engines import DatabaseEngine
+from systems.codemate.settings import CodemateSettings
 from tests.support import Synth, synth_settings
 
 
-def unisync_settings() -> EnvironmentSettings:
+def unisync_settings() -> CodemateSettings:
     prod = load("prod")
     return replace(
         prod, project=replace(prod.project, name="unisync"),
@@ -28,7 +29,7 @@ def unisync_settings() -> EnvironmentSettings:
     )
 
 
-def openmarket_settings() -> EnvironmentSettings:
+def openmarket_settings() -> CodemateSettings:
     prod = load("prod")
     return replace(
         prod, project=replace(prod.project, name="openmarket"),

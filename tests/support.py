@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from environments.settings import EnvironmentSettings
+from systems.codemate.settings import CodemateSettings
 from modules.framework import TerraformStack, Testing, aws, test_app
 
 
@@ -91,14 +91,14 @@ def synth_stack(stack) -> Synth:
     return Synth((outdir / "stacks" / stack.node.id / "cdk.tf.json").read_text())
 
 
-def synth_settings(settings: EnvironmentSettings) -> Synth:
+def synth_settings(settings: CodemateSettings) -> Synth:
     """Synthesize one environment stack from ``settings`` (validated like ``main.py`` does)."""
     from systems.codemate.stack import CodemateStack
 
     return synth_stack(CodemateStack(test_app(), settings))
 
 
-def with_changes(settings: EnvironmentSettings, **changes: Any) -> EnvironmentSettings:
+def with_changes(settings: CodemateSettings, **changes: Any) -> CodemateSettings:
     """``settings`` with top-level fields replaced; nested: ``network=replace(s.network, ...)``."""
     return replace(settings, **changes)
 
@@ -107,7 +107,7 @@ def config_error(settings, field: str, *phrases: str):
     """Validate ``settings`` expecting a ConfigError on ``field`` of its environment, naming every phrase."""
     import pytest
 
-    from environments.validation import validate
+    from systems.codemate.settings import validate
     from modules.errors import ConfigError
 
     with pytest.raises(ConfigError) as caught:

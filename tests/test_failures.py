@@ -46,10 +46,10 @@ def assert_one_line_failure(project: Path, result: subprocess.CompletedProcess, 
 
 @pytest.mark.parametrize("old, new, reported_at, message", [
     ("nat_mode=NatMode.SINGLE", "nat_mode=NatMod.SINGLE", "NatMod.SINGLE", "NameError: name 'NatMod' is not defined"),
-    ("    CacheSettings,\n", "    CacheSetting,\n", "from environments.settings import (",
-     "ImportError: cannot import name 'CacheSetting' from 'environments.settings' ({settings})"),
-    ("SETTINGS = EnvironmentSettings(", 'SETTINGS = EnvironmentSettings("dev", ', "SETTINGS =",
-     "TypeError: EnvironmentSettings.__init__() takes 1 positional argument but 2 positional arguments "
+    ("import CacheOptions, DatabaseOptions", "import CacheOption, DatabaseOptions", "import CacheOption,",
+     "ImportError: cannot import name 'CacheOption' from 'modules.database.options' ({settings})"),
+    ("SETTINGS = CodemateSettings(", 'SETTINGS = CodemateSettings("dev", ', "SETTINGS =",
+     "TypeError: CodemateSettings.__init__() takes 1 positional argument but 2 positional arguments "
      "(and 12 keyword-only arguments) were given"),
 ], ids=["NameError", "ImportError", "positional-TypeError"])
 def test_error_in_an_environment_file_names_file_line_and_message(project, old, new, reported_at, message):
@@ -58,7 +58,7 @@ def test_error_in_an_environment_file_names_file_line_and_message(project, old, 
     line = line_of(dev, reported_at)
     before = tree_digest(project / "cdktf.out")
     result = run_main(project, "dev")
-    message = message.format(settings=project / "environments" / "settings.py")
+    message = message.format(settings=project / "modules" / "database" / "options.py")
     assert_one_line_failure(project, result, 2, f"error: [codemate:dev] environments/codemate/dev.py:{line}: {message} — "
                             f"fix: correct line {line} of environments/codemate/dev.py", before)
     assert result.stderr.splitlines()[1:] == ["nothing written; cdktf.out is unchanged"]
@@ -87,15 +87,19 @@ def test_error_in_the_project_file_names_it(project):
 
 
 def test_error_in_the_settings_schema_is_one_line_too(project):
-    path = project / "environments" / "settings.py"
-    edit(path, "from modules.networking.options import NatMode", "from modules.networking.options import NatModes")
-    line = line_of(path, "import NatModes")
+    # Codemate's schema is code beside its stack (systems/codemate/settings.py): the environment file
+    # that imports it is named, with Python's message naming the schema's broken import
+    path = project / "systems" / "codemate" / "settings.py"
+    edit(path, "from modules.networking.options import LoadBalancerOptions, VpcOptions",
+         "from modules.networking.options import LoadBalancerOptions, VpcOption")
+    dev = project / "environments" / "codemate" / "dev.py"
+    line = line_of(dev, "from systems.codemate.settings import")
     before = tree_digest(project / "cdktf.out")
     result = run_main(project)
     assert_one_line_failure(
-        project, result, 2, f"error: [codemate:dev] environments/settings.py:{line}: ImportError: cannot import name 'NatModes' "
-        f"from 'modules.networking.options' ({project / 'modules' / 'networking' / 'options.py'}) — "
-        f"fix: correct line {line} of environments/settings.py", before)
+        project, result, 2, f"error: [codemate:dev] environments/codemate/dev.py:{line}: ImportError: cannot import name "
+        f"'VpcOption' from 'modules.networking.options' ({project / 'modules' / 'networking' / 'options.py'}) — "
+        f"fix: correct line {line} of environments/codemate/dev.py", before)
 
 
 def test_debug_flag_and_variable_show_the_traceback(project):

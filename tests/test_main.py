@@ -161,7 +161,7 @@ def test_missing_required_value_names_the_setting(project_copy):
     result = run_main(project_copy, "dev")
     assert result.returncode == 2
     assert result.stderr.splitlines()[0] == (
-        "error: [codemate:dev] EnvironmentSettings.log_retention_days = None: missing required value — "
+        "error: [codemate:dev] CodemateSettings.log_retention_days = None: missing required value — "
         "fix: set it in environments/codemate/dev.py"
     )
 

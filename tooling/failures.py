@@ -37,7 +37,7 @@ class Terminated(BaseException):
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS_DIR = ROOT / "environments"
-CODE_IN_SETTINGS_DIR = frozenset({"__init__.py", "stack.py", "validation.py"})
+CODE_IN_SETTINGS_DIR = frozenset({"__init__.py"})
 """Files of ``environments/`` that are code, not settings: an error there is a bug (exit 1)."""
 
 

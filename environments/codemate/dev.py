@@ -12,23 +12,16 @@ from environments.codemate.project import (
     PROJECT,
     SECRET_NAMES,
 )
-from environments.settings import (
-    CacheSettings,
-    CicdSettings,
-    DatabaseSettings,
-    EnvironmentSettings,
-    LoadBalancerSettings,
-    NatMode,
-    NetworkSettings,
-    SecretsSettings,
-    ServiceSettings,
-    StorageSettings,
-)
+from modules.compute.options import EcsServiceOptions
+from modules.database.options import CacheOptions, DatabaseOptions
+from modules.networking.options import LoadBalancerOptions, NatMode, VpcOptions
+from modules.secrets.options import SecretsOptions
+from systems.codemate.settings import CicdSettings, CodemateSettings, StorageSettings
 
-SETTINGS = EnvironmentSettings(
+SETTINGS = CodemateSettings(
     name="dev",
     project=PROJECT,
-    network=NetworkSettings(
+    network=VpcOptions(
         vpc_cidr="10.0.0.0/16",
         public_subnet_cidrs=("10.0.1.0/24", "10.0.2.0/24"),
         private_app_subnet_cidrs=("10.0.11.0/24", "10.0.12.0/24"),
@@ -36,13 +29,13 @@ SETTINGS = EnvironmentSettings(
         nat_mode=NatMode.SINGLE,
     ),
     services=(
-        ServiceSettings(
+        EcsServiceOptions(
             name="frontend", port=3000, cpu=512, memory=1024, health_check_path="/api/health",
             desired_count=1, min_count=1, max_count=2,
             environment=FRONTEND_ENVIRONMENT, secrets=FRONTEND_SECRETS,
             container_health_check=FRONTEND_HEALTH_CHECK, cpu_scaling_target=70,
         ),
-        ServiceSettings(
+        EcsServiceOptions(
             name="backend", port=3001, cpu=1024, memory=2048, health_check_path="/health",
             desired_count=1, min_count=1, max_count=2,
             path_patterns=BACKEND_PATHS, listener_priority=100,
@@ -52,7 +45,7 @@ SETTINGS = EnvironmentSettings(
             data_tier_access=True,
         ),
     ),
-    database=DatabaseSettings(
+    database=DatabaseOptions(
         instance_class="db.t4g.micro",
         allocated_storage_gb=20,
         multi_az=False,
@@ -61,12 +54,12 @@ SETTINGS = EnvironmentSettings(
         final_snapshot=False,
         performance_insights=False,
     ),
-    cache=CacheSettings(
+    cache=CacheOptions(
         node_type="cache.t4g.micro", num_cache_clusters=1, snapshot_retention_days=1,
         auth_token_recovery_window_days=0,  # a rebuilt dev reuses the secret name at once
     ),
     log_retention_days=7,
-    load_balancer=LoadBalancerSettings(
+    load_balancer=LoadBalancerOptions(
         domain=None,
         idle_timeout_seconds=3600,
         deregistration_delay_seconds=300,
@@ -74,7 +67,7 @@ SETTINGS = EnvironmentSettings(
         deletion_protection=False,
         waf=False,  # cost: dev serves no users (staging and prod have it)
     ),
-    secrets=SecretsSettings(names=SECRET_NAMES, recovery_window_days=0),
+    secrets=SecretsOptions(names=SECRET_NAMES, recovery_window_days=0),
     storage=StorageSettings(cors_origins=("http://localhost:3000",)),
     cicd=CicdSettings(repository=PLACEHOLDER_GITHUB_REPOSITORY, branch="develop"),
     force_destroy=True,  # one `destroy` removes dev with its uploads, logs, artifacts and images

@@ -13,22 +13,16 @@ from environments.codemate.project import (
     PROJECT,
     SECRET_NAMES,
 )
-from environments.settings import (
-    CacheSettings,
-    CicdSettings,
-    DatabaseSettings,
-    EnvironmentSettings,
-    LoadBalancerSettings,
-    NatMode,
-    NetworkSettings,
-    SecretsSettings,
-    ServiceSettings,
-)
+from modules.compute.options import EcsServiceOptions
+from modules.database.options import CacheOptions, DatabaseOptions
+from modules.networking.options import LoadBalancerOptions, NatMode, VpcOptions
+from modules.secrets.options import SecretsOptions
+from systems.codemate.settings import CicdSettings, CodemateSettings
 
-SETTINGS = EnvironmentSettings(
+SETTINGS = CodemateSettings(
     name="prod",
     project=PROJECT,
-    network=NetworkSettings(
+    network=VpcOptions(
         vpc_cidr="10.0.0.0/16",
         public_subnet_cidrs=("10.0.1.0/24", "10.0.2.0/24"),
         private_app_subnet_cidrs=("10.0.11.0/24", "10.0.12.0/24"),
@@ -37,13 +31,13 @@ SETTINGS = EnvironmentSettings(
         flow_log_retention_days=365,
     ),
     services=(
-        ServiceSettings(
+        EcsServiceOptions(
             name="frontend", port=3000, cpu=512, memory=1024, health_check_path="/api/health",
             desired_count=2, min_count=2, max_count=5,
             environment=FRONTEND_ENVIRONMENT, secrets=FRONTEND_SECRETS,
             container_health_check=FRONTEND_HEALTH_CHECK, cpu_scaling_target=70,
         ),
-        ServiceSettings(
+        EcsServiceOptions(
             name="backend", port=3001, cpu=1024, memory=2048, health_check_path="/health",
             desired_count=2, min_count=2, max_count=6,
             path_patterns=BACKEND_PATHS, listener_priority=100,
@@ -53,7 +47,7 @@ SETTINGS = EnvironmentSettings(
             data_tier_access=True,
         ),
     ),
-    database=DatabaseSettings(
+    database=DatabaseOptions(
         instance_class="db.t4g.small",
         allocated_storage_gb=50,
         max_allocated_storage_gb=100,
@@ -64,18 +58,18 @@ SETTINGS = EnvironmentSettings(
         performance_insights=True,
         enhanced_monitoring_interval=60,
     ),
-    cache=CacheSettings(
+    cache=CacheOptions(
         node_type="cache.t4g.small", num_cache_clusters=2, snapshot_retention_days=5,
         auth_token_recovery_window_days=30,
     ),
     log_retention_days=30,
-    load_balancer=LoadBalancerSettings(
+    load_balancer=LoadBalancerOptions(
         domain=PLACEHOLDER_DOMAIN,
         idle_timeout_seconds=3600,
         deregistration_delay_seconds=300,
         stickiness=True,
         deletion_protection=True,
     ),
-    secrets=SecretsSettings(names=SECRET_NAMES, recovery_window_days=30),
+    secrets=SecretsOptions(names=SECRET_NAMES, recovery_window_days=30),
     cicd=CicdSettings(repository=PLACEHOLDER_GITHUB_REPOSITORY, branch="main", manual_approval=True),
 )

@@ -1,6 +1,7 @@
 """Project-wide settings: the one place for name, region, AZs and the state backend."""
 
-from environments.settings import ProjectSettings, SecretReference
+from modules.compute.options import SecretReference
+from modules.project import ProjectSettings
 
 PROJECT = ProjectSettings(
     name="codemate",

@@ -13,22 +13,16 @@ from environments.codemate.project import (
     PROJECT,
     SECRET_NAMES,
 )
-from environments.settings import (
-    CacheSettings,
-    CicdSettings,
-    DatabaseSettings,
-    EnvironmentSettings,
-    LoadBalancerSettings,
-    NatMode,
-    NetworkSettings,
-    SecretsSettings,
-    ServiceSettings,
-)
+from modules.compute.options import EcsServiceOptions
+from modules.database.options import CacheOptions, DatabaseOptions
+from modules.networking.options import LoadBalancerOptions, NatMode, VpcOptions
+from modules.secrets.options import SecretsOptions
+from systems.codemate.settings import CicdSettings, CodemateSettings
 
-SETTINGS = EnvironmentSettings(
+SETTINGS = CodemateSettings(
     name="staging",
     project=PROJECT,
-    network=NetworkSettings(
+    network=VpcOptions(
         vpc_cidr="10.0.0.0/16",
         public_subnet_cidrs=("10.0.1.0/24", "10.0.2.0/24"),
         private_app_subnet_cidrs=("10.0.11.0/24", "10.0.12.0/24"),
@@ -36,13 +30,13 @@ SETTINGS = EnvironmentSettings(
         nat_mode=NatMode.SINGLE,
     ),
     services=(
-        ServiceSettings(
+        EcsServiceOptions(
             name="frontend", port=3000, cpu=512, memory=1024, health_check_path="/api/health",
             desired_count=1, min_count=1, max_count=3,
             environment=FRONTEND_ENVIRONMENT, secrets=FRONTEND_SECRETS,
             container_health_check=FRONTEND_HEALTH_CHECK, cpu_scaling_target=70,
         ),
-        ServiceSettings(
+        EcsServiceOptions(
             name="backend", port=3001, cpu=1024, memory=2048, health_check_path="/health",
             desired_count=1, min_count=1, max_count=3,
             path_patterns=BACKEND_PATHS, listener_priority=100,
@@ -52,7 +46,7 @@ SETTINGS = EnvironmentSettings(
             data_tier_access=True,
         ),
     ),
-    database=DatabaseSettings(
+    database=DatabaseOptions(
         instance_class="db.t4g.small",
         allocated_storage_gb=20,
         max_allocated_storage_gb=50,
@@ -63,18 +57,18 @@ SETTINGS = EnvironmentSettings(
         performance_insights=True,
         enhanced_monitoring_interval=60,
     ),
-    cache=CacheSettings(
+    cache=CacheOptions(
         node_type="cache.t4g.micro", num_cache_clusters=2, snapshot_retention_days=3,
         auth_token_recovery_window_days=7,
     ),
     log_retention_days=14,
-    load_balancer=LoadBalancerSettings(
+    load_balancer=LoadBalancerOptions(
         domain=PLACEHOLDER_DOMAIN,
         idle_timeout_seconds=3600,
         deregistration_delay_seconds=300,
         stickiness=True,
         deletion_protection=False,
     ),
-    secrets=SecretsSettings(names=SECRET_NAMES, recovery_window_days=7),
+    secrets=SecretsOptions(names=SECRET_NAMES, recovery_window_days=7),
     cicd=CicdSettings(repository=PLACEHOLDER_GITHUB_REPOSITORY, branch="staging"),
 )

@@ -1,25 +1,27 @@
 """Conduit dev: one task of 256 CPU / 512 MiB, public subnets only, a week of logs."""
 
 from environments.conduit.project import ENVIRONMENT, HEALTH_CHECK_PATH, PORT, PROJECT, SECRETS
-from environments.settings import NatMode, NetworkSettings, SecretsSettings, ServiceSettings
+from modules.compute.options import EcsServiceOptions
+from modules.networking.options import NatMode, VpcOptions
+from modules.secrets.options import SecretsOptions
 from systems.conduit.settings import ConduitSettings
 
 SETTINGS = ConduitSettings(
     name="dev",
     project=PROJECT,
-    network=NetworkSettings(
+    network=VpcOptions(
         vpc_cidr="10.0.0.0/16",
         public_subnet_cidrs=("10.0.1.0/24", "10.0.2.0/24"),
         private_app_subnet_cidrs=(),
         database_subnet_cidrs=(),
         nat_mode=NatMode.NONE,
     ),
-    service=ServiceSettings(
+    service=EcsServiceOptions(
         name="backend", port=PORT, cpu=256, memory=512, health_check_path=HEALTH_CHECK_PATH,
         desired_count=1, min_count=1, max_count=1, cpu_scaling_target=None,
         assign_public_ip=True, environment=ENVIRONMENT, secrets=SECRETS,
     ),
     log_retention_days=7,
-    secrets=SecretsSettings(names=("jwt",), recovery_window_days=0),
+    secrets=SecretsOptions(names=("jwt",), recovery_window_days=0),
     force_destroy=True,  # one `destroy` removes dev with its logs, uploads and images
 )

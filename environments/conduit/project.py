@@ -1,6 +1,7 @@
 """What every Conduit environment shares: name, region, zones and its own state backend."""
 
-from environments.settings import ProjectSettings, SecretReference
+from modules.compute.options import SecretReference
+from modules.project import ProjectSettings
 
 PROJECT = ProjectSettings(
     name="conduit",

@@ -9,27 +9,29 @@ from environments.nest_api.project import (
     PROJECT,
     SECRETS,
 )
-from environments.settings import LoadBalancerSettings, NatMode, NetworkSettings, SecretsSettings, ServiceSettings
+from modules.compute.options import EcsServiceOptions
+from modules.networking.options import LoadBalancerOptions, NatMode, VpcOptions
+from modules.secrets.options import SecretsOptions
 from systems.nest_api.settings import GithubDeployOptions, NestApiSettings
 
 SETTINGS = NestApiSettings(
     name="dev",
     project=PROJECT,
-    network=NetworkSettings(
+    network=VpcOptions(
         vpc_cidr="10.0.0.0/16",
         public_subnet_cidrs=("10.0.1.0/24", "10.0.2.0/24"),
         private_app_subnet_cidrs=("10.0.11.0/24", "10.0.12.0/24"),
         database_subnet_cidrs=(),
         nat_mode=NatMode.SINGLE,
     ),
-    service=ServiceSettings(
+    service=EcsServiceOptions(
         name="api", port=PORT, cpu=512, memory=1024, health_check_path=HEALTH_CHECK_PATH,
         desired_count=1, min_count=1, max_count=2, cpu_scaling_target=70,
         environment=ENVIRONMENT, secrets=SECRETS,
     ),
     log_retention_days=7,
-    load_balancer=LoadBalancerSettings(domain=PLACEHOLDER_DOMAIN, waf=False),
+    load_balancer=LoadBalancerOptions(domain=PLACEHOLDER_DOMAIN, waf=False),
     github=GithubDeployOptions(repository=PLACEHOLDER_GITHUB_REPOSITORY, branch="develop"),
-    secrets=SecretsSettings(names=("database", "api-keys"), recovery_window_days=0),
+    secrets=SecretsOptions(names=("database", "api-keys"), recovery_window_days=0),
     force_destroy=True,  # one `destroy` removes dev with its logs, uploads and images
 )

@@ -9,13 +9,15 @@ from environments.nest_api.project import (
     PROJECT,
     SECRETS,
 )
-from environments.settings import LoadBalancerSettings, NatMode, NetworkSettings, SecretsSettings, ServiceSettings
+from modules.compute.options import EcsServiceOptions
+from modules.networking.options import LoadBalancerOptions, NatMode, VpcOptions
+from modules.secrets.options import SecretsOptions
 from systems.nest_api.settings import GithubDeployOptions, NestApiSettings
 
 SETTINGS = NestApiSettings(
     name="prod",
     project=PROJECT,
-    network=NetworkSettings(
+    network=VpcOptions(
         vpc_cidr="10.0.0.0/16",
         public_subnet_cidrs=("10.0.1.0/24", "10.0.2.0/24"),
         private_app_subnet_cidrs=("10.0.11.0/24", "10.0.12.0/24"),
@@ -23,13 +25,13 @@ SETTINGS = NestApiSettings(
         nat_mode=NatMode.ONE_PER_AZ,
         flow_log_retention_days=365,
     ),
-    service=ServiceSettings(
+    service=EcsServiceOptions(
         name="api", port=PORT, cpu=512, memory=1024, health_check_path=HEALTH_CHECK_PATH,
         desired_count=2, min_count=2, max_count=4, cpu_scaling_target=70,
         environment=ENVIRONMENT, secrets=SECRETS,
     ),
     log_retention_days=30,
-    load_balancer=LoadBalancerSettings(domain=PLACEHOLDER_DOMAIN, deletion_protection=True, waf=True),
+    load_balancer=LoadBalancerOptions(domain=PLACEHOLDER_DOMAIN, deletion_protection=True, waf=True),
     github=GithubDeployOptions(repository=PLACEHOLDER_GITHUB_REPOSITORY, branch="main"),
-    secrets=SecretsSettings(names=("database", "api-keys"), recovery_window_days=30),
+    secrets=SecretsOptions(names=("database", "api-keys"), recovery_window_days=30),
 )

@@ -1,6 +1,7 @@
 """What every environment of the NestJS API shares: name, region, zones, state backend, wiring."""
 
-from environments.settings import ProjectSettings, SecretReference
+from modules.compute.options import SecretReference
+from modules.project import ProjectSettings
 
 PROJECT = ProjectSettings(
     name="nest-api",

@@ -10,14 +10,16 @@ from environments.openmarket.project import (
     PROJECT,
     REPORT_SCHEDULE,
 )
-from environments.settings import CacheSettings, DatabaseEngine, DatabaseSettings, NatMode, NetworkSettings
+from modules.database.engines import DatabaseEngine
+from modules.database.options import CacheOptions, DatabaseOptions
+from modules.networking.options import NatMode, VpcOptions
 from modules.kubernetes.options import EksClusterOptions, NodeGroupOptions, WorkingHoursOptions
 from systems.openmarket.settings import OpenMarketSettings, UploadsOptions
 
 SETTINGS = OpenMarketSettings(
     name="dev",
     project=PROJECT,
-    network=NetworkSettings(
+    network=VpcOptions(
         vpc_cidr="10.10.0.0/16",
         public_subnet_cidrs=("10.10.1.0/24", "10.10.2.0/24"),
         private_app_subnet_cidrs=("10.10.16.0/20", "10.10.32.0/20"),
@@ -28,12 +30,12 @@ SETTINGS = OpenMarketSettings(
                           public_access_cidrs=(PLACEHOLDER_OFFICE_CIDR,)),
     node_group=NodeGroupOptions(instance_types=("t3.medium",), min_size=2, desired_size=2, max_size=4,
                                 working_hours=WorkingHoursOptions()),
-    database=DatabaseSettings(
+    database=DatabaseOptions(
         engine=DatabaseEngine.AURORA_MYSQL, instance_class="db.t4g.medium", allocated_storage_gb=20,
         multi_az=True, aurora_reader_count=1, backup_retention_days=7,
         deletion_protection=False, final_snapshot=False, performance_insights=True,
     ),
-    cache=CacheSettings(node_type="cache.t4g.micro", num_cache_clusters=2, snapshot_retention_days=1,
+    cache=CacheOptions(node_type="cache.t4g.micro", num_cache_clusters=2, snapshot_retention_days=1,
                         auth_token_recovery_window_days=0),
     uploads=UploadsOptions(cors_origins=(PLACEHOLDER_WEB_ORIGIN, "http://localhost:3000")),
     database_working_hours=True,

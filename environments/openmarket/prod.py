@@ -9,14 +9,16 @@ from environments.openmarket.project import (
     PROJECT,
     REPORT_SCHEDULE,
 )
-from environments.settings import CacheSettings, DatabaseEngine, DatabaseSettings, NatMode, NetworkSettings
+from modules.database.engines import DatabaseEngine
+from modules.database.options import CacheOptions, DatabaseOptions
+from modules.networking.options import NatMode, VpcOptions
 from modules.kubernetes.options import EksClusterOptions, NodeGroupOptions
 from systems.openmarket.settings import OpenMarketSettings, UploadsOptions
 
 SETTINGS = OpenMarketSettings(
     name="prod",
     project=PROJECT,
-    network=NetworkSettings(
+    network=VpcOptions(
         vpc_cidr="10.30.0.0/16",
         public_subnet_cidrs=("10.30.1.0/24", "10.30.2.0/24"),
         private_app_subnet_cidrs=("10.30.16.0/20", "10.30.32.0/20"),
@@ -26,13 +28,13 @@ SETTINGS = OpenMarketSettings(
     ),
     eks=EksClusterOptions(admin_roles=(PLATFORM_ADMIN_ROLE,)),
     node_group=NodeGroupOptions(instance_types=("t3.medium",), min_size=2, desired_size=2, max_size=4),
-    database=DatabaseSettings(
+    database=DatabaseOptions(
         engine=DatabaseEngine.AURORA_MYSQL, instance_class="db.t4g.medium", allocated_storage_gb=20,
         multi_az=True, aurora_reader_count=1, backup_retention_days=7,
         deletion_protection=True, final_snapshot=True, performance_insights=True,
         enhanced_monitoring_interval=60, log_exports=("audit", "error", "slowquery"),
     ),
-    cache=CacheSettings(node_type="cache.t4g.small", num_cache_clusters=2, snapshot_retention_days=7),
+    cache=CacheOptions(node_type="cache.t4g.small", num_cache_clusters=2, snapshot_retention_days=7),
     uploads=UploadsOptions(cors_origins=(PLACEHOLDER_WEB_ORIGIN,), noncurrent_version_days=90),
     functions=FUNCTIONS,
     report_schedule=REPORT_SCHEDULE,

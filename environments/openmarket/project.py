@@ -1,6 +1,6 @@
 """What every OpenMarket environment shares: name, region, zones, state backend, placeholders."""
 
-from environments.settings import ProjectSettings
+from modules.project import ProjectSettings
 from modules.serverless.options import FunctionOptions, ScheduleOptions
 
 PROJECT = ProjectSettings(

@@ -9,14 +9,16 @@ from environments.openmarket.project import (
     PROJECT,
     REPORT_SCHEDULE,
 )
-from environments.settings import CacheSettings, DatabaseEngine, DatabaseSettings, NatMode, NetworkSettings
+from modules.database.engines import DatabaseEngine
+from modules.database.options import CacheOptions, DatabaseOptions
+from modules.networking.options import NatMode, VpcOptions
 from modules.kubernetes.options import EksClusterOptions, NodeGroupOptions
 from systems.openmarket.settings import OpenMarketSettings, UploadsOptions
 
 SETTINGS = OpenMarketSettings(
     name="staging",
     project=PROJECT,
-    network=NetworkSettings(
+    network=VpcOptions(
         vpc_cidr="10.20.0.0/16",
         public_subnet_cidrs=("10.20.1.0/24", "10.20.2.0/24"),
         private_app_subnet_cidrs=("10.20.16.0/20", "10.20.32.0/20"),
@@ -25,12 +27,12 @@ SETTINGS = OpenMarketSettings(
     ),
     eks=EksClusterOptions(admin_roles=(PLATFORM_ADMIN_ROLE,)),
     node_group=NodeGroupOptions(instance_types=("t3.medium",), min_size=2, desired_size=2, max_size=4),
-    database=DatabaseSettings(
+    database=DatabaseOptions(
         engine=DatabaseEngine.AURORA_MYSQL, instance_class="db.t4g.medium", allocated_storage_gb=20,
         multi_az=True, aurora_reader_count=1, backup_retention_days=7,
         deletion_protection=True, final_snapshot=True, performance_insights=True,
     ),
-    cache=CacheSettings(node_type="cache.t4g.micro", num_cache_clusters=2, snapshot_retention_days=1),
+    cache=CacheOptions(node_type="cache.t4g.micro", num_cache_clusters=2, snapshot_retention_days=1),
     uploads=UploadsOptions(cors_origins=(PLACEHOLDER_WEB_ORIGIN,)),
     functions=FUNCTIONS,
     report_schedule=REPORT_SCHEDULE,

@@ -1,6 +1,8 @@
 """UniSync dev: one task per service on Fargate Spot, single NAT, single-AZ MySQL, HTTP only, 7 days of logs."""
 
-from environments.settings import DatabaseSettings, LoadBalancerSettings, NatMode, NetworkSettings, SecretsSettings
+from modules.database.options import DatabaseOptions
+from modules.networking.options import LoadBalancerOptions, NatMode, VpcOptions
+from modules.secrets.options import SecretsOptions
 from environments.unisync.project import CANVAS_API_BASE_URL, CANVAS_SYNC, PROJECT, QUEUES, services
 from modules.database.engines import DatabaseEngine
 from modules.serverless.options import ScheduleOptions
@@ -9,7 +11,7 @@ from systems.unisync.settings import UniSyncSettings
 SETTINGS = UniSyncSettings(
     name="dev",
     project=PROJECT,
-    network=NetworkSettings(
+    network=VpcOptions(
         vpc_cidr="10.0.0.0/16",
         public_subnet_cidrs=("10.0.1.0/24", "10.0.2.0/24"),
         private_app_subnet_cidrs=("10.0.11.0/24", "10.0.12.0/24"),
@@ -18,7 +20,7 @@ SETTINGS = UniSyncSettings(
     ),
     services=services(spot=True, count=1),
     log_retention_days=7,
-    database=DatabaseSettings(
+    database=DatabaseOptions(
         engine=DatabaseEngine.MYSQL, instance_class="db.t3.micro", allocated_storage_gb=20, multi_az=False,
         backup_retention_days=7, deletion_protection=False, final_snapshot=False,
     ),
@@ -27,7 +29,7 @@ SETTINGS = UniSyncSettings(
     canvas_sync_schedule=ScheduleOptions(name="canvas-sync-hourly", expression="rate(1 hour)",
                                          description="Sync Canvas courses every hour"),
     queues=QUEUES,
-    load_balancer=LoadBalancerSettings(domain=None, waf=False),
-    secrets=SecretsSettings(names=("jwt", "database", "canvas", "cognito"), recovery_window_days=0),
+    load_balancer=LoadBalancerOptions(domain=None, waf=False),
+    secrets=SecretsOptions(names=("jwt", "database", "canvas", "cognito"), recovery_window_days=0),
     force_destroy=True,  # one `destroy` removes dev with its logs, uploads and images
 )

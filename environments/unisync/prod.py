@@ -1,6 +1,8 @@
 """UniSync prod: two on-demand tasks per service, NAT per AZ, Multi-AZ MySQL, HTTPS and WAF, 30 days of logs."""
 
-from environments.settings import DatabaseSettings, LoadBalancerSettings, NatMode, NetworkSettings, SecretsSettings
+from modules.database.options import DatabaseOptions
+from modules.networking.options import LoadBalancerOptions, NatMode, VpcOptions
+from modules.secrets.options import SecretsOptions
 from environments.unisync.project import (
     CANVAS_API_BASE_URL,
     CANVAS_SYNC,
@@ -16,7 +18,7 @@ from systems.unisync.settings import UniSyncSettings
 SETTINGS = UniSyncSettings(
     name="prod",
     project=PROJECT,
-    network=NetworkSettings(
+    network=VpcOptions(
         vpc_cidr="10.0.0.0/16",
         public_subnet_cidrs=("10.0.1.0/24", "10.0.2.0/24"),
         private_app_subnet_cidrs=("10.0.11.0/24", "10.0.12.0/24"),
@@ -26,7 +28,7 @@ SETTINGS = UniSyncSettings(
     ),
     services=services(spot=False, count=2),
     log_retention_days=30,
-    database=DatabaseSettings(
+    database=DatabaseOptions(
         engine=DatabaseEngine.MYSQL, instance_class="db.t3.micro", allocated_storage_gb=20, multi_az=True,
         backup_retention_days=7, enhanced_monitoring_interval=60,
     ),
@@ -35,6 +37,6 @@ SETTINGS = UniSyncSettings(
     canvas_sync_schedule=ScheduleOptions(name="canvas-sync-hourly", expression="rate(1 hour)",
                                          description="Sync Canvas courses every hour"),
     queues=QUEUES,
-    load_balancer=LoadBalancerSettings(domain=PLACEHOLDER_DOMAIN, deletion_protection=True, waf=True),
-    secrets=SecretsSettings(names=("jwt", "database", "canvas", "cognito"), recovery_window_days=30),
+    load_balancer=LoadBalancerOptions(domain=PLACEHOLDER_DOMAIN, deletion_protection=True, waf=True),
+    secrets=SecretsOptions(names=("jwt", "database", "canvas", "cognito"), recovery_window_days=30),
 )

@@ -1,6 +1,7 @@
 """What every environment of UniSync shares: name, region, zones, state backend, services' wiring."""
 
-from environments.settings import ProjectSettings, SecretReference, ServiceSettings
+from modules.compute.options import SecretReference, EcsServiceOptions
+from modules.project import ProjectSettings
 from modules.messaging.options import DeadLetterOptions, QueueOptions
 from modules.serverless.options import FunctionOptions
 
@@ -25,14 +26,14 @@ COGNITO = (
 SCHEMAS = {"user-service": "user_db", "course-service": "course_db", "schedule-service": "schedule_db"}
 
 
-def services(*, spot: bool, count: int) -> tuple[ServiceSettings, ...]:
+def services(*, spot: bool, count: int) -> tuple[EcsServiceOptions, ...]:
     """The four Spring services, 256 CPU / 512 MiB each; ``spot`` runs them on FARGATE_SPOT."""
     common = dict(cpu=256, memory=512, health_check_path=HEALTH_CHECK_PATH, desired_count=count,
                   min_count=count, max_count=count * 2, fargate_spot=spot, health_check_grace_seconds=120)
-    gateway = ServiceSettings(name="api-gateway", port=8080, secrets=(JWT, *COGNITO),
+    gateway = EcsServiceOptions(name="api-gateway", port=8080, secrets=(JWT, *COGNITO),
                               environment={"SPRING_PROFILES_ACTIVE": "aws"}, **common)
     internal = tuple(
-        ServiceSettings(name=name, port=port, load_balanced=False, discovery_name=name,
+        EcsServiceOptions(name=name, port=port, load_balanced=False, discovery_name=name,
                         secrets=(JWT, DB_USER, DB_PASSWORD, *(COGNITO if name == "user-service" else ())),
                         environment={"SPRING_PROFILES_ACTIVE": "aws", "DB_SCHEMA": SCHEMAS[name]}, **common)
         for name, port in (("user-service", 8081), ("course-service", 8082), ("schedule-service", 8083))

@@ -28,7 +28,7 @@ db.t2.large 856, db.r4.large 1660) and MySQL (db.t2.micro 66, db.t2.small 150,
 db.t2.medium 312, db.t2.large 648, db.m4.xlarge 1320): the derived value is
 0.3-7.6 % *below* each, never above, so an alarm at 80 % of it fires at or somewhat before 80 % of the
 real limit. When a parameter group sets its own ``max_connections``, pass that
-number instead (``MonitoringSettings.database_max_connections``).
+number instead (``MonitoringOptions.database_max_connections``).
 """
 
 from __future__ import annotations

@@ -23,7 +23,6 @@ class SingleServiceSettings(SystemSettings):
     network: VpcOptions
     service: EcsServiceOptions
     """The one service."""
-    log_retention_days: int
     load_balancer: LoadBalancerOptions
     secrets: SecretsOptions
     """Secrets Manager containers ``<project>/<env>/<name>``."""

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from environments.settings import EnvironmentSettings
-from environments.validation import validate
+from systems.codemate.settings import CodemateSettings
+from systems.codemate.settings import validate
 from modules.cdn.cloudfront import StaticSiteCdn
 from modules.cicd.codepipeline import CodePipeline, DeployTarget
 from modules.compute.ecr import EcrRepository
@@ -33,7 +33,7 @@ class CodemateStack(ProjectStack):
     ``cdktf.out/stacks/<env>`` and ``cdktf deploy <env>`` deploys it.
     """
 
-    def __init__(self, scope: Construct, settings: EnvironmentSettings, *, stack_name: str | None = None) -> None:
+    def __init__(self, scope: Construct, settings: CodemateSettings, *, stack_name: str | None = None) -> None:
         validate(settings)
         super().__init__(
             scope, stack_name or settings.name, project=settings.project, environment=settings.name,
@@ -72,7 +72,7 @@ class CodemateStack(ProjectStack):
         self._delivery_tier(settings, naming)
         self._monitoring(settings, naming)
 
-    def _data_tier(self, settings: EnvironmentSettings, naming: Naming) -> None:
+    def _data_tier(self, settings: CodemateSettings, naming: Naming) -> None:
         """RDS and Redis in the database subnets, encrypted with one customer-managed key."""
         project, db, cache = settings.project, settings.database, settings.cache
         self.data_key = KmsKey(
@@ -124,7 +124,7 @@ class CodemateStack(ProjectStack):
                      "Secrets Manager secret of the Redis AUTH token")
         self.output("data_kms_key_arn", self.data_key.key_arn, "KMS key of the data tier")
 
-    def _application_tier(self, settings: EnvironmentSettings, naming: Naming) -> None:
+    def _application_tier(self, settings: CodemateSettings, naming: Naming) -> None:
         """Secrets, buckets, images, cluster, load balancer with TLS and DNS, services (SPEC §3)."""
         project, lb = settings.project, settings.load_balancer
         account_id = self.account.account_id
@@ -209,7 +209,7 @@ class CodemateStack(ProjectStack):
             self.output("static_cdn_domain_name", self.cdn.distribution_domain_name,
                          "CloudFront domain name serving the static bucket")
 
-    def _service_environment(self, settings: EnvironmentSettings, service) -> dict[str, str]:
+    def _service_environment(self, settings: CodemateSettings, service) -> dict[str, str]:
         """What the composition adds to a service's plain variables: data-tier connection settings
         and the files bucket's name, for the services that use them."""
         environment = self._data_tier_environment(settings) if service.data_tier_access else {}
@@ -217,7 +217,7 @@ class CodemateStack(ProjectStack):
             environment["FILES_BUCKET"] = self.buckets.files_bucket_name
         return environment
 
-    def _data_tier_environment(self, settings: EnvironmentSettings) -> dict[str, str]:
+    def _data_tier_environment(self, settings: CodemateSettings) -> dict[str, str]:
         """Plain connection settings of the database and Redis (no credential among them)."""
         return {
             "DATABASE_HOST": self.database.endpoint_address,
@@ -228,7 +228,7 @@ class CodemateStack(ProjectStack):
             "REDIS_TLS": "true",
         }
 
-    def _monitoring(self, settings: EnvironmentSettings, naming: Naming) -> None:
+    def _monitoring(self, settings: CodemateSettings, naming: Naming) -> None:
         """Alarms to an encrypted SNS topic and the dashboard (SPEC §3 "Monitoring").
 
         Built after the data tier: the database (connections vs. the class's max_connections) and
@@ -261,7 +261,7 @@ class CodemateStack(ProjectStack):
         self.output("dashboard_url", f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}"
                      f"#dashboards/dashboard/{self.monitoring.dashboard_name}", "CloudWatch dashboard")
 
-    def _delivery_tier(self, settings: EnvironmentSettings, naming: Naming) -> None:
+    def _delivery_tier(self, settings: CodemateSettings, naming: Naming) -> None:
         """CodePipeline from GitHub: a Docker build per service, approval where asked, ECS deploys (SPEC §3)."""
         self.pipeline = None
         cicd = settings.cicd

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from environments.validation import force_destroy_problem, validate_parts
+from modules.validation import WEB_SERVICE_CHECKS, force_destroy_problem, validate_parts
 from modules.compute.options import EcsServiceOptions
 from modules.errors import ConfigError
 from modules.networking.options import LoadBalancerOptions, NatMode, VpcOptions
@@ -33,7 +33,7 @@ class ConduitSettings(SingleServiceSettings):
 
 def validate(settings: ConduitSettings) -> None:
     """Per-field rules of the shared options, then what only Conduit's shape requires."""
-    validate_parts(settings)
+    validate_parts(settings, WEB_SERVICE_CHECKS)
     env, n = settings.name, settings.network
     if problem := force_destroy_problem(env, settings.force_destroy):
         raise ConfigError(env, "force_destroy", True, *problem, system="conduit")

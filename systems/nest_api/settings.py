@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from environments.validation import force_destroy_problem, validate_parts
+from modules.validation import WEB_SERVICE_CHECKS, force_destroy_problem, validate_parts
 from modules.errors import ConfigError
 from modules.networking.options import LoadBalancerOptions, NatMode, VpcOptions
 from modules.patterns.options import SingleServiceSettings, single_service_problems
@@ -46,7 +46,7 @@ class NestApiSettings(SingleServiceSettings):
 
 def validate(settings: NestApiSettings) -> None:
     """Per-field rules of the shared options, then what only this system's shape requires."""
-    validate_parts(settings)
+    validate_parts(settings, WEB_SERVICE_CHECKS)
     env, n, gh = settings.name, settings.network, settings.github
 
     def fail(field: str, value: object, problem: str, fix: str):

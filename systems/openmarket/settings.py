@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from environments.settings import CacheSettings, DatabaseSettings
-from environments.validation import PRODUCTION_ENVIRONMENTS, force_destroy_problem, validate_parts
+from modules.database.options import CacheOptions, DatabaseOptions
+from modules.validation import PRODUCTION_ENVIRONMENTS, SettingsCheck, force_destroy_problem, validate_parts
 from modules.database.engines import DatabaseEngine
 from modules.errors import ConfigError
 from modules.kubernetes.options import EksClusterOptions, NodeGroupOptions, cluster_problem, node_group_problem
@@ -26,8 +26,10 @@ FUNCTION_NAMES = ("image-processor", "order-notification", "report-generator", "
 """The four functions of document 003, each wired to its trigger by the stack."""
 _ORIGIN = re.compile(r"^https?://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$")
 _PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()-]+(?:/[A-Za-z0-9!_.*'()-]+)*/$")
-DATA_CHECKS = ("project", "network", "database", "cache", "retention", "database_engine", "database_monitoring",
-               "database_protection", "data_windows", "cache_auth", "monitoring")
+DATA_CHECKS = (SettingsCheck.project, SettingsCheck.network, SettingsCheck.database, SettingsCheck.cache,
+               SettingsCheck.retention, SettingsCheck.database_engine, SettingsCheck.database_monitoring,
+               SettingsCheck.database_protection, SettingsCheck.data_windows, SettingsCheck.cache_auth,
+               SettingsCheck.monitoring)
 """The shared per-field checks that apply to OpenMarket (no ECS services, no load balancer)."""
 
 
@@ -56,9 +58,9 @@ class OpenMarketSettings(SystemSettings):
     """Public (NAT, load balancers), private (nodes, control-plane interfaces) and database subnets."""
     eks: EksClusterOptions
     node_group: NodeGroupOptions
-    database: DatabaseSettings
+    database: DatabaseOptions
     """Aurora MySQL (``engine=DatabaseEngine.AURORA_MYSQL``), writer + readers."""
-    cache: CacheSettings
+    cache: CacheOptions
     """Redis; 2 or more nodes (automatic failover, Multi-AZ)."""
     uploads: UploadsOptions
     database_working_hours: bool = False
@@ -70,8 +72,6 @@ class OpenMarketSettings(SystemSettings):
     """When ``report-generator`` runs (document: daily at 00:00 Asia/Seoul)."""
     data_sync_schedule: ScheduleOptions
     """When ``data-sync`` runs (document: hourly)."""
-    log_retention_days: int
-    """Retention of the stack's log groups (EKS control plane, database, Redis, flow logs)."""
     function_log_retention_days: int = 30
     """Retention of the functions' log groups unless a function sets its own. Defaults to 30 (the
     document's value)."""
@@ -172,7 +172,7 @@ def validate(settings: OpenMarketSettings) -> None:
              "S3 moves objects to Standard-IA after 30 days at the earliest", "use 30 or more")
     if u.noncurrent_version_days < 1:
         fail("uploads.noncurrent_version_days", u.noncurrent_version_days, "must be at least 1 day", "use e.g. 30")
-    from environments.validation import LOG_RETENTION_DAYS
+    from modules.aws_limits import LOG_RETENTION_DAYS
 
     if settings.function_log_retention_days not in LOG_RETENTION_DAYS:
         fail("function_log_retention_days", settings.function_log_retention_days,

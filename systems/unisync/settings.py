@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from environments.settings import DatabaseSettings
-from environments.validation import WEB_SERVICE_CHECKS, force_destroy_problem, validate_parts
+from modules.database.options import DatabaseOptions
+from modules.validation import WEB_SERVICE_CHECKS, SettingsCheck, force_destroy_problem, validate_parts
 from modules.compute.options import EcsClusterOptions, EcsServiceOptions
 from modules.database.engines import DatabaseEngine
 from modules.errors import ConfigError
@@ -57,8 +57,7 @@ class UniSyncSettings(SystemSettings):
     services: tuple[EcsServiceOptions, ...]
     """``api-gateway`` (load-balanced) and the internal ``user-service``, ``course-service``,
     ``schedule-service`` (each with a ``discovery_name``)."""
-    log_retention_days: int
-    database: DatabaseSettings
+    database: DatabaseOptions
     """MySQL (8.4 by default); the schemas ``user_db``, ``course_db``, ``schedule_db`` are the app's."""
     canvas_sync: FunctionOptions
     """The Canvas synchronisation function (Python, in the private subnets)."""
@@ -89,8 +88,8 @@ class UniSyncSettings(SystemSettings):
 
 def validate(settings: UniSyncSettings) -> None:
     """Per-field rules of the shared options, then what only this system's shape requires."""
-    validate_parts(settings, (*WEB_SERVICE_CHECKS, "database", "database_engine", "database_monitoring",
-                              "database_protection"))
+    validate_parts(settings, (*WEB_SERVICE_CHECKS, SettingsCheck.database, SettingsCheck.database_engine,
+                              SettingsCheck.database_monitoring, SettingsCheck.database_protection))
     env, n, s = settings.name, settings.network, settings
 
     def fail(field: str, value: object, problem: str, fix: str):

@@ -13,8 +13,9 @@ from tests.support import config_error
 
 import main
 from environments import load
-from environments.settings import NatMode, SecretReference, ServiceSettings
-from environments.validation import validate
+from modules.compute.options import SecretReference, EcsServiceOptions
+from modules.networking.options import NatMode
+from systems.codemate.settings import validate
 from modules.errors import ConfigError
 
 
@@ -42,7 +43,7 @@ def test_committed_settings_are_valid(env):
 
 # -- the listed bad inputs of the issue ---------------------------------------------
 def test_fails_when_a_path_pattern_is_used_by_two_services(prod_settings):
-    worker = ServiceSettings(name="worker", port=3002, cpu=256, memory=512, health_check_path="/health",
+    worker = EcsServiceOptions(name="worker", port=3002, cpu=256, memory=512, health_check_path="/health",
                              desired_count=1, min_count=1, max_count=1, path_patterns=("/api/*",),
                              listener_priority=200)
     bad = replace(prod_settings, services=(*prod_settings.services, worker))
@@ -62,7 +63,7 @@ def test_fails_when_two_services_share_a_port(prod_settings):
 
 
 def test_fails_when_two_listener_rules_share_a_priority(prod_settings):
-    worker = ServiceSettings(name="worker", port=3002, cpu=256, memory=512, health_check_path="/health",
+    worker = EcsServiceOptions(name="worker", port=3002, cpu=256, memory=512, health_check_path="/health",
                              desired_count=1, min_count=1, max_count=1, path_patterns=("/jobs/*",),
                              listener_priority=100)
     bad = replace(prod_settings, services=(*prod_settings.services, worker))

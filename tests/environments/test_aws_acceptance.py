@@ -13,8 +13,10 @@ from dataclasses import replace
 import pytest
 
 from environments import load
-from environments.settings import DatabaseEngine, EnvironmentSettings, ServiceSettings
-from environments.validation import validate
+from modules.compute.options import EcsServiceOptions
+from modules.database.engines import DatabaseEngine
+from systems.codemate.settings import CodemateSettings
+from systems.codemate.settings import validate
 from modules.errors import ConfigError
 from tests.app_support import container
 from tests.data_variants import openmarket_settings
@@ -25,7 +27,7 @@ ALARM = "aws_cloudwatch_metric_alarm"
 CLUSTER_INSTANCE = "aws_rds_cluster_instance"
 
 
-def refused(settings: EnvironmentSettings, field: str, value: object, *phrases: str) -> ConfigError:
+def refused(settings: CodemateSettings, field: str, value: object, *phrases: str) -> ConfigError:
     with pytest.raises(ConfigError) as caught:
         validate(settings)
     error = caught.value
@@ -35,11 +37,11 @@ def refused(settings: EnvironmentSettings, field: str, value: object, *phrases: 
     return error
 
 
-def with_db(settings: EnvironmentSettings, **changes) -> EnvironmentSettings:
+def with_db(settings: CodemateSettings, **changes) -> CodemateSettings:
     return replace(settings, database=replace(settings.database, **changes))
 
 
-def with_service(settings: EnvironmentSettings, index: int, **changes) -> EnvironmentSettings:
+def with_service(settings: CodemateSettings, index: int, **changes) -> CodemateSettings:
     services = list(settings.services)
     services[index] = replace(services[index], **changes)
     return replace(settings, services=tuple(services))

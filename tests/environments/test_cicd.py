@@ -13,7 +13,7 @@ from tests.support import config_error
 
 import main
 from environments import load
-from environments.validation import validate
+from systems.codemate.settings import validate
 from modules.errors import ConfigError
 from modules.framework import aws
 

@@ -9,22 +9,23 @@ import pytest
 
 import main
 from environments import load
-from environments.settings import DatabaseEngine, EnvironmentSettings
-from environments.validation import validate
+from modules.database.engines import DatabaseEngine
+from systems.codemate.settings import CodemateSettings
+from systems.codemate.settings import validate
 from modules.errors import ConfigError
 
 
-def with_db(env: str, **changes) -> EnvironmentSettings:
+def with_db(env: str, **changes) -> CodemateSettings:
     settings = load(env)
     return replace(settings, database=replace(settings.database, **changes))
 
 
-def with_cache(env: str, **changes) -> EnvironmentSettings:
+def with_cache(env: str, **changes) -> CodemateSettings:
     settings = load(env)
     return replace(settings, cache=replace(settings.cache, **changes))
 
 
-def rejected(settings: EnvironmentSettings) -> ConfigError:
+def rejected(settings: CodemateSettings) -> ConfigError:
     with pytest.raises(ConfigError) as error:
         validate(settings)
     return error.value
@@ -225,7 +226,7 @@ def test_fails_when_enhanced_monitoring_interval_is_not_one_rds_offers():
     from dataclasses import replace
 
     from environments import load
-    from environments.validation import validate
+    from systems.codemate.settings import validate
     from modules.errors import ConfigError
 
     prod = load("prod")

@@ -13,7 +13,7 @@ from dataclasses import replace
 import pytest
 
 from environments import load
-from environments.settings import MonitoringSettings
+from modules.monitoring.options import MonitoringOptions
 from modules.framework import aws
 from tests.support import synth_settings
 
@@ -43,7 +43,7 @@ def topic_arn(stack) -> str:
 @pytest.fixture(scope="module")
 def tuned():
     """dev with every monitoring setting changed from its default."""
-    return synth_settings(replace(load("dev"), monitoring=MonitoringSettings(
+    return synth_settings(replace(load("dev"), monitoring=MonitoringOptions(
         alarm_email="ops@example.com", ecs_cpu_percent=90, ecs_cpu_minutes=10, unhealthy_host_minutes=3,
         target_5xx_per_minute=25,
     )))

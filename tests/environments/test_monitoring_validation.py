@@ -8,16 +8,17 @@ import pytest
 
 import main
 from environments import load
-from environments.settings import EnvironmentSettings, MonitoringSettings
-from environments.validation import validate
+from modules.monitoring.options import MonitoringOptions
+from systems.codemate.settings import CodemateSettings
+from systems.codemate.settings import validate
 from modules.errors import ConfigError
 
 
-def with_monitoring(env: str = "prod", **changes) -> EnvironmentSettings:
-    return replace(load(env), monitoring=MonitoringSettings(**changes))
+def with_monitoring(env: str = "prod", **changes) -> CodemateSettings:
+    return replace(load(env), monitoring=MonitoringOptions(**changes))
 
 
-def fails(settings: EnvironmentSettings, field: str, value: object, *phrases: str) -> None:
+def fails(settings: CodemateSettings, field: str, value: object, *phrases: str) -> None:
     with pytest.raises(ConfigError) as caught:
         validate(settings)
     error = caught.value
@@ -28,13 +29,13 @@ def fails(settings: EnvironmentSettings, field: str, value: object, *phrases: st
 
 
 def test_defaults_are_spec_thresholds_without_email():
-    assert MonitoringSettings() == MonitoringSettings(
+    assert MonitoringOptions() == MonitoringOptions(
         alarm_email=None, ecs_cpu_percent=80, ecs_cpu_minutes=5, unhealthy_host_minutes=2,
         target_5xx_per_minute=10, database_connections_percent=80, database_max_connections=None)
 
 
 def test_committed_environments_use_the_defaults(env):
-    assert load(env).monitoring == MonitoringSettings()
+    assert load(env).monitoring == MonitoringOptions()
 
 
 def test_valid_custom_settings_pass():

@@ -13,18 +13,12 @@ from dataclasses import replace
 import pytest
 
 from environments import load
-from environments.settings import (
-    CacheSettings,
-    DatabaseSettings,
-    EnvironmentSettings,
-    LoadBalancerSettings,
-    NatMode,
-    NetworkSettings,
-    ProjectSettings,
-    SecretReference,
-    SecretsSettings,
-    ServiceSettings,
-)
+from modules.compute.options import SecretReference, EcsServiceOptions
+from modules.database.options import CacheOptions, DatabaseOptions
+from modules.networking.options import LoadBalancerOptions, NatMode, VpcOptions
+from modules.project import ProjectSettings
+from modules.secrets.options import SecretsOptions
+from systems.codemate.settings import CodemateSettings
 from modules.framework import aws
 from tests.app_support import ROLE_POLICY, SERVICE, TASK, container, policy, statements
 from tests.support import synth_settings
@@ -48,31 +42,31 @@ EGRESS = aws.vpc_security_group_egress_rule.VpcSecurityGroupEgressRule.TF_RESOUR
 SECURITY_GROUP = aws.security_group.SecurityGroup.TF_RESOURCE_TYPE
 VPC = aws.vpc.Vpc.TF_RESOURCE_TYPE
 
-CONDUIT = EnvironmentSettings(
+CONDUIT = CodemateSettings(
     name="prod",
     project=ProjectSettings(
         name="conduit", region="ap-northeast-2", availability_zones=("ap-northeast-2a", "ap-northeast-2c"),
         state_bucket="conduit-terraform-state", lock_table="conduit-terraform-locks",
     ),
-    network=NetworkSettings(
+    network=VpcOptions(
         vpc_cidr="10.1.0.0/16", public_subnet_cidrs=("10.1.1.0/24", "10.1.2.0/24"), private_app_subnet_cidrs=(),
         # the foundation's validation still asks for a database tier (isolated, no route out)
         database_subnet_cidrs=("10.1.21.0/24", "10.1.22.0/24"), nat_mode=NatMode.NONE,
     ),
     services=(
-        ServiceSettings(
+        EcsServiceOptions(
             name="backend", port=8080, cpu=512, memory=1024, health_check_path="/api/health",
             desired_count=2, min_count=2, max_count=2, cpu_scaling_target=None, assign_public_ip=True,
             environment={"SPRING_PROFILES_ACTIVE": "prod"},
             secrets=(SecretReference(variable="DB_PASSWORD", secret="database", json_key="password"),),
         ),
     ),
-    database=DatabaseSettings(instance_class="db.t4g.micro", allocated_storage_gb=20, multi_az=False,
+    database=DatabaseOptions(instance_class="db.t4g.micro", allocated_storage_gb=20, multi_az=False,
                               backup_retention_days=7),
-    cache=CacheSettings(node_type="cache.t4g.micro", num_cache_clusters=1, snapshot_retention_days=1),
+    cache=CacheOptions(node_type="cache.t4g.micro", num_cache_clusters=1, snapshot_retention_days=1),
     log_retention_days=14,
-    load_balancer=LoadBalancerSettings(access_logs=False),
-    secrets=SecretsSettings(names=("database",), recovery_window_days=7),
+    load_balancer=LoadBalancerOptions(access_logs=False),
+    secrets=SecretsOptions(names=("database",), recovery_window_days=7),
     storage=None,
 )
 
@@ -85,7 +79,7 @@ def conduit():
 @pytest.fixture(scope="module")
 def unisync_style():
     dev = load("dev")
-    worker = ServiceSettings(
+    worker = EcsServiceOptions(
         name="worker", port=3002, cpu=256, memory=512, health_check_path="/health",
         desired_count=1, min_count=1, max_count=1, load_balanced=False, discovery_name="worker",
         fargate_spot=True, secrets=(SecretReference(variable="ANTHROPIC_API_KEY", secret="anthropic"),),

@@ -8,7 +8,7 @@ import pytest
 
 import main
 from environments import load
-from environments.validation import validate
+from systems.codemate.settings import validate
 from modules.errors import ConfigError
 from tests.conftest import synthesized
 from tests.support import synth_settings

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from environments import load
-from environments.validation import validate
+from systems.codemate.settings import validate
 from modules.errors import ConfigError
 
 

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from environments import load
-from environments.settings import MonitoringSettings, SecretReference
+from modules.compute.options import SecretReference
+from modules.monitoring.options import MonitoringOptions
 from modules.framework import Fn, Token
 from modules.terraform_strings import escape_template, terraform_literal, terraform_literals
 from tests.app_support import container
@@ -78,7 +79,7 @@ def hostile():
     )
     settings = replace(
         dev, services=services,
-        monitoring=MonitoringSettings(alarm_email="ops${b}%{c}@example.com"),
+        monitoring=MonitoringOptions(alarm_email="ops${b}%{c}@example.com"),
         cicd=replace(dev.cicd, branch="feature/${b}%{c}"),
     )
     return synth_settings(settings)

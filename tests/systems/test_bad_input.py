@@ -8,7 +8,8 @@ from dataclasses import replace
 import pytest
 
 from environments import load
-from environments.settings import DatabaseEngine, NatMode
+from modules.database.engines import DatabaseEngine
+from modules.networking.options import NatMode
 from modules.errors import ConfigError
 from tests.test_main import project_copy, run_main  # noqa: F401 (fixture)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from environments import ENVIRONMENT_NAMES, load
-from environments.validation import validate
+from systems.codemate.settings import validate
 from modules.errors import ConfigError
 from modules.framework import aws
 from security import gate

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from environments.settings import LoadBalancerSettings
+from modules.networking.options import LoadBalancerOptions
 from modules import framework
 from modules.framework import aws
 from modules.naming import Naming
@@ -122,7 +122,7 @@ def test_only_log_delivery_for_this_account_may_write_the_waf_log_group(request,
 
 # -- the construct and the setting -----------------------------------------------
 def test_waf_is_on_unless_an_environment_switches_it_off():
-    assert LoadBalancerSettings().waf is True
+    assert LoadBalancerOptions().waf is True
 
 
 def test_count_only_rules_can_be_cleared_so_every_rule_blocks():

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from environments import load
-from environments.validation import validate
+from systems.codemate.settings import validate
 from modules.errors import ConfigError
 from modules.framework import aws
 from modules.naming import Naming

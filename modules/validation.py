@@ -1,8 +1,13 @@
-"""Validation of one environment's settings, before any construct is built.
+"""The validation engine every system's settings use, before any construct is built (no jsii).
 
-Each rule raises :class:`modules.errors.ConfigError` naming the environment,
-the field, the bad value and the fix. ``main.py`` turns it into one line on
-stderr and a non-zero exit, and writes no output.
+Each options class carries its own per-field rules beside its construct (``modules/<area>/options.py``:
+``*_problems(options)`` yield ``(field, value, problem, fix)`` relative to the object). This module adds
+what spans objects and the path of each object in a system's settings (``services[1](backend).port``,
+``service.port``): :class:`SettingsCheck` holds the shared checks, each a method; a system picks the
+checks that fit its shape *by object* (``WEB_SERVICE_CHECKS``, or its own tuple of methods) and adds
+its own rules in a subclass beside its settings (``systems/<system>/settings.py``). Every rule raises
+:class:`modules.errors.ConfigError` naming system, environment, field, value and fix; ``main.py`` turns
+it into one line on stderr, exit 2, and writes no output.
 """
 
 from __future__ import annotations
@@ -14,10 +19,8 @@ import typing
 from enum import Enum
 from itertools import combinations
 
-from environments.settings import EnvironmentSettings
 from modules.errors import ConfigError
 from modules.aws_limits import (
-    LOG_RETENTION_DAYS,  # noqa: F401 (re-exported: validation's former home of the table)
     availability_zone_problem,
     duplicate_problem,
     log_retention_problem,
@@ -26,15 +29,12 @@ from modules.aws_limits import (
     vpc_cidr_problem,
 )
 from modules.compute.options import (
-    FARGATE_MEMORY_MIB,  # noqa: F401 (re-exported: validation's former home of the table)
     cluster_problems,
     routing_problems,
     service_detail_problems,
     service_problems,
 )
 from modules.database.options import (
-    ENHANCED_MONITORING_INTERVALS,  # noqa: F401 (re-exported)
-    REDIS_VERSIONS,  # noqa: F401 (re-exported)
     cache_auth_problems,
     cache_problems,
     cache_window_problems,
@@ -45,53 +45,38 @@ from modules.database.options import (
 )
 from modules.monitoring.options import monitoring_problems
 from modules.naming import Naming, bucket_name_problem
-from modules.networking.options import load_balancer_problems
+from modules.networking.options import NatMode, load_balancer_problems
 from modules.secrets.options import secrets_problems
 
 _PROJECT_NAME = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
 _ENV_NAME = re.compile(r"^[a-z][a-z0-9]*$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 _TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
-_ORIGIN = re.compile(r"^https?://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$")
+ORIGIN = re.compile(r"^https?://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$")
+"""A browser origin: scheme://host[:port], no path."""
 ACCOUNT_ID_PLACEHOLDER = "123456789012"
-# CI/CD: GitHub owner (39 chars, inner single hyphens) / repository (100 chars), CodeBuild's Linux sizes.
+"""Stands in for the account id when a physical name that contains it is checked for length."""
+# GitHub owner (39 chars, inner single hyphens) / repository (100 chars).
 _GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}/[A-Za-z0-9._-]{1,100}$")
-_CONNECTION_ARN = re.compile(
-    r"^arn:aws(?:-[a-z]+)*:(?:codestar-connections|codeconnections):[a-z]{2}(?:-[a-z]+)+-\d+:\d{12}:"
-    r"connection/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
-)
-_SOURCE_DIRECTORY = re.compile(r"^[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*/?$")
-CODEBUILD_COMPUTE_TYPES = ("BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE",
-                           "BUILD_GENERAL1_XLARGE", "BUILD_GENERAL1_2XLARGE")
 
 
-def validate(settings: EnvironmentSettings) -> None:
-    """Raise :class:`ConfigError` for the first wrong setting; return if all are right."""
+def validate_parts(settings: object, checks: typing.Sequence[typing.Callable[["SettingsCheck"], None]],
+                   check_class: type["SettingsCheck"] | None = None) -> None:
+    """Type-check ``settings``, then run each check (a :class:`SettingsCheck` method, or a subclass's)
+    on it, in order.
+
+    ``settings`` is a system's settings with the shared field names for what it has (``project``,
+    ``network``, ``services``, ``load_balancer``, ``secrets``, ``cluster``, ``monitoring``,
+    ``log_retention_days``, ``database``, ``cache``, ``force_destroy``)."""
     env = settings.name if isinstance(settings.name, str) and settings.name else "?"
-    _check_types(settings, env, "")
-    _Check(settings, env).run()
+    check_types(settings, env, "")
+    checker = (check_class or SettingsCheck)(settings, env)
+    for check in checks:
+        check(checker)
 
 
-WEB_SERVICE_CHECKS = ("project", "network", "services", "retention", "names", "secrets", "routing",
-                      "service_details", "load_balancer", "cluster", "application_names", "monitoring")
-"""The checks that apply to any system of load-balanced Fargate services (no data tier, no buckets
-beyond a logs bucket, no pipeline)."""
-
-
-def validate_parts(settings: object, checks: typing.Sequence[str] = WEB_SERVICE_CHECKS) -> None:
-    """Type-check ``settings`` and run the named per-field checks of :func:`validate` on it.
-
-    ``settings`` is another system's settings with the same field names for what it shares
-    (``project``, ``network``, ``services``, ``load_balancer``, ``secrets``, ``cluster``,
-    ``monitoring``, ``log_retention_days``)."""
-    env = settings.name if isinstance(settings.name, str) and settings.name else "?"
-    _check_types(settings, env, "")
-    check = _Check(settings, env)
-    for name in checks:
-        getattr(check, name)()
-
-
-def _check_types(obj: object, env: str, prefix: str, source: str | None = None) -> None:
+def check_types(obj: object, env: str, prefix: str, source: str | None = None) -> None:
+    """Raise :class:`ConfigError` for the first field (nested too) whose value has the wrong type."""
     source = source or _settings_file(obj, env)
     hints = typing.get_type_hints(type(obj))
     for f in dataclasses.fields(obj):
@@ -104,19 +89,18 @@ def _check_types(obj: object, env: str, prefix: str, source: str | None = None) 
                 f"write it as {_describe(expected)} in {source}",
             )
         if dataclasses.is_dataclass(value):
-            _check_types(value, env, f"{path}.", source)
+            check_types(value, env, f"{path}.", source)
         elif isinstance(value, (tuple, list)):
             for i, item in enumerate(value):
                 if dataclasses.is_dataclass(item):
-                    _check_types(item, env, f"{path}[{i}].", source)
+                    check_types(item, env, f"{path}[{i}].", source)
 
 
 def _settings_file(settings: object, name: str) -> str:
-    """``environments/<system>/<name>.py`` of the system whose settings these are."""
-    from systems import SYSTEMS
-
-    kind = f"{type(settings).__module__}:{type(settings).__qualname__}"
-    folder = next((s.package for s in SYSTEMS if s.settings_type == kind), "<system>")
+    """``environments/<system>/<name>.py`` of the system whose settings these are: a system's settings
+    class lives in ``systems/<package>/settings.py`` and its values in ``environments/<package>/``."""
+    parts = type(settings).__module__.split(".")
+    folder = parts[1] if len(parts) > 2 and parts[0] == "systems" else "<system>"
     return f"environments/{folder}/{name}.py"
 
 
@@ -150,8 +134,10 @@ def _describe(expected: typing.Any) -> str:
     return getattr(expected, "__name__", str(expected))
 
 
-class _Check:
-    def __init__(self, settings: EnvironmentSettings, env: str):
+class SettingsCheck:
+    """The shared checks, one method each, on one environment's settings (``self.s``)."""
+
+    def __init__(self, settings, env: str):
         self.s = settings
         self.env = env
 
@@ -162,30 +148,6 @@ class _Check:
 
     def fail(self, field: str, value: object, problem: str, fix: str) -> typing.NoReturn:
         raise ConfigError(self.env, field, value, problem, fix)
-
-    def run(self) -> None:
-        self.project()
-        self.network()
-        self.services()
-        self.database()
-        self.cache()
-        self.retention()
-        self.names()
-        self.secrets()
-        self.routing()
-        self.service_details()
-        self.load_balancer()
-        self.storage()
-        self.cluster()
-        self.application_names()
-        self.database_engine()
-        self.database_monitoring()
-        self.database_protection()
-        self.teardown()
-        self.data_windows()
-        self.cache_auth()
-        self.monitoring()
-        self.cicd()
 
     # -- project ----------------------------------------------------------
     def project(self) -> None:
@@ -272,8 +234,6 @@ class _Check:
             if a.overlaps(b):
                 self.fail(path_b, str(b), f"overlaps {path_a} ('{a}')",
                           f"give each subnet its own range inside {vpc}")
-        from environments.settings import NatMode
-
         if n.nat_mode is not NatMode.NONE and not n.private_app_subnet_cidrs:
             self.fail("network.nat_mode", n.nat_mode.value, "a NAT gateway without private app subnets costs "
                       "money and serves nothing", "set nat_mode=NatMode.NONE or add private app subnets")
@@ -319,7 +279,7 @@ class _Check:
         for svc in self.s.services:
             naming.target_group_name(svc.name)
 
-    # -- application tier (SPEC §3 compute, load balancer, secrets, storage) --
+    # -- application tier: services, load balancer, secrets -----------------
     def _svc(self, i: int) -> str:
         """Where service ``i`` is set: ``services[1](backend)``, or ``service`` in a system of one
         service (its settings have a ``service`` field)."""
@@ -369,8 +329,6 @@ class _Check:
         """Each service's own details, then what depends on the rest of the settings: secrets that
         exist, unique discovery names, a network the tasks can run in, the data tier and buckets."""
         n, known_secrets = self.s.network, set(self.s.secrets.names)
-        from environments.settings import NatMode
-
         discovery: dict[str, str] = {}
         for i, svc in enumerate(self.s.services):
             path = self._svc(i)
@@ -409,24 +367,6 @@ class _Check:
         if lb.access_logs and getattr(self.s, "storage", True) is None:
             self.fail("load_balancer.access_logs", True, "access logs need the logs bucket (storage is None)",
                       "set load_balancer.access_logs=False or storage=StorageSettings()")
-
-    def storage(self) -> None:
-        st = self.s.storage
-        if st is None:
-            return
-        if st.bucket_prefix is not None and not st.bucket_prefix.strip():
-            self.fail("storage.bucket_prefix", st.bucket_prefix, "an empty prefix (it would silently become the "
-                      "project name)", "leave bucket_prefix out for the project name, or give one, e.g. 'acme'")
-        for i, origin in enumerate(st.cors_origins):
-            if not _ORIGIN.match(origin):
-                self.fail(f"storage.cors_origins[{i}]", origin, "not a browser origin",
-                          "write scheme://host[:port] without a path or trailing '/', e.g. 'http://localhost:3000'")
-        if st.files_noncurrent_version_days < 1:
-            self.fail("storage.files_noncurrent_version_days", st.files_noncurrent_version_days,
-                      "S3 needs at least 1 day", "use e.g. 90")
-        naming = Naming(self.s.project.name, self.env)
-        for purpose in ("files", "static", "logs"):
-            naming.bucket_name(purpose, ACCOUNT_ID_PLACEHOLDER, prefix=st.bucket_prefix)
 
     def cluster(self) -> None:
         self.first("cluster", cluster_problems(self.s.cluster))
@@ -468,6 +408,7 @@ class _Check:
                       "set final_snapshot=True, or allow_unprotected_prod=True if you really mean it")
 
     def teardown(self) -> None:
+        """``force_destroy`` is refused in production."""
         if problem := force_destroy_problem(self.env, self.s.force_destroy):
             self.fail("force_destroy", True, *problem)
 
@@ -478,64 +419,13 @@ class _Check:
     def cache_auth(self) -> None:
         self.first("cache", cache_auth_problems(self.s.cache))
 
-    # -- monitoring (SPEC §3 "Monitoring") ---------------------------------
+    # -- monitoring ----------------------------------------------------------
     def monitoring(self) -> None:
         self.first("monitoring", monitoring_problems(self.s.monitoring))
 
-    # -- CI/CD (SPEC §3 "CI/CD") -------------------------------------------
-    def cicd(self) -> None:
-        c = self.s.cicd
-        if c is None:
-            return
-        if not _GITHUB_REPOSITORY.match(c.repository) or c.repository.split("/")[1] in (".", ".."):
-            self.fail("cicd.repository", c.repository, "not a GitHub repository 'owner/name'",
-                      "write the owner (user or organisation) and the repository, e.g. 'acme/codemate'")
-        if problem := _branch_problem(c.branch):
-            self.fail("cicd.branch", c.branch, problem, "name one branch, e.g. 'develop' or 'main'")
-        if c.connection_arn is not None and not _CONNECTION_ARN.match(c.connection_arn):
-            self.fail("cicd.connection_arn", c.connection_arn, "not the ARN of a CodeStar connection",
-                      "copy it from Developer Tools > Settings > Connections "
-                      "(arn:aws:codestar-connections:<region>:<account>:connection/<id>), or leave it out")
-        services = [svc.name for svc in self.s.services]
-        if not services:
-            self.fail("cicd", c.repository, "a pipeline without services has nothing to build or deploy",
-                      "add services, or set cicd=None")
-        for service, directory in c.source_directories.items():
-            if service not in services:
-                self.fail("cicd.source_directories", service, "not a service of this environment",
-                          f"use one of {services}")
-            if directory != "." and (not _SOURCE_DIRECTORY.match(directory) or ".." in directory.split("/")):
-                self.fail(f"cicd.source_directories[{service}]", directory,
-                          "not a directory inside the repository",
-                          "give a relative path without '..', e.g. 'apps/web', or '.' for the root")
-        if c.docker_hub_secret is not None and c.docker_hub_secret not in self.s.secrets.names:
-            self.fail("cicd.docker_hub_secret", c.docker_hub_secret, "not a secret of this environment",
-                      f"use one of {sorted(self.s.secrets.names)} or add it to secrets.names")
-        if c.build_compute_type not in CODEBUILD_COMPUTE_TYPES:
-            self.fail("cicd.build_compute_type", c.build_compute_type, "not a CodeBuild Linux compute type",
-                      f"use one of {', '.join(CODEBUILD_COMPUTE_TYPES)}")
-        if not 5 <= c.build_timeout_minutes <= 2160:
-            self.fail("cicd.build_timeout_minutes", c.build_timeout_minutes,
-                      "CodeBuild allows 5 to 2160 minutes", "use e.g. 30")
-        if c.artifact_retention_days < 1:
-            self.fail("cicd.artifact_retention_days", c.artifact_retention_days, "S3 expires objects after 1 day "
-                      "at the earliest", "use e.g. 30")
-        naming = Naming(self.s.project.name, self.env)
-        naming.pipeline_name()
-        naming.role_name("pipeline")
-        if c.connection_arn is None:
-            naming.connection_name()
-        prefix = self.s.storage.bucket_prefix if self.s.storage else None
-        naming.bucket_name("artifacts", ACCOUNT_ID_PLACEHOLDER, prefix=prefix)
-        for service in services:
-            naming.build_project_name(service)
-            naming.build_log_group_name(service)
-            naming.role_name(service, "build")
-
-
 DATA_TIER_VARIABLES = ("DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "REDIS_HOST", "REDIS_PORT",
                        "REDIS_TLS", "REDIS_AUTH_TOKEN")
-"""Variables a service with ``data_tier_access`` receives (environments/stack.py)."""
+"""Variables a service with ``data_tier_access`` receives (modules/patterns/load_balanced_service.py)."""
 PRODUCTION_ENVIRONMENTS = ("prod", "production")
 """Environments whose database must have deletion protection and a final snapshot."""
 
@@ -549,7 +439,14 @@ def force_destroy_problem(environment: str, force_destroy: bool) -> tuple[str, s
     return None
 
 
-def _branch_problem(branch: str) -> str | None:
+def github_repository_problem(repository: str) -> str | None:
+    """Why ``repository`` is not a GitHub ``owner/name``, or ``None``."""
+    if not _GITHUB_REPOSITORY.match(repository) or repository.split("/")[1] in (".", ".."):
+        return "not a GitHub repository 'owner/name'"
+    return None
+
+
+def branch_problem(branch: str) -> str | None:
     """Why ``branch`` is not one usable Git branch name, or ``None``."""
     if not branch.strip():
         return "an empty branch name"
@@ -560,3 +457,18 @@ def _branch_problem(branch: str) -> str | None:
     if len(branch) > 255:
         return f"{len(branch)} characters; keep branch names within 255"
     return None
+
+
+WEB_SERVICE_CHECKS = (
+    SettingsCheck.project, SettingsCheck.network, SettingsCheck.services, SettingsCheck.retention,
+    SettingsCheck.names, SettingsCheck.secrets, SettingsCheck.routing, SettingsCheck.service_details,
+    SettingsCheck.load_balancer, SettingsCheck.cluster, SettingsCheck.application_names, SettingsCheck.monitoring,
+)
+"""The checks that apply to any system of load-balanced Fargate services (no data tier, no buckets
+beyond a logs bucket, no pipeline)."""
+DATA_TIER_CHECKS = (
+    SettingsCheck.database, SettingsCheck.cache, SettingsCheck.database_engine,
+    SettingsCheck.database_monitoring, SettingsCheck.database_protection, SettingsCheck.data_windows,
+    SettingsCheck.cache_auth,
+)
+"""The checks of a system with a database and a Redis cache (``database``, ``cache``)."""

@@ -11,50 +11,45 @@ its own composition. Constructs find these through their enclosing stack
 
 from __future__ import annotations
 
-from typing import Mapping
-
-from modules.state_backend import configure_backend
+from modules.context import stack_of
 from modules.framework import Construct, TerraformOutput, TerraformStack, aws
 from modules.naming import Naming
-from modules.project import ProjectSettings, state_key
+from modules.project import SystemSettings
 from modules.security.kms import KmsKey
+from modules.state_backend import configure_backend
 from modules.terraform_strings import terraform_literals
 
 
 class ProjectStack(TerraformStack):
-    """One environment of one system.
+    """One environment of one system, built from that environment's settings.
 
-    Attributes: ``project``, ``environment``, ``naming``, ``region``, ``account``
-    (the ``aws_caller_identity`` data source), ``account_id``, ``logs_key``, ``notes``,
-    ``state_key``.
+    Attributes: ``settings``, ``project``, ``environment``, ``naming``, ``region``,
+    ``availability_zones``, ``account`` (the ``aws_caller_identity`` data source), ``account_id``,
+    ``logs_key``, ``log_retention_days``, ``force_destroy``, ``notes``, ``state_key``.
 
     Construct IDs of what it creates (Terraform addresses, never to be renamed):
     ``aws`` (provider), ``account``, ``logs-key``.
     """
 
-    def __init__(
-        self,
-        scope: Construct,
-        stack_name: str,
-        *,
-        project: ProjectSettings,
-        environment: str,
-        native_state_lock: bool = False,
-        extra_tags: Mapping[str, str] | None = None,
-    ) -> None:
+    def __init__(self, scope: Construct, settings: SystemSettings, *, stack_name: str | None = None) -> None:
         """
+        :param settings: the environment's settings (any system's: they extend ``SystemSettings``);
+            ``native_state_lock`` adds Terraform's S3 lock file, ``extra_tags`` extend the default tags.
         :param stack_name: the stack's name: its output directory ``stacks/<name>`` and the name
-            ``cdktf deploy`` takes.
-        :param native_state_lock: defaults to off: the DynamoDB table alone locks the state.
-        :param extra_tags: defaults to none: only ``Environment``, ``Project`` and ``ManagedBy``.
+            ``cdktf deploy`` takes. Defaults to ``<project>-<environment>``.
         """
-        super().__init__(scope, stack_name)
+        project, environment = settings.project, settings.name
+        super().__init__(scope, stack_name or f"{project.name}-{environment}")
+        self.settings = settings
         self.project = project
         self.environment = environment
         self.region = project.region
+        self.availability_zones = project.availability_zones
         self.naming = Naming(project.name, environment)
+        self.log_retention_days: int = settings.log_retention_days
+        self.force_destroy: bool = settings.force_destroy
         self.notes: list[str] = []
-        self.state_key = state_key(environment)
+        self.state_key = settings.state_key
 
         aws.provider.AwsProvider(
             self, "aws", region=project.region,
@@ -62,29 +57,25 @@ class ProjectStack(TerraformStack):
                 "Environment": environment,
                 "Project": project.name,
                 "ManagedBy": project.managed_by,
-                **terraform_literals(extra_tags or {}),
+                **terraform_literals(settings.extra_tags or {}),
             }}],
         )
         configure_backend(
             self, bucket=project.state_bucket, key=self.state_key, region=project.region,
-            lock_table=project.lock_table, native_lock_file=native_state_lock,
+            lock_table=project.lock_table, native_lock_file=settings.native_state_lock,
         )
         self.account = aws.data_aws_caller_identity.DataAwsCallerIdentity(self, "account")
         self.account_id: str = self.account.account_id
         # One key for every CloudWatch log group of the stack.
         self.logs_key = KmsKey(
-            self, "logs-key", naming=self.naming, purpose="logs", region=project.region,
-            account_id=self.account_id, cloudwatch_logs=True,
+            self, "logs-key", purpose="logs", cloudwatch_logs=True,
             description=f"CloudWatch Logs of {project.name}-{environment}",
         )
 
     @staticmethod
     def of(construct: Construct) -> "ProjectStack":
         """The :class:`ProjectStack` enclosing ``construct``."""
-        stack = TerraformStack.of(construct)
-        if not isinstance(stack, ProjectStack):
-            raise TypeError(f"{construct.node.path} is not inside a ProjectStack")
-        return stack
+        return stack_of(construct)
 
     def output(self, name: str, value: object, description: str) -> TerraformOutput:
         """A ``terraform output`` of the stack (only stacks emit outputs, never constructs)."""

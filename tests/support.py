@@ -120,15 +120,16 @@ def config_error(settings, field: str, *phrases: str):
     return error
 
 
-def project_stack(name: str = "test", *, project: str = "shop", environment: str = "dev"):
+def project_stack(name: str = "test", *, project: str = "shop", environment: str = "dev",
+                  log_retention_days: int = 30, force_destroy: bool = False, region: str = "ap-northeast-2"):
     """A bare :class:`modules.stack.ProjectStack` (provider, backend, account, logs key) for
     unit-testing one construct that takes its context from the enclosing stack."""
-    from modules.project import ProjectSettings
+    from modules.project import ProjectSettings, SystemSettings
     from modules.stack import ProjectStack
 
-    return ProjectStack(
-        test_app(), name, environment=environment,
-        project=ProjectSettings(name=project, region="ap-northeast-2",
-                                availability_zones=("ap-northeast-2a", "ap-northeast-2c"),
+    return ProjectStack(test_app(), SystemSettings(
+        name=environment, log_retention_days=log_retention_days, force_destroy=force_destroy,
+        project=ProjectSettings(name=project, region=region,
+                                availability_zones=(f"{region}a", f"{region}c"),
                                 state_bucket=f"{project}-terraform-state", lock_table=f"{project}-terraform-locks"),
-    )
+    ), stack_name=name)

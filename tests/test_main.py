@@ -105,7 +105,9 @@ def test_failure_while_building_the_last_stack_leaves_the_output_intact(previous
     real = systems.codemate.stack.WebSecurityGroups
 
     def failing_for_prod(scope, id, **kwargs):
-        if kwargs["naming"].environment == "prod":
+        from modules.stack import ProjectStack
+
+        if ProjectStack.of(scope).environment == "prod":
             raise ConfigError("prod", "services", "x", "rejected by a construct", "fix it")
         return real(scope, id, **kwargs)
 

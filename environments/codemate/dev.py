@@ -16,7 +16,7 @@ from modules.compute.options import EcsServiceOptions
 from modules.database.options import CacheOptions, DatabaseOptions
 from modules.networking.options import LoadBalancerOptions, NatMode, VpcOptions
 from modules.secrets.options import SecretsOptions
-from systems.codemate.settings import CicdSettings, CodemateSettings, StorageSettings
+from systems.codemate.settings import PipelineOptions, CodemateSettings, StorageSettings
 
 SETTINGS = CodemateSettings(
     name="dev",
@@ -69,6 +69,6 @@ SETTINGS = CodemateSettings(
     ),
     secrets=SecretsOptions(names=SECRET_NAMES, recovery_window_days=0),
     storage=StorageSettings(cors_origins=("http://localhost:3000",)),
-    cicd=CicdSettings(repository=PLACEHOLDER_GITHUB_REPOSITORY, branch="develop"),
+    cicd=PipelineOptions(repository=PLACEHOLDER_GITHUB_REPOSITORY, branch="develop"),
     force_destroy=True,  # one `destroy` removes dev with its uploads, logs, artifacts and images
 )

@@ -17,7 +17,7 @@ from modules.compute.options import EcsServiceOptions
 from modules.database.options import CacheOptions, DatabaseOptions
 from modules.networking.options import LoadBalancerOptions, NatMode, VpcOptions
 from modules.secrets.options import SecretsOptions
-from systems.codemate.settings import CicdSettings, CodemateSettings
+from systems.codemate.settings import PipelineOptions, CodemateSettings
 
 SETTINGS = CodemateSettings(
     name="prod",
@@ -71,5 +71,5 @@ SETTINGS = CodemateSettings(
         deletion_protection=True,
     ),
     secrets=SecretsOptions(names=SECRET_NAMES, recovery_window_days=30),
-    cicd=CicdSettings(repository=PLACEHOLDER_GITHUB_REPOSITORY, branch="main", manual_approval=True),
+    cicd=PipelineOptions(repository=PLACEHOLDER_GITHUB_REPOSITORY, branch="main", manual_approval=True),
 )

@@ -17,7 +17,7 @@ from modules.compute.options import EcsServiceOptions
 from modules.database.options import CacheOptions, DatabaseOptions
 from modules.networking.options import LoadBalancerOptions, NatMode, VpcOptions
 from modules.secrets.options import SecretsOptions
-from systems.codemate.settings import CicdSettings, CodemateSettings
+from systems.codemate.settings import PipelineOptions, CodemateSettings
 
 SETTINGS = CodemateSettings(
     name="staging",
@@ -70,5 +70,5 @@ SETTINGS = CodemateSettings(
         deletion_protection=False,
     ),
     secrets=SecretsOptions(names=SECRET_NAMES, recovery_window_days=7),
-    cicd=CicdSettings(repository=PLACEHOLDER_GITHUB_REPOSITORY, branch="staging"),
+    cicd=PipelineOptions(repository=PLACEHOLDER_GITHUB_REPOSITORY, branch="staging"),
 )

@@ -24,15 +24,17 @@ PLACEHOLDER_OFFICE_CIDR = "203.0.113.0/24"
 _CODE = "systems/openmarket/functions"
 RUNTIME = "nodejs22.x"
 """The document's Node.js 18 can no longer be created (SPEC §5): Node.js 22."""
+LAMBDA_LOG_DAYS = 30
+"""The document keeps the functions' logs 30 days, whatever the environment's own retention."""
 FUNCTIONS = (
     FunctionOptions(name="image-processor", source=f"{_CODE}/image-processor", runtime=RUNTIME,
-                    handler="index.handler", memory_mb=512, timeout_seconds=60),
+                    handler="index.handler", memory_mb=512, timeout_seconds=60, log_retention_days=LAMBDA_LOG_DAYS),
     FunctionOptions(name="order-notification", source=f"{_CODE}/order-notification", runtime=RUNTIME,
-                    handler="index.handler", memory_mb=256, timeout_seconds=30),
+                    handler="index.handler", memory_mb=256, timeout_seconds=30, log_retention_days=LAMBDA_LOG_DAYS),
     FunctionOptions(name="report-generator", source=f"{_CODE}/report-generator", runtime=RUNTIME,
-                    handler="index.handler", memory_mb=1024, timeout_seconds=300),
+                    handler="index.handler", memory_mb=1024, timeout_seconds=300, log_retention_days=LAMBDA_LOG_DAYS),
     FunctionOptions(name="data-sync", source=f"{_CODE}/data-sync", runtime=RUNTIME,
-                    handler="index.handler", memory_mb=512, timeout_seconds=120),
+                    handler="index.handler", memory_mb=512, timeout_seconds=120, log_retention_days=LAMBDA_LOG_DAYS),
 )
 REPORT_SCHEDULE = ScheduleOptions(name="daily-report", expression="cron(0 0 * * ? *)", timezone="Asia/Seoul",
                                   description="report-generator, daily at 00:00 KST")

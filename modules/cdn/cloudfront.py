@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from modules.stack import ProjectStack
 from modules.framework import Construct, aws
 from modules.naming import Naming, NameKind
 
@@ -60,7 +61,7 @@ class StaticSiteCdn(Construct):
 
     Creating it adds the CloudFront read statement to ``buckets``' static bucket policy."""
 
-    def __init__(self, scope: Construct, id: str, *, naming: Naming, buckets: StaticSiteBuckets,
+    def __init__(self, scope: Construct, id: str, *, buckets: StaticSiteBuckets,
                  price_class: str = PRICE_CLASS) -> None:
         """
         :param buckets: the environment's buckets; the static bucket is the origin.
@@ -68,6 +69,8 @@ class StaticSiteCdn(Construct):
             Middle East, Africa; not South America/Oceania's dearest edges).
         """
         super().__init__(scope, id)
+        stack = ProjectStack.of(self)
+        naming = stack.naming
         bucket = buckets.static_bucket
         self.origin_access_control = aws.cloudfront_origin_access_control.CloudfrontOriginAccessControl(
             self, "oac", name=naming("static", "oac", kind=NameKind.CLOUDFRONT_OAC),

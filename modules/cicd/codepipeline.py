@@ -46,6 +46,9 @@ from typing import Any, Protocol, Sequence
 from modules.compute.ecr import EcrRepository
 from modules.compute.ecs_cluster import EcsCluster
 from modules.compute.ecs_service import EcsService
+from modules.cicd.options import PipelineOptions
+from modules.secrets.secrets_manager import Secrets
+from modules.stack import ProjectStack
 from modules.framework import Construct, aws
 from modules.iam.policy import Statement, allow, document, service_trust
 from modules.naming import Naming
@@ -187,55 +190,41 @@ class CodePipeline(Construct):
         scope: Construct,
         id: str,
         *,
-        naming: Naming,
-        region: str,
-        account_id: str,
+        options: PipelineOptions,
         cluster: EcsCluster,
         targets: Sequence[DeployTarget],
-        repository: str,
-        branch: str,
-        manual_approval: bool = False,
-        connection_arn: str | None = None,
-        log_retention_days: int = 30,
-        log_kms_key_arn: str | None = None,
+        secrets: Secrets | None = None,
         access_logs: AccessLogTarget | None = None,
         bucket_prefix: str | None = None,
-        artifact_retention_days: int = 30,
         build_image: str = DEFAULT_BUILD_IMAGE,
-        build_compute_type: str = "BUILD_GENERAL1_SMALL",
-        build_timeout_minutes: int = 30,
-        docker_hub_secret_arn: str | None = None,
-        docker_hub_secret_kms_key_arn: str | None = None,
-        force_destroy: bool = False,
     ) -> None:
         """
+        :param options: repository, branch, approval, connection, build size and timeout, artifact
+            retention, Docker Hub login (see :class:`~modules.cicd.options.PipelineOptions`; the
+            defaults are its).
         :param targets: the services to build and deploy, in stage order (at least one).
-        :param repository: the GitHub repository, ``owner/name``.
-        :param branch: the branch whose pushes start the pipeline.
-        :param manual_approval: defaults to off: deploy right after the build; on adds an
-            ``Approval`` stage before ``Deploy``.
-        :param connection_arn: defaults to none: the construct creates a GitHub connection of its
-            own (``PENDING`` until completed in the console); give an existing connection's ARN
-            to share one across environments.
-        :param log_retention_days: of the build log groups; defaults to 30.
-        :param log_kms_key_arn: key of the build log groups; defaults to none (CloudWatch's own
-            encryption).
+        :param secrets: the stack's secrets, where ``options.docker_hub_secret`` is (JSON keys
+            ``username`` and ``token``); defaults to none.
         :param access_logs: the environment's buckets; defaults to none: no S3 access logs of the
             artifact bucket (with buckets: to the logs bucket under ``s3-access-logs/``).
         :param bucket_prefix: first part of the artifact bucket's name; defaults to the project name.
-        :param artifact_retention_days: days before an artifact expires; defaults to 30.
         :param build_image: defaults to CodeBuild's Amazon Linux 2023 standard image.
-        :param build_compute_type: defaults to ``BUILD_GENERAL1_SMALL`` (2 vCPU, 3 GB).
-        :param build_timeout_minutes: defaults to 30.
-        :param docker_hub_secret_arn: a Secrets Manager secret with JSON keys ``username`` and
-            ``token``; defaults to none: base images are pulled from Docker Hub anonymously
-            (rate-limited). With it, builds log in to Docker Hub first.
-        :param docker_hub_secret_kms_key_arn: the customer-managed key of that secret; defaults to
-            none (AWS-managed key: no kms permission needed).
-        :param force_destroy: defaults to off: destroying the artifact bucket while it holds
-            artifacts fails (``BucketNotEmpty``); on, destroy deletes them with the bucket.
+        The build log groups are kept the stack's ``log_retention_days``; the stack's ``force_destroy`` lets
+        a destroy delete the artifact bucket with its artifacts (off: ``BucketNotEmpty``).
         """
         super().__init__(scope, id)
+        stack = ProjectStack.of(self)
+        naming, region, account_id = stack.naming, stack.region, stack.account_id
+        log_retention_days, force_destroy = stack.log_retention_days, stack.force_destroy
+        self.options = o = options
+        repository, branch, manual_approval, connection_arn = o.repository, o.branch, o.manual_approval, \
+            o.connection_arn
+        artifact_retention_days, build_compute_type, build_timeout_minutes = (o.artifact_retention_days,
+                                                                              o.build_compute_type,
+                                                                              o.build_timeout_minutes)
+        log_kms_key_arn = stack.logs_key.key_arn
+        docker_hub_secret_arn = secrets.secret_arns[o.docker_hub_secret] if o.docker_hub_secret else None
+        docker_hub_secret_kms_key_arn = secrets.kms_key_arn if o.docker_hub_secret else None
         self._force_destroy = force_destroy
         if not targets:
             raise ValueError("a pipeline needs at least one service to build and deploy")
@@ -255,7 +244,7 @@ class CodePipeline(Construct):
 
         # -- artifact store ----------------------------------------------------------
         self.artifact_key = KmsKey(
-            self, "artifact-key", naming=naming, purpose="artifacts", region=region, account_id=account_id,
+            self, "artifact-key", purpose="artifacts",
             description=f"CI/CD artifacts of {naming.project}-{naming.environment}",
         )
         self.artifact_bucket = self._artifact_bucket(bucket_prefix, artifact_retention_days, access_logs)
@@ -317,7 +306,7 @@ class CodePipeline(Construct):
         bucket = SecureBucket(
             self, "artifacts", name=naming.bucket_name("artifacts", self._account_id, prefix=prefix),
             tags=naming.tag("artifacts"), versioned=True, kms_key_arn=self.artifact_key.key_arn,
-            abort_incomplete_uploads_days=None, force_destroy=self._force_destroy,
+            abort_incomplete_uploads_days=None,
             lifecycle_rules=[
                 _lc.S3BucketLifecycleConfigurationRule(
                     id="expire-artifacts", status="Enabled",

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import json
 
+from modules.stack import ProjectStack
 from modules.framework import Construct, aws
 
 
 class EcrRepository(Construct):
     """Attributes: ``repository``, ``repository_name``, ``repository_url``, ``repository_arn``."""
 
-    def __init__(self, scope: Construct, id: str, *, name: str, images_to_keep: int = 10,
-                 force_delete: bool = False) -> None:
+    def __init__(self, scope: Construct, id: str, *, name: str, images_to_keep: int = 10) -> None:
         """
         :param name: the repository name (from ``Naming.repository_name``).
         :param images_to_keep: defaults to the last 10 images; older ones expire.
-        :param force_delete: defaults to off: destroying a repository that holds images fails
-            (``RepositoryNotEmptyException``); on, destroy deletes the images with it.
+        The stack's ``force_destroy`` is the repository's ``force_delete``: off, destroying a repository
+        that holds images fails (``RepositoryNotEmptyException``); on, destroy deletes the images with it.
         """
         super().__init__(scope, id)
+        force_delete = ProjectStack.of(self).force_destroy
         self.repository = aws.ecr_repository.EcrRepository(
             self, "repository", name=name, image_tag_mutability="IMMUTABLE", force_delete=force_delete,
             image_scanning_configuration={"scan_on_push": True},

@@ -30,6 +30,9 @@ from typing import Mapping, Sequence
 
 from modules.compute.ecr import EcrRepository
 from modules.compute.ecs_cluster import FARGATE, FARGATE_SPOT, EcsCluster
+from modules.compute.options import EcsServiceOptions
+from modules.networking.vpc import Vpc
+from modules.stack import ProjectStack
 from modules.framework import Construct, aws
 from modules.iam.grants import InlinePolicy
 from modules.iam.policy import Statement, allow, document, service_trust
@@ -65,63 +68,49 @@ class EcsService(Construct):
         scope: Construct,
         id: str,
         *,
-        naming: Naming,
-        name: str,
-        region: str,
-        account_id: str,
+        options: EcsServiceOptions,
         cluster: EcsCluster,
         repository: EcrRepository,
-        port: int,
-        cpu: int,
-        memory: int,
-        subnet_ids: Sequence[str],
+        vpc: Vpc,
         security_group_ids: Sequence[str],
-        image_tag: str = "bootstrap",
-        log_retention_days: int = 30,
         log_kms_key_arn: str | None = None,
         environment: Mapping[str, str] | None = None,
         secrets: Sequence[ContainerSecret] = (),
         secrets_kms_key_arn: str | Sequence[str] | None = None,
-        assign_public_ip: bool = False,
         target_group_arn: str | None = None,
-        health_check_grace_seconds: int = 60,
-        container_health_check: str | None = None,
-        desired_count: int = 1,
-        min_count: int = 1,
-        max_count: int = 1,
-        cpu_scaling_target: int | None = 70,
-        memory_scaling_target: int | None = None,
-        fargate_spot: bool = False,
-        discovery_name: str | None = None,
         task_policy_statements: Sequence[Statement] = (),
         depends_on: Sequence = (),
     ) -> None:
         """
-        :param name: the short service name (``frontend``); physical names come from ``naming``.
-        :param image_tag: defaults to ``bootstrap``, the image Terraform's first revision runs.
-        :param log_retention_days: defaults to 30 days.
+        :param options: name, image tag, port, size, counts and scaling, health checks, Spot, service
+            discovery (see :class:`~modules.compute.options.EcsServiceOptions`; the defaults are its). The
+            tasks run in ``vpc``'s private app subnets, or its public subnets with ``assign_public_ip``;
+            their log group is kept the stack's ``log_retention_days``.
         :param log_kms_key_arn: customer-managed key of the log group; defaults to none
             (CloudWatch's own encryption).
-        :param environment: defaults to none: no plain environment variables.
+        :param environment: plain variables besides ``options.environment`` (a composition's, e.g. a
+            database host); defaults to none.
         :param secrets: defaults to none.
         :param secrets_kms_key_arn: the customer-managed key(s) of the secrets; defaults to none
             (AWS-managed key: no kms permission needed).
-        :param assign_public_ip: defaults to off (private subnets reach out through NAT).
         :param target_group_arn: defaults to none: not behind a load balancer.
-        :param health_check_grace_seconds: defaults to 60 (only with a target group).
-        :param container_health_check: defaults to none: no Docker health check.
-        :param min_count: with ``max_count`` the autoscaling range; equal values (the default)
-            create no autoscaling.
-        :param cpu_scaling_target: defaults to 70 (% average CPU); ``None`` for no CPU policy.
-        :param memory_scaling_target: defaults to none: no memory policy.
-        :param fargate_spot: defaults to off: on-demand FARGATE.
-        :param discovery_name: defaults to none: no Cloud Map registration (needs the cluster's namespace).
         :param task_policy_statements: defaults to none: the app gets no AWS permission.
         :param depends_on: e.g. the load balancer's listeners (a target group must belong to a
             load balancer before a service can use it).
         """
         super().__init__(scope, id)
-        environment = dict(environment or {})
+        stack = ProjectStack.of(self)
+        naming, region, account_id = stack.naming, stack.region, stack.account_id
+        log_retention_days = stack.log_retention_days
+        self.options = o = options
+        name, port, cpu, memory, image_tag = o.name, o.port, o.cpu, o.memory, o.image_tag
+        assign_public_ip = o.assign_public_ip
+        subnet_ids = vpc.public_subnet_ids if assign_public_ip else vpc.private_app_subnet_ids
+        health_check_grace_seconds, container_health_check = o.health_check_grace_seconds, o.container_health_check
+        desired_count, min_count, max_count = o.desired_count, o.min_count, o.max_count
+        cpu_scaling_target, memory_scaling_target = o.cpu_scaling_target, o.memory_scaling_target
+        fargate_spot, discovery_name = o.fargate_spot, o.discovery_name
+        environment = {**o.environment, **(environment or {})}
         clash = sorted({s.variable for s in secrets} & set(environment))
         if clash:
             raise ValueError(f"service {name}: {clash} are both plain environment values and secrets")

@@ -38,8 +38,11 @@ from __future__ import annotations
 from typing import Sequence
 
 from modules.framework import Construct, TerraformStack, aws
-from modules.naming import NameKind, Naming
+from modules.database.options import CacheOptions
+from modules.naming import NameKind
+from modules.networking.vpc import Vpc
 from modules.security.kms import KmsKey
+from modules.stack import ProjectStack
 
 # ElastiCache AUTH tokens: 16-128 printable characters without '@', '"', '/' — plain alphanumerics are safe.
 AUTH_TOKEN_LENGTH = 64
@@ -52,42 +55,30 @@ class RedisCache(Construct):
     ``replication_group``, ``subnet_group``, ``auth_secret`` (generated token only).
     """
 
-    def __init__(
-        self,
-        scope: Construct,
-        id: str,
-        *,
-        naming: Naming,
-        node_type: str,
-        subnet_ids: Sequence[str],
-        availability_zones: Sequence[str],
-        security_group,
-        kms_key: KmsKey,
-        num_cache_clusters: int = 1,
-        engine_version: str = "7.1",
-        port: int = 6379,
-        snapshot_retention_days: int = 1,
-        snapshot_window: str = "18:00-19:00",
-        maintenance_window: str = "sun:20:00-sun:21:00",
-        auth_token_secret_name: str | None = None,
-        auth_token_version: int = 1,
-        auth_token_recovery_window_days: int = 30,
-        log_retention_days: int = 30,
-    ) -> None:
+    def __init__(self, scope: Construct, id: str, *, options: CacheOptions, vpc: Vpc, security_group,
+                 kms_key: KmsKey) -> None:
         """
-        :param subnet_ids: the database subnets (one per AZ) for the cache subnet group.
-        :param availability_zones: AZs of those subnets; nodes are placed round-robin over them.
-        :param security_group: the cache security group (``SecurityGroups.cache``).
-        :param kms_key: the data-tier key: at-rest encryption, the token secret, the log group.
-        :param num_cache_clusters: defaults to 1 (a lone primary, no failover).
-        :param engine_version: defaults to Redis OSS 7.1.
-        :param snapshot_retention_days: defaults to 1 day.
-        :param auth_token_secret_name: defaults to a secret the stack creates and fills (see above).
-        :param auth_token_version: defaults to 1; bump to rotate a generated token.
-        :param auth_token_recovery_window_days: defaults to 30 (0 deletes the secret at once).
-        :param log_retention_days: defaults to 30.
+        :param options: node type and count, version, port, snapshots, windows and the AUTH token's
+            secret (see :class:`~modules.database.options.CacheOptions`; the defaults are its).
+        :param vpc: the cache lives in its database subnets; nodes are placed round-robin over the
+            stack's AZs.
+        :param security_group: the cache security group (``WebSecurityGroups.cache``, or a
+            ``SecurityGroup``'s resource).
+        :param kms_key: the data-tier key: at-rest encryption, the token secret, the log group (kept the
+            stack's ``log_retention_days``).
         """
         super().__init__(scope, id)
+        stack = ProjectStack.of(self)
+        naming, availability_zones, log_retention_days = stack.naming, stack.availability_zones, \
+            stack.log_retention_days
+        subnet_ids = vpc.database_subnet_ids
+        self.options = options
+        o = options
+        node_type, num_cache_clusters, engine_version, port = o.node_type, o.num_cache_clusters, o.engine_version, o.port
+        snapshot_retention_days, snapshot_window, maintenance_window = (o.snapshot_retention_days, o.snapshot_window,
+                                                                        o.maintenance_window)
+        auth_token_secret_name, auth_token_version = o.auth_token_secret_name, o.auth_token_version
+        auth_token_recovery_window_days = o.auth_token_recovery_window_days
         self.port = port
         self.replication_group_id = naming("redis", kind=NameKind.ELASTICACHE_GROUP)
         replicated = num_cache_clusters > 1

@@ -49,8 +49,11 @@ from modules.database.engines import (
 )
 from modules.errors import ConfigError
 from modules.framework import Construct, TerraformResourceLifecycle, aws
-from modules.naming import NameKind, Naming
+from modules.database.options import DatabaseOptions
+from modules.naming import NameKind
+from modules.networking.vpc import Vpc
 from modules.security.kms import KmsKey
+from modules.stack import ProjectStack
 
 
 class RdsDatabase(Construct):
@@ -60,60 +63,35 @@ class RdsDatabase(Construct):
     ``cluster_instances``, ``subnet_group``, ``parameter_group``.
     """
 
-    def __init__(
-        self,
-        scope: Construct,
-        id: str,
-        *,
-        naming: Naming,
-        instance_class: str,
-        subnet_ids: Sequence[str],
-        availability_zones: Sequence[str],
-        security_group,
-        kms_key: KmsKey,
-        engine: DatabaseEngine = DatabaseEngine.POSTGRES,
-        engine_version: str | None = None,
-        allocated_storage_gb: int = 20,
-        max_allocated_storage_gb: int = 0,
-        multi_az: bool = False,
-        reader_count: int | None = None,
-        port: int | None = None,
-        database_name: str | None = None,
-        master_username: str = "dbadmin",
-        backup_retention_days: int = 7,
-        backup_window: str = "18:00-19:00",
-        maintenance_window: str = "sun:20:00-sun:21:00",
-        deletion_protection: bool = True,
-        final_snapshot: bool = True,
-        performance_insights: bool = False,
-        performance_insights_retention_days: int = 7,
-        enhanced_monitoring_interval: int = 0,
-        log_exports: Sequence[str] | None = None,
-        log_retention_days: int = 30,
-    ) -> None:
+    def __init__(self, scope: Construct, id: str, *, options: DatabaseOptions, vpc: Vpc, security_group,
+                 kms_key: KmsKey) -> None:
         """
-        :param subnet_ids: the database subnets (one per AZ) for the DB subnet group.
-        :param availability_zones: AZs of those subnets, in order; Aurora instances are spread over them.
-        :param security_group: the database security group (``SecurityGroups.database``).
+        :param options: engine, version, class, storage, availability, backups, protection, monitoring
+            and log exports (see :class:`~modules.database.options.DatabaseOptions`; the defaults are its).
+        :param vpc: the database lives in its database subnets (one per AZ of the stack); Aurora
+            instances are spread over those AZs.
+        :param security_group: the database security group (``WebSecurityGroups.database``, or a
+            ``SecurityGroup``'s resource).
         :param kms_key: the data-tier key: storage, master secret, Performance Insights, log groups.
-        :param engine_version: defaults to the engine's default (``engines.ENGINES``).
-        :param allocated_storage_gb: instances only (Aurora storage grows by itself); defaults to 20 GB.
-        :param max_allocated_storage_gb: defaults to 0, no storage autoscaling (instances only).
-        :param multi_az: defaults to a single AZ. Aurora: a reader in the next AZ unless ``reader_count``.
-        :param reader_count: Aurora only; defaults to 1 when ``multi_az`` else 0.
-        :param port: defaults to the engine's port (5432 PostgreSQL, 3306 MySQL / Aurora MySQL).
-        :param database_name: defaults to the project name with ``-`` as ``_``.
-        :param backup_window: defaults to 18:00-19:00 UTC (03:00 KST).
-        :param maintenance_window: defaults to sun:20:00-sun:21:00 UTC, after the backups.
-        :param deletion_protection: defaults to on.
-        :param final_snapshot: defaults to a final snapshot ``<project>-db-final-<env>`` on destroy.
-        :param performance_insights: defaults to off.
-        :param enhanced_monitoring_interval: seconds between OS-metric samples; defaults to 0 (off).
-            On, a role that only the RDS monitoring service of this account may assume publishes them.
-        :param log_exports: defaults to the engine's useful set (``engines.ENGINES[...].default_log_exports``).
-        :param log_retention_days: retention of every log group of the database; defaults to 30.
+            Every log group is kept the stack's ``log_retention_days``.
         """
         super().__init__(scope, id)
+        stack = ProjectStack.of(self)
+        naming, availability_zones, log_retention_days = stack.naming, stack.availability_zones, \
+            stack.log_retention_days
+        subnet_ids = vpc.database_subnet_ids
+        self.options = options
+        o = options
+        engine, engine_version, instance_class = o.engine, o.engine_version, o.instance_class
+        allocated_storage_gb, max_allocated_storage_gb = o.allocated_storage_gb, o.max_allocated_storage_gb
+        multi_az, reader_count, port = o.multi_az, o.aurora_reader_count, o.port
+        database_name, master_username = o.database_name, o.master_username
+        backup_retention_days, backup_window, maintenance_window = (o.backup_retention_days, o.backup_window,
+                                                                    o.maintenance_window)
+        deletion_protection, final_snapshot = o.deletion_protection, o.final_snapshot
+        performance_insights, performance_insights_retention_days = (o.performance_insights,
+                                                                     o.performance_insights_retention_days)
+        enhanced_monitoring_interval, log_exports = o.enhanced_monitoring_interval, o.effective_log_exports
         spec = ENGINES[engine]
         version = engine_version if engine_version is not None else spec.default_version
         for problem, field, value in (

@@ -36,6 +36,7 @@ from modules.kubernetes.options import (
 from modules.naming import NameKind
 from modules.networking.security_group import SecurityGroup
 from modules.security.kms import KmsKey, partition_of
+from modules.networking.vpc import Vpc
 from modules.stack import ProjectStack
 
 CLUSTER_POLICY = "AmazonEKSClusterPolicy"
@@ -51,14 +52,12 @@ class EksCluster(Construct):
     ``role_arn``, ``secrets_key`` (:class:`KmsKey`), ``log_group_name``, ``addons`` (name -> resource),
     ``node_groups`` (name -> :class:`ManagedNodeGroup`), ``version``."""
 
-    def __init__(self, scope: Construct, id: str, *, options: EksClusterOptions, subnet_ids: Sequence[str],
-                 log_retention_days: int = 30) -> None:
+    def __init__(self, scope: Construct, id: str, *, options: EksClusterOptions, vpc: Vpc) -> None:
         """
-        :param options: version, endpoint access, admin roles, add-on versions.
-        :param subnet_ids: the private subnets (at least two AZs) of the control plane's network
-            interfaces; the node groups use them too.
-        :param log_retention_days: retention of the control-plane log group unless
-            ``options.log_retention_days``; defaults to 30.
+        :param options: version, endpoint access, admin roles, add-on versions; the control-plane log
+            group is kept ``options.log_retention_days``, else the stack's ``log_retention_days``.
+        :param vpc: the control plane's network interfaces, and the node groups, are in its private app
+            subnets (at least two AZs).
         """
         super().__init__(scope, id)
         stack = ProjectStack.of(self)
@@ -68,7 +67,7 @@ class EksCluster(Construct):
             raise ConfigError(naming.environment, f"eks.{field}", value, why, fix)
         self.options = options
         self.version = options.version
-        self._subnet_ids = list(subnet_ids)
+        self._subnet_ids = list(vpc.private_app_subnet_ids)
         partition = partition_of(region)
         self.cluster_name = naming("eks", kind=NameKind.EKS_CLUSTER)
         tags = naming.tag("eks")
@@ -83,13 +82,13 @@ class EksCluster(Construct):
         )
         self.role_arn: str = self.role.arn
         self.secrets_key = KmsKey(
-            self, "secrets-key", naming=naming, purpose="eks-secrets", region=region, account_id=account_id,
+            self, "secrets-key", purpose="eks-secrets",
             service_principals=("eks",), description=f"Kubernetes secrets of {self.cluster_name}",
         )
         self.log_group_name = naming.check(f"/aws/eks/{self.cluster_name}/cluster", NameKind.LOG_GROUP)
         log_group = aws.cloudwatch_log_group.CloudwatchLogGroup(
             self, "log-group", name=self.log_group_name,
-            retention_in_days=options.log_retention_days or log_retention_days,
+            retention_in_days=options.log_retention_days or stack.log_retention_days,
             kms_key_id=stack.logs_key.key_arn, tags=tags,
         )
         public = options.endpoint_public_access

@@ -49,6 +49,8 @@ from typing import Mapping, Sequence
 
 from modules.database.max_connections import default_max_connections, engine_name
 from modules.errors import ConfigError
+from modules.monitoring.options import MonitoringOptions
+from modules.stack import ProjectStack
 from modules.framework import Construct, aws
 from modules.iam.policy import allow
 from modules.naming import NameKind, Naming
@@ -70,6 +72,14 @@ class MonitoredLoadBalancer:
     target_groups: Mapping[str, str]
     """Short service name -> ``aws_lb_target_group.arn_suffix`` (the ``TargetGroup`` dimension)."""
 
+    @classmethod
+    def of(cls, load_balancer) -> MonitoredLoadBalancer:
+        """Of a ``LoadBalancer`` construct (``modules/networking/alb.py``)."""
+        if isinstance(load_balancer, cls):
+            return load_balancer
+        return cls(arn_suffix=load_balancer.load_balancer.arn_suffix,
+                   target_groups={name: tg.arn_suffix for name, tg in load_balancer.target_groups.items()})
+
 
 @dataclass(frozen=True)
 class MonitoredDatabase:
@@ -87,6 +97,15 @@ class MonitoredDatabase:
     (:func:`modules.database.max_connections.default_max_connections`); give the parameter
     group's value when it sets one."""
 
+    @classmethod
+    def of(cls, database, max_connections: int | None = None) -> MonitoredDatabase:
+        """Of an ``RdsDatabase`` construct: its instance, or every instance of its Aurora cluster."""
+        if isinstance(database, cls):
+            return database
+        instances = [database.instance] if database.instance else database.cluster_instances
+        return cls(engine=database.engine, instance_class=database.instance_class,
+                   instance_identifiers=[i.identifier for i in instances], max_connections=max_connections)
+
 
 @dataclass(frozen=True)
 class MonitoredCache:
@@ -95,6 +114,13 @@ class MonitoredCache:
     replication_group_id: str
     member_cluster_ids: Sequence[str]
     """``CacheClusterId`` of each node, the dimension of ``CacheHits`` / ``CacheMisses``."""
+
+    @classmethod
+    def of(cls, cache) -> MonitoredCache:
+        """Of a ``RedisCache`` construct."""
+        if isinstance(cache, cls):
+            return cache
+        return cls.of_replication_group(cache.replication_group.replication_group_id, cache.options.num_cache_clusters)
 
     @classmethod
     def of_replication_group(cls, replication_group_id: str, num_cache_clusters: int) -> MonitoredCache:
@@ -114,6 +140,13 @@ class MonitoredQueue:
     dead_letter_queue_name: str | None = None
     """Defaults to none: no dead-letter alarm."""
 
+    @classmethod
+    def of(cls, queue) -> MonitoredQueue:
+        """Of a ``Queue`` construct (``modules/messaging/queue.py``)."""
+        if isinstance(queue, cls):
+            return queue
+        return cls(queue.queue_name, queue.options.max_message_age_seconds, queue.dlq_name)
+
 
 class Monitoring(Construct):
     """Attributes: ``key`` (:class:`KmsKey` of the topic), ``topic``, ``topic_arn``, ``topic_name``,
@@ -126,48 +159,51 @@ class Monitoring(Construct):
         scope: Construct,
         id: str,
         *,
-        naming: Naming,
-        region: str,
-        account_id: str,
-        cluster_name: str | None = None,
-        services: Mapping[str, str] | None = None,
-        load_balancer: MonitoredLoadBalancer | None = None,
-        database: MonitoredDatabase | None = None,
-        cache: MonitoredCache | None = None,
-        alarm_email: str | None = None,
-        ecs_cpu_percent: int = 80,
-        ecs_cpu_minutes: int = 5,
-        unhealthy_host_minutes: int = 2,
-        target_5xx_per_minute: int = 10,
-        database_connections_percent: int = 80,
-        queues: Mapping[str, MonitoredQueue] | None = None,
-        functions: Mapping[str, str] | None = None,
+        options: MonitoringOptions = MonitoringOptions(),
+        cluster=None,
+        services: Mapping[str, object] | None = None,
+        load_balancer: object | None = None,
+        database: object | None = None,
+        cache: object | None = None,
+        queues: Mapping[str, object] | None = None,
+        functions: Mapping[str, object] | None = None,
     ) -> None:
         """
-        :param cluster_name: the ECS cluster (``ClusterName`` dimension). Defaults to none: a stack
-            without ECS (its own alarms come through :meth:`alarm`).
-        :param services: short service name -> ECS service name (``ServiceName``), one CPU alarm each.
+        :param options: thresholds and the alarm e-mail (see :class:`~modules.monitoring.options.MonitoringOptions`;
+            the defaults are its).
+        :param cluster: the ECS cluster (an ``EcsCluster``, or its name): the ``ClusterName`` dimension.
+            Defaults to none: a stack without ECS (its own alarms come through :meth:`alarm`).
+        :param services: short service name -> ``EcsService`` (or its ECS name), one CPU alarm each.
             Defaults to none: no ECS alarms or widgets.
-        :param load_balancer: defaults to none: no load-balancer alarms or widgets.
-        :param database: defaults to none: no connections alarm, no RDS widgets.
-        :param cache: defaults to none: no Redis widgets.
-        :param alarm_email: defaults to none: no subscription.
-        :param ecs_cpu_percent: defaults to 80.
-        :param ecs_cpu_minutes: defaults to 5.
-        :param unhealthy_host_minutes: defaults to 2.
-        :param target_5xx_per_minute: defaults to 10.
-        :param database_connections_percent: defaults to 80: % of ``max_connections``.
-        :param queues: short name -> :class:`MonitoredQueue`; defaults to none. Each gets an alarm on
-            the age of its oldest message and, with a dead-letter queue, one on any message in it.
-        :param functions: short name -> Lambda function name; defaults to none. Each gets an
-            alarm on errors and one on throttles (any, in one minute).
+        :param load_balancer: a ``LoadBalancer`` (or a :class:`MonitoredLoadBalancer`); defaults to none:
+            no load-balancer alarms or widgets.
+        :param database: an ``RdsDatabase`` (or a :class:`MonitoredDatabase`); defaults to none: no
+            connections alarm, no RDS widgets.
+        :param cache: a ``RedisCache`` (or a :class:`MonitoredCache`); defaults to none: no Redis widgets.
+        :param queues: short name -> ``Queue`` (or :class:`MonitoredQueue`); defaults to none. Each gets an
+            alarm on the age of its oldest message and, with a dead-letter queue, one on any message in it.
+        :param functions: short name -> ``Function`` (or its name); defaults to none. Each gets an alarm on
+            errors and one on throttles (any, in one minute).
         """
+        alarm_email, ecs_cpu_percent, ecs_cpu_minutes = options.alarm_email, options.ecs_cpu_percent, \
+            options.ecs_cpu_minutes
+        unhealthy_host_minutes, target_5xx_per_minute = options.unhealthy_host_minutes, options.target_5xx_per_minute
+        database_connections_percent = options.database_connections_percent
+        cluster_name = getattr(cluster, "cluster_name", cluster)
+        services = {name: getattr(s, "service_name", s) for name, s in (services or {}).items()}
+        load_balancer = MonitoredLoadBalancer.of(load_balancer) if load_balancer is not None else None
+        database = MonitoredDatabase.of(database, options.database_max_connections) if database is not None else None
+        cache = MonitoredCache.of(cache) if cache is not None else None
+        queues = {name: MonitoredQueue.of(q) for name, q in (queues or {}).items()}
+        functions = {name: getattr(f, "function_name", f) for name, f in (functions or {}).items()}
         super().__init__(scope, id)
+        stack = ProjectStack.of(self)
+        naming, region, account_id = stack.naming, stack.region, stack.account_id
         self._naming, self._region = naming, region
         partition = partition_of(region)
 
         self.key = KmsKey(
-            self, "key", naming=naming, purpose="alarms", region=region, account_id=account_id,
+            self, "key", purpose="alarms",
             service_principals=("sns",), cloudwatch_alarms=True,
             description=f"SNS alarm topic of {naming.project}-{naming.environment}",
         )
@@ -196,7 +232,6 @@ class Monitoring(Construct):
                 self, "email", topic_arn=self.topic_arn, protocol="email", endpoint=terraform_literal(alarm_email),
             )
 
-        services = services or {}
         self.alarms: dict[str, aws.cloudwatch_metric_alarm.CloudwatchMetricAlarm] = {}
         for name, service_name in services.items():
             self._alarm(

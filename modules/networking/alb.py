@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+from modules.stack import ProjectStack
 from modules.framework import Construct, aws
 from modules.naming import Naming
 from modules.terraform_strings import terraform_literal
@@ -49,7 +50,6 @@ class LoadBalancer(Construct):
         scope: Construct,
         id: str,
         *,
-        naming: Naming,
         vpc_id: str,
         subnet_ids: Sequence[str],
         security_group_ids: Sequence[str],
@@ -83,6 +83,8 @@ class LoadBalancer(Construct):
         :param depends_on: e.g. the log bucket's policy (AWS checks write access on creation).
         """
         super().__init__(scope, id)
+        stack = ProjectStack.of(self)
+        naming = stack.naming
         defaults = [t for t in targets if not t.path_patterns]
         if len(defaults) != 1:
             raise ValueError(

@@ -10,6 +10,7 @@ at a load balancer.
 
 from __future__ import annotations
 
+from modules.stack import ProjectStack
 from modules.framework import Construct, aws
 from modules.naming import Naming
 
@@ -17,9 +18,11 @@ from modules.naming import Naming
 class PublicCertificate(Construct):
     """Attributes: ``zone_id``, ``certificate``, ``certificate_arn`` (the validated one)."""
 
-    def __init__(self, scope: Construct, id: str, *, naming: Naming, domain: str) -> None:
+    def __init__(self, scope: Construct, id: str, *, domain: str) -> None:
         """:param domain: an existing public Route 53 hosted zone, e.g. ``app.example.com``."""
         super().__init__(scope, id)
+        stack = ProjectStack.of(self)
+        naming = stack.naming
         zone = aws.data_aws_route53_zone.DataAwsRoute53Zone(self, "zone", name=domain, private_zone=False)
         self.zone_id: str = zone.zone_id
         self.certificate = aws.acm_certificate.AcmCertificate(

@@ -21,7 +21,8 @@ from typing import Sequence
 
 from modules.framework import Construct, aws
 from modules.naming import NameKind, Naming
-from modules.networking.options import NatMode
+from modules.networking.options import NatMode, VpcOptions
+from modules.stack import ProjectStack
 from modules.security.kms import KmsKey, partition_of
 
 
@@ -38,33 +39,27 @@ class Vpc(Construct):
         scope: Construct,
         id: str,
         *,
-        naming: Naming,
-        region: str,
-        cidr: str,
-        availability_zones: Sequence[str],
-        public_subnet_cidrs: Sequence[str],
-        private_app_subnet_cidrs: Sequence[str] = (),
-        database_subnet_cidrs: Sequence[str] = (),
-        nat_mode: NatMode = NatMode.ONE_PER_AZ,
-        s3_gateway_endpoint: bool = True,
-        flow_logs: bool = True,
-        flow_log_retention_days: int = 30,
+        options: VpcOptions,
         flow_log_key: KmsKey | None = None,
-        account_id: str | None = None,
     ) -> None:
         """
-        :param private_app_subnet_cidrs: defaults to none (a public-subnets-only VPC).
-        :param database_subnet_cidrs: defaults to none (no data tier).
-        :param nat_mode: defaults to one NAT gateway per AZ.
-        :param s3_gateway_endpoint: defaults to an S3 gateway endpoint on the app route tables.
-        :param flow_logs: defaults to flow logs of all traffic to a CloudWatch log group.
-        :param flow_log_retention_days: defaults to 30 days.
+        :param options: CIDRs of the VPC and its tiers (an empty tier is not created), NAT, S3 endpoint,
+            flow logs (see :class:`~modules.networking.options.VpcOptions`); one subnet per availability
+            zone of the stack; flow logs are kept ``options.flow_log_retention_days``, else the stack's
+            ``log_retention_days``.
         :param flow_log_key: defaults to a key of its own (``flow-log-key``: rotated yearly,
             usable by CloudWatch Logs of this account only).
-        :param account_id: defaults to the account of the provider's credentials
-            (an ``aws_caller_identity`` data source, read only when flow logs are on).
         """
         super().__init__(scope, id)
+        stack = ProjectStack.of(self)
+        naming, region, account_id, availability_zones = stack.naming, stack.region, stack.account_id, \
+            stack.availability_zones
+        self.options = options
+        cidr, nat_mode = options.vpc_cidr, options.nat_mode
+        public_subnet_cidrs, private_app_subnet_cidrs = options.public_subnet_cidrs, options.private_app_subnet_cidrs
+        database_subnet_cidrs = options.database_subnet_cidrs
+        flow_log_retention_days = (options.flow_log_retention_days if options.flow_log_retention_days is not None
+                                   else stack.log_retention_days)
         zones = [az[-1] for az in availability_zones]  # "a", "c": stable construct IDs per AZ
 
         self.vpc = aws.vpc.Vpc(
@@ -146,7 +141,7 @@ class Vpc(Construct):
             )
             self._associate("db", zones, self.database_subnets, [self.database_route_table] * len(zones))
 
-        if s3_gateway_endpoint and self.app_route_tables:
+        if options.s3_gateway_endpoint and self.app_route_tables:
             aws.vpc_endpoint.VpcEndpoint(
                 self, "s3-endpoint", vpc_id=self.vpc_id, service_name=f"com.amazonaws.{region}.s3",
                 vpc_endpoint_type="Gateway", route_table_ids=[t.id for t in self.app_route_tables],
@@ -155,11 +150,9 @@ class Vpc(Construct):
 
         self.flow_log_group = None
         self.flow_log_key = None
-        if flow_logs:
-            if account_id is None:
-                account_id = aws.data_aws_caller_identity.DataAwsCallerIdentity(self, "account").account_id
+        if options.flow_logs:
             self.flow_log_key = flow_log_key or KmsKey(
-                self, "flow-log-key", naming=naming, purpose="flow-logs", region=region, account_id=account_id,
+                self, "flow-log-key", purpose="flow-logs",
                 description=f"VPC flow logs of {naming.project}-{naming.environment}", cloudwatch_logs=True,
             )
             self._flow_logs(naming, region, account_id, flow_log_retention_days, self.flow_log_key)

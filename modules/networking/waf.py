@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 from typing import Sequence
 
+from modules.stack import ProjectStack
 from modules.framework import Construct, aws
 from modules.naming import NameKind, Naming
 from modules.security.kms import partition_of
@@ -47,9 +48,6 @@ class WebAcl(Construct):
         scope: Construct,
         id: str,
         *,
-        naming: Naming,
-        region: str,
-        account_id: str,
         resource_arn: str,
         log_kms_key_arn: str,
         log_retention_days: int = 365,
@@ -65,6 +63,8 @@ class WebAcl(Construct):
             ``COUNT_ONLY_RULES`` (the core rule set's 8 KB body limit).
         """
         super().__init__(scope, id)
+        stack = ProjectStack.of(self)
+        naming, region, account_id = stack.naming, stack.region, stack.account_id
         count_only = COUNT_ONLY_RULES if count_only_rules is None else count_only_rules
         if unknown := sorted(set(count_only) - set(managed_rule_groups)):
             raise ValueError(f"WebAcl: count_only_rules names rule groups that are not used: {unknown}")

@@ -52,7 +52,6 @@ class LoadBalancedFargateService:
         vpc: Vpc,
         load_balancer_security_group_id: str,
         service_security_group_id: str,
-        log_retention_days: int,
         secrets: Secrets | None = None,
         access_logs_bucket_name: str | None = None,
         access_logs_prefix: str = "alb",
@@ -82,7 +81,7 @@ class LoadBalancedFargateService:
         stack = ProjectStack.of(scope)
         naming = stack.naming
         project, environment = stack.project.name, stack.environment
-        self.certificate = PublicCertificate(scope, "tls", naming=naming, domain=options.domain) \
+        self.certificate = PublicCertificate(scope, "tls", domain=options.domain) \
             if options.domain else None
         self.host_name = (options.host_name or f"{project}-{environment}.{options.domain}") if options.domain else None
         balanced = [s for s in services if s.load_balanced]
@@ -90,7 +89,7 @@ class LoadBalancedFargateService:
         self.waf: WebAcl | None = None
         if balanced:
             self.load_balancer = LoadBalancer(
-                scope, "alb", naming=naming, vpc_id=vpc.vpc_id, subnet_ids=vpc.public_subnet_ids,
+                scope, "alb", vpc_id=vpc.vpc_id, subnet_ids=vpc.public_subnet_ids,
                 security_group_ids=[load_balancer_security_group_id],
                 targets=[Target(name=s.name, port=s.port, health_check_path=s.health_check_path,
                                 path_patterns=s.path_patterns, priority=s.listener_priority) for s in balanced],
@@ -103,7 +102,7 @@ class LoadBalancedFargateService:
             )
             if options.waf:
                 self.waf = WebAcl(
-                    scope, "waf", naming=naming, region=stack.region, account_id=stack.account_id,
+                    scope, "waf",
                     resource_arn=self.load_balancer.alb_arn, log_kms_key_arn=stack.logs_key.key_arn,
                 )
             if self.certificate:
@@ -120,22 +119,13 @@ class LoadBalancedFargateService:
             container_secrets = [ContainerSecret(r.variable, secrets.secret_arns[r.secret], r.json_key)
                                  for r in s.secrets] if secrets is not None else []
             self.services[s.name] = EcsService(
-                scope, f"svc-{s.name}", naming=naming, name=s.name, region=stack.region,
-                account_id=stack.account_id, cluster=cluster, repository=repositories[s.name], port=s.port,
-                cpu=s.cpu, memory=s.memory, image_tag=s.image_tag, log_retention_days=log_retention_days,
-                log_kms_key_arn=stack.logs_key.key_arn,
-                environment={**s.environment, **extra_environment(s)},
+                scope, f"svc-{s.name}", options=s, cluster=cluster, repository=repositories[s.name], vpc=vpc,
+                log_kms_key_arn=stack.logs_key.key_arn, environment=extra_environment(s),
                 secrets=[*container_secrets, *extra_secrets(s)],
                 secrets_kms_key_arn=[*base_keys, *extra_secret_keys(s)],
-                subnet_ids=vpc.public_subnet_ids if s.assign_public_ip else vpc.private_app_subnet_ids,
                 security_group_ids=[(service_security_group_ids or {}).get(s.name, service_security_group_id)],
-                assign_public_ip=s.assign_public_ip,
                 target_group_arn=self.load_balancer.target_group_arns[s.name] if s.load_balanced else None,
-                health_check_grace_seconds=s.health_check_grace_seconds,
-                container_health_check=s.container_health_check, desired_count=s.desired_count,
-                min_count=s.min_count, max_count=s.max_count, cpu_scaling_target=s.cpu_scaling_target,
-                memory_scaling_target=s.memory_scaling_target, fargate_spot=s.fargate_spot,
-                discovery_name=s.discovery_name, task_policy_statements=list(task_statements(s)),
+                task_policy_statements=list(task_statements(s)),
                 depends_on=[*self.load_balancer.listeners, *self.load_balancer.rules] if s.load_balanced else (),
             )
 

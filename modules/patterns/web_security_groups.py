@@ -17,8 +17,12 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from modules.stack import ProjectStack
+from modules.compute.options import EcsServiceOptions
+from modules.database.options import CacheOptions, DatabaseOptions
 from modules.framework import Construct, aws
-from modules.naming import NameKind, Naming
+from modules.naming import NameKind
+from modules.networking.vpc import Vpc
 
 ANYWHERE_IPV4 = "0.0.0.0/0"
 
@@ -31,23 +35,28 @@ class WebSecurityGroups(Construct):
         scope: Construct,
         id: str,
         *,
-        naming: Naming,
-        vpc_id: str,
-        service_ports: Sequence[int],
-        database_port: int | None = 5432,
-        cache_port: int | None = 6379,
+        vpc: Vpc,
+        services: Sequence[EcsServiceOptions],
+        database: DatabaseOptions | None = None,
+        cache: CacheOptions | None = None,
         public_http: bool = True,
-        peer_ports: Sequence[int] = (),
     ) -> None:
         """
-        :param service_ports: container ports the ALB forwards to.
-        :param database_port: defaults to PostgreSQL's 5432; ``None`` creates no database group.
-        :param cache_port: defaults to Redis's 6379; ``None`` creates no cache group.
+        :param vpc: the groups' VPC.
+        :param services: every service of the cluster: the ALB forwards to the ports of the
+            load-balanced ones; tasks reach each other on the ports of those with a discovery name.
+        :param database: defaults to none: no database group; else the group admits its port.
+        :param cache: defaults to none: no cache group; else the group admits its port.
         :param public_http: defaults to opening 80 (redirect only) beside 443.
-        :param peer_ports: ports ECS tasks may reach on each other (service discovery); defaults
-            to none.
         """
+        service_ports = [s.port for s in services if s.load_balanced]
+        peer_ports = [s.port for s in services if s.discovery_name]
+        database_port = database.effective_port if database is not None else None
+        cache_port = cache.port if cache is not None else None
+        vpc_id = vpc.vpc_id
         super().__init__(scope, id)
+        stack = ProjectStack.of(self)
+        naming = stack.naming
         self._naming = naming
         self._vpc_id = vpc_id
 

@@ -19,7 +19,8 @@ from typing import Sequence
 from modules.framework import Construct, aws
 from modules.iam.grants import Grantee, sid
 from modules.iam.policy import allow
-from modules.naming import Naming
+from modules.secrets.options import SecretsOptions
+from modules.stack import ProjectStack
 from modules.security.kms import key_policy
 
 
@@ -32,23 +33,19 @@ class Secrets(Construct):
         scope: Construct,
         id: str,
         *,
-        naming: Naming,
-        names: Sequence[str],
-        region: str,
-        account_id: str,
-        recovery_window_days: int = 30,
-        customer_managed_key: bool = True,
+        options: SecretsOptions,
     ) -> None:
         """
-        :param names: short names, e.g. ``database`` for ``<project>/<env>/database``.
-        :param region: the region of the key (its ARN partition).
-        :param account_id: the account that owns the key (e.g. ``aws_caller_identity.account_id``).
-        :param recovery_window_days: defaults to 30 days in which a deleted secret can be
-            restored; 0 deletes at once (dev only: the name is free again immediately).
-        :param customer_managed_key: defaults to a KMS key of the environment with yearly
-            rotation; off uses the AWS-managed key ``aws/secretsmanager``.
+        :param options: the short names (``database`` for ``<project>/<env>/database``), the recovery
+            window and the key (see :class:`~modules.secrets.options.SecretsOptions`). Region, account and
+            names come from the stack.
         """
         super().__init__(scope, id)
+        stack = ProjectStack.of(self)
+        naming, region, account_id = stack.naming, stack.region, stack.account_id
+        names, recovery_window_days = options.names, options.recovery_window_days
+        customer_managed_key = options.customer_managed_key
+        self.options = options
         self._region = region
         self.kms_key = None
         self.kms_key_arn: str | None = None

@@ -36,7 +36,8 @@ from typing import Sequence
 from modules.framework import Construct, aws
 from modules.iam.grants import Grantee, sid
 from modules.iam.policy import allow
-from modules.naming import NameKind, Naming
+from modules.context import stack_of
+from modules.naming import NameKind
 
 # Administration only: no cryptographic use (that is granted through services below).
 KEY_ADMINISTRATION_ACTIONS = (
@@ -149,10 +150,7 @@ class KmsKey(Construct):
         scope: Construct,
         id: str,
         *,
-        naming: Naming,
         purpose: str,
-        region: str,
-        account_id: str,
         description: str,
         service_principals: Sequence[str] = (),
         cloudwatch_logs: bool = False,
@@ -161,7 +159,7 @@ class KmsKey(Construct):
     ) -> None:
         """
         :param purpose: what the key protects, e.g. ``"data"``: its alias is ``alias/<project>-<purpose>-<env>``.
-        :param account_id: the account that owns the key (e.g. ``aws_caller_identity.account_id``).
+            The account that owns it and its region are the stack's.
         :param service_principals: short names of AWS services (``"rds"``, ``"elasticache"``,
             ``"secretsmanager"``) through which principals of the account may use the key.
             Defaults to none: the key can then only be administered, not used, except by
@@ -174,6 +172,8 @@ class KmsKey(Construct):
             SNS topic encrypted with the key.
         """
         super().__init__(scope, id)
+        stack = stack_of(self)
+        naming, region, account_id = stack.naming, stack.region, stack.account_id
         self.key = aws.kms_key.KmsKey(
             self, "key", description=description, enable_key_rotation=True, rotation_period_in_days=365,
             deletion_window_in_days=deletion_window_days,

@@ -57,7 +57,6 @@ class Function(Construct):
         *,
         options: FunctionOptions,
         vpc: Vpc | None = None,
-        log_retention_days: int = 30,
         environment: Mapping[str, str] | None = None,
         dead_letter_queue: Queue | None = None,
         on_failure: Queue | None = None,
@@ -65,7 +64,6 @@ class Function(Construct):
         """
         :param options: validated here (a wrong value raises ``ConfigError`` naming ``functions.<name>.<field>``).
         :param vpc: required with ``options.in_vpc``: its private app subnets hold the function.
-        :param log_retention_days: used when ``options.log_retention_days`` is not set; defaults to 30.
         :param environment: plain variables the composition adds (e.g. a URL built from other
             resources); defaults to none.
         :param dead_letter_queue: defaults to none: where an asynchronous event goes after its
@@ -98,7 +96,7 @@ class Function(Construct):
 
         self.log_group = aws.cloudwatch_log_group.CloudwatchLogGroup(
             self, "logs", name=naming.check(f"/aws/lambda/{function_name}", NameKind.LOG_GROUP),
-            retention_in_days=o.log_retention_days or log_retention_days, kms_key_id=stack.logs_key.key_arn,
+            retention_in_days=o.log_retention_days or stack.log_retention_days, kms_key_id=stack.logs_key.key_arn,
             tags=naming.tag(o.name, "fn-logs"),
         )
         self.log_group_name: str = self.log_group.name

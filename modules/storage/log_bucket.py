@@ -29,21 +29,19 @@ class LogBucket(Construct):
         access_logged_bucket_arns: Sequence[str] = (),
         archive_after_days: int = 90,
         expire_after_days: int = 365,
-        force_destroy: bool = False,
     ) -> None:
         """
         :param bucket_prefix: defaults to the project name.
         :param access_logged_bucket_arns: buckets that send server access logs here; defaults to none.
         :param archive_after_days: defaults to 90: logs move to Glacier Flexible Retrieval.
         :param expire_after_days: defaults to 365: logs are deleted.
-        :param force_destroy: defaults to off: ``destroy`` fails while logs are in the bucket.
         """
         super().__init__(scope, id)
         stack = ProjectStack.of(self)
         elb_account = aws.data_aws_elb_service_account.DataAwsElbServiceAccount(self, "elb-account")
         built = SecureBucket(
             self, "logs", name=stack.naming.bucket_name("logs", stack.account_id, prefix=bucket_prefix),
-            tags=stack.naming.tag("logs"), force_destroy=force_destroy,
+            tags=stack.naming.tag("logs"),
             lifecycle_rules=[_lc.S3BucketLifecycleConfigurationRule(
                 id="archive-then-expire", status="Enabled",
                 filter=[_lc.S3BucketLifecycleConfigurationRuleFilter(prefix="")],

@@ -52,7 +52,6 @@ class SecureBucket:
         lifecycle_rules: Sequence = (),
         kms_key_arn: str | None = None,
         statements: Callable[[str], Sequence[Statement]] | Sequence[Statement] = (),
-        force_destroy: bool = False,
         abort_incomplete_uploads_days: int | None = ABORT_INCOMPLETE_UPLOADS_DAYS,
     ) -> None:
         """
@@ -62,7 +61,6 @@ class SecureBucket:
         :param kms_key_arn: defaults to none: SSE-S3 (AES-256).
         :param statements: policy statements beside the TLS-only deny, or a function of the bucket's
             ARN returning them; defaults to none.
-        :param force_destroy: defaults to off: ``destroy`` fails on a non-empty bucket.
         :param abort_incomplete_uploads_days: defaults to 7: a rule of its own aborts multipart
             uploads left incomplete that long. ``None`` adds no such rule (``lifecycle_rules`` do it).
 
@@ -70,6 +68,8 @@ class SecureBucket:
         documents for rules on noncurrent versions.
         """
         self._scope = scope
+        # the stack's force_destroy: off, ``destroy`` fails on a non-empty bucket (``BucketNotEmpty``)
+        force_destroy = ProjectStack.of(scope).force_destroy
         self._id = id
         self.bucket = aws.s3_bucket.S3Bucket(scope, id, bucket=name, force_destroy=force_destroy, tags=dict(tags))
         self.bucket_name: str = self.bucket.bucket

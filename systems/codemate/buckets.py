@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
+from modules.stack import ProjectStack
 from modules.framework import Construct, aws
 from modules.iam.grants import Grantee
 from modules.iam.policy import Statement, allow, document
@@ -68,39 +69,32 @@ class Buckets(Construct):
         scope: Construct,
         id: str,
         *,
-        naming: Naming,
-        region: str,
-        account_id: str,
         files_noncurrent_version_days: int = 90,
         bucket_prefix: str | None = None,
         access_log_sources: Sequence[str] = (),
-        force_destroy: bool = False,
     ) -> None:
         """
-        :param region: the buckets' region (the files key's ``kms:ViaService`` is S3 of this region).
-        :param account_id: the AWS account (usually ``aws_caller_identity``'s token).
         :param access_log_sources: names of other buckets of the environment (e.g. the CI/CD
             artifact bucket) that send server access logs here; defaults to none: only the files
             and static buckets may.
         :param files_noncurrent_version_days: defaults to 90 days before an overwritten or
             deleted upload is gone for good.
         :param bucket_prefix: defaults to the project name.
-        :param force_destroy: defaults to off: destroying a bucket that holds objects fails
-            (``BucketNotEmpty``); on, destroy deletes the objects (every version) with the bucket.
         """
         super().__init__(scope, id)
+        stack = ProjectStack.of(self)
+        naming, region, account_id = stack.naming, stack.region, stack.account_id
         self._naming = naming
         self._region = region
         self._account_id = account_id
         self._prefix = bucket_prefix
-        self._force_destroy = force_destroy
         self._cors = None
         self._policies: dict[str, object] = {}
         self._statements: dict[str, list[Statement]] = {}
         self._cloudfront_distribution_arn: str | None = None
 
         self.files_key = KmsKey(
-            self, "files-key", naming=naming, purpose="files", region=region, account_id=account_id,
+            self, "files-key", purpose="files",
             description=f"User uploads (files bucket) of {naming.project} {naming.environment}",
             service_principals=("s3",),
         )
@@ -210,7 +204,7 @@ class Buckets(Construct):
         built = SecureBucket(
             self, purpose, name=self._naming.bucket_name(purpose, self._account_id, prefix=self._prefix),
             tags=self._naming.tag(purpose), versioned=versioned, lifecycle_rules=rules, kms_key_arn=kms_key_arn,
-            statements=extra_statements, force_destroy=self._force_destroy,
+            statements=extra_statements,
         )
         self._statements[purpose] = built.statements
         self._policies[purpose] = built.policy

@@ -9,9 +9,9 @@ it out does.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
+from modules.cicd.options import PipelineOptions, pipeline_problems
 from modules.compute.options import EcsClusterOptions, EcsServiceOptions
 from modules.database.options import CacheOptions, DatabaseOptions
 from modules.monitoring.options import MonitoringOptions
@@ -24,8 +24,6 @@ from modules.validation import (
     DATA_TIER_CHECKS,
     ORIGIN,
     SettingsCheck,
-    branch_problem,
-    github_repository_problem,
     validate_parts,
 )
 
@@ -53,7 +51,7 @@ class CodemateSettings(SystemSettings):
     monitoring: MonitoringOptions = field(default_factory=lambda: MonitoringOptions())
     """Alarms, their SNS topic and the dashboard. Defaults to SPEC's thresholds and no email
     subscription."""
-    cicd: CicdSettings | None = None
+    cicd: PipelineOptions | None = None
     """The delivery pipeline (GitHub -> CodeBuild -> ECS). Defaults to none: no pipeline, no build
     projects, no connection."""
 
@@ -77,48 +75,6 @@ class StorageSettings:
     the bucket policy allows only that distribution. Defaults to off: no CloudFront resource."""
 
 
-@dataclass(frozen=True, kw_only=True)
-class CicdSettings:
-    """CodePipeline of the environment: source from GitHub through a CodeStar connection, one CodeBuild
-    Docker build per service, an optional manual approval, an ECS rolling deploy per service."""
-
-    repository: str
-    """GitHub repository ``owner/name`` holding every service's Dockerfile."""
-    branch: str
-    """Branch whose pushes start the pipeline, e.g. ``develop`` (dev) or ``main`` (prod)."""
-    manual_approval: bool = False
-    """A manual approval stage between build and deploy. Defaults to off (prod turns it on)."""
-    connection_arn: str | None = None
-    """An existing CodeStar/CodeConnections connection to GitHub (e.g. one shared by every environment
-    of the account). Defaults to none: the environment creates its own connection, ``PENDING`` until
-    someone completes it once in the console."""
-    source_directories: dict[str, str] = field(default_factory=dict)
-    """Docker build context (the directory of the Dockerfile) of each service in the repository, by
-    service name, e.g. ``{"backend": "apps/api"}``. Defaults to the service's name (``frontend/``,
-    ``backend/``); use ``"."`` for a repository with one service at its root."""
-    docker_hub_secret: str | None = None
-    """Short name of a secret of ``secrets.names`` holding JSON ``{"username": ..., "token": ...}``:
-    builds log in to Docker Hub before pulling base images. Defaults to none: anonymous pulls
-    (rate-limited by Docker Hub)."""
-    build_compute_type: str = "BUILD_GENERAL1_SMALL"
-    """CodeBuild compute of the Docker builds. Defaults to ``BUILD_GENERAL1_SMALL`` (2 vCPU, 3 GB);
-    ``BUILD_GENERAL1_MEDIUM`` (4 vCPU, 7 GB) for builds that run out of memory."""
-    build_timeout_minutes: int = 30
-    """A build running longer fails (CodeBuild allows 5-2160). Defaults to 30."""
-    artifact_retention_days: int = 30
-    """Days pipeline artifacts (source zips, image definitions) are kept. Defaults to 30."""
-
-
-# -- the rules only Codemate's shape needs ---------------------------------------------------------
-_CONNECTION_ARN = re.compile(
-    r"^arn:aws(?:-[a-z]+)*:(?:codestar-connections|codeconnections):[a-z]{2}(?:-[a-z]+)+-\d+:\d{12}:"
-    r"connection/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
-)
-_SOURCE_DIRECTORY = re.compile(r"^[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*/?$")
-CODEBUILD_COMPUTE_TYPES = ("BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE",
-                           "BUILD_GENERAL1_XLARGE", "BUILD_GENERAL1_2XLARGE")
-
-
 class CodemateCheck(SettingsCheck):
     """The shared checks plus Codemate's buckets and pipeline."""
 
@@ -140,44 +96,31 @@ class CodemateCheck(SettingsCheck):
         for purpose in ("files", "static", "logs"):
             naming.bucket_name(purpose, ACCOUNT_ID_PLACEHOLDER, prefix=st.bucket_prefix)
 
-    # -- CI/CD (SPEC §3 "CI/CD") -------------------------------------------
+    # -- the pipeline: its own rules, then what spans objects ---------------------------------------
     def cicd(self) -> None:
+        """The pipeline's own rules (beside its options), in the order they are reported, with what
+        spans objects between them: services to build, the Docker Hub secret."""
         c = self.s.cicd
         if c is None:
             return
-        if problem := github_repository_problem(c.repository):
-            self.fail("cicd.repository", c.repository, problem,
-                      "write the owner (user or organisation) and the repository, e.g. 'acme/codemate'")
-        if problem := branch_problem(c.branch):
-            self.fail("cicd.branch", c.branch, problem, "name one branch, e.g. 'develop' or 'main'")
-        if c.connection_arn is not None and not _CONNECTION_ARN.match(c.connection_arn):
-            self.fail("cicd.connection_arn", c.connection_arn, "not the ARN of a CodeStar connection",
-                      "copy it from Developer Tools > Settings > Connections "
-                      "(arn:aws:codestar-connections:<region>:<account>:connection/<id>), or leave it out")
         services = [svc.name for svc in self.s.services]
+        own = {field_: (value, problem, fix) for field_, value, problem, fix in pipeline_problems(c)}
+        for field_ in ("repository", "branch", "connection_arn"):
+            if field_ in own:
+                self.fail(f"cicd.{field_}", *own[field_])
         if not services:
             self.fail("cicd", c.repository, "a pipeline without services has nothing to build or deploy",
                       "add services, or set cicd=None")
-        for service, directory in c.source_directories.items():
+        for service in c.source_directories:
             if service not in services:
                 self.fail("cicd.source_directories", service, "not a service of this environment",
                           f"use one of {services}")
-            if directory != "." and (not _SOURCE_DIRECTORY.match(directory) or ".." in directory.split("/")):
-                self.fail(f"cicd.source_directories[{service}]", directory,
-                          "not a directory inside the repository",
-                          "give a relative path without '..', e.g. 'apps/web', or '.' for the root")
+            if f"source_directories[{service}]" in own:
+                self.fail(f"cicd.source_directories[{service}]", *own[f"source_directories[{service}]"])
         if c.docker_hub_secret is not None and c.docker_hub_secret not in self.s.secrets.names:
             self.fail("cicd.docker_hub_secret", c.docker_hub_secret, "not a secret of this environment",
                       f"use one of {sorted(self.s.secrets.names)} or add it to secrets.names")
-        if c.build_compute_type not in CODEBUILD_COMPUTE_TYPES:
-            self.fail("cicd.build_compute_type", c.build_compute_type, "not a CodeBuild Linux compute type",
-                      f"use one of {', '.join(CODEBUILD_COMPUTE_TYPES)}")
-        if not 5 <= c.build_timeout_minutes <= 2160:
-            self.fail("cicd.build_timeout_minutes", c.build_timeout_minutes,
-                      "CodeBuild allows 5 to 2160 minutes", "use e.g. 30")
-        if c.artifact_retention_days < 1:
-            self.fail("cicd.artifact_retention_days", c.artifact_retention_days, "S3 expires objects after 1 day "
-                      "at the earliest", "use e.g. 30")
+        self.first("cicd", pipeline_problems(c))
         naming = Naming(self.s.project.name, self.env)
         naming.pipeline_name()
         naming.role_name("pipeline")

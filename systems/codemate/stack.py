@@ -35,31 +35,14 @@ class CodemateStack(ProjectStack):
 
     def __init__(self, scope: Construct, settings: CodemateSettings, *, stack_name: str | None = None) -> None:
         validate(settings)
-        super().__init__(
-            scope, stack_name or settings.name, project=settings.project, environment=settings.name,
-            native_state_lock=settings.native_state_lock, extra_tags=settings.extra_tags,
-        )
-        self.settings = settings
+        super().__init__(scope, settings, stack_name=stack_name or settings.name)
         project = settings.project
         naming = self.naming
 
         net = settings.network
-        flow_log_retention = (net.flow_log_retention_days if net.flow_log_retention_days is not None
-                              else settings.log_retention_days)
-        self.vpc = Vpc(
-            self, "network", naming=naming, region=project.region, cidr=net.vpc_cidr,
-            availability_zones=project.availability_zones, public_subnet_cidrs=net.public_subnet_cidrs,
-            private_app_subnet_cidrs=net.private_app_subnet_cidrs, database_subnet_cidrs=net.database_subnet_cidrs,
-            nat_mode=net.nat_mode, s3_gateway_endpoint=net.s3_gateway_endpoint, flow_logs=net.flow_logs,
-            flow_log_retention_days=flow_log_retention, flow_log_key=self.logs_key,
-            account_id=self.account.account_id,
-        )
-        self.security_groups = WebSecurityGroups(
-            self, "security-groups", naming=naming, vpc_id=self.vpc.vpc_id,
-            service_ports=[s.port for s in settings.services if s.load_balanced],
-            peer_ports=[s.port for s in settings.services if s.discovery_name],
-            database_port=settings.database.effective_port, cache_port=settings.cache.port,
-        )
+        self.vpc = Vpc(self, "network", options=net, flow_log_key=self.logs_key)
+        self.security_groups = WebSecurityGroups(self, "security-groups", vpc=self.vpc, services=settings.services,
+                                                 database=settings.database, cache=settings.cache)
 
         self.output("vpc_id", self.vpc.vpc_id, "VPC of the environment")
         self.output("public_subnet_ids", self.vpc.public_subnet_ids, "Public subnets (ALB, NAT)")
@@ -76,37 +59,14 @@ class CodemateStack(ProjectStack):
         """RDS and Redis in the database subnets, encrypted with one customer-managed key."""
         project, db, cache = settings.project, settings.database, settings.cache
         self.data_key = KmsKey(
-            self, "data-key", naming=naming, purpose="data", region=project.region,
-            account_id=self.account.account_id, description=f"Data tier of {project.name}-{settings.name}: "
+            self, "data-key", purpose="data", description=f"Data tier of {project.name}-{settings.name}: "
             "RDS, ElastiCache, their secrets and log groups",
             service_principals=("rds", "elasticache", "secretsmanager"), cloudwatch_logs=True,
         )
-        self.database = RdsDatabase(
-            self, "database", naming=naming, engine=db.engine, engine_version=db.engine_version,
-            instance_class=db.instance_class, allocated_storage_gb=db.allocated_storage_gb,
-            max_allocated_storage_gb=db.max_allocated_storage_gb, multi_az=db.multi_az,
-            reader_count=db.aurora_reader_count, port=db.effective_port,
-            subnet_ids=self.vpc.database_subnet_ids, availability_zones=project.availability_zones,
-            security_group=self.security_groups.database, kms_key=self.data_key,
-            database_name=db.database_name, master_username=db.master_username,
-            backup_retention_days=db.backup_retention_days, backup_window=db.backup_window,
-            maintenance_window=db.maintenance_window, deletion_protection=db.deletion_protection,
-            final_snapshot=db.final_snapshot, performance_insights=db.performance_insights,
-            performance_insights_retention_days=db.performance_insights_retention_days,
-            enhanced_monitoring_interval=db.enhanced_monitoring_interval,
-            log_exports=db.effective_log_exports, log_retention_days=settings.log_retention_days,
-        )
-        self.cache = RedisCache(
-            self, "cache", naming=naming, node_type=cache.node_type, num_cache_clusters=cache.num_cache_clusters,
-            engine_version=cache.engine_version, port=cache.port,
-            subnet_ids=self.vpc.database_subnet_ids, availability_zones=project.availability_zones,
-            security_group=self.security_groups.cache, kms_key=self.data_key,
-            snapshot_retention_days=cache.snapshot_retention_days, snapshot_window=cache.snapshot_window,
-            maintenance_window=cache.maintenance_window, auth_token_secret_name=cache.auth_token_secret_name,
-            auth_token_version=cache.auth_token_version,
-            auth_token_recovery_window_days=cache.auth_token_recovery_window_days,
-            log_retention_days=settings.log_retention_days,
-        )
+        self.database = RdsDatabase(self, "database", options=db, vpc=self.vpc,
+                                    security_group=self.security_groups.database, kms_key=self.data_key)
+        self.cache = RedisCache(self, "cache", options=cache, vpc=self.vpc, security_group=self.security_groups.cache,
+                                kms_key=self.data_key)
         if note := support_note(db.engine, db.effective_engine_version):
             self.notes.append(note)
         if db.allow_unprotected_prod and not (db.deletion_protection and db.final_snapshot):
@@ -129,26 +89,20 @@ class CodemateStack(ProjectStack):
         project, lb = settings.project, settings.load_balancer
         account_id = self.account.account_id
 
-        self.secrets = Secrets(
-            self, "secrets", naming=naming, names=settings.secrets.names, region=project.region,
-            account_id=account_id, recovery_window_days=settings.secrets.recovery_window_days,
-            customer_managed_key=settings.secrets.customer_managed_key,
-        )
+        self.secrets = Secrets(self, "secrets", options=settings.secrets)
         self.buckets = None
         if settings.storage is not None:
             self.buckets = Buckets(
-                self, "storage", naming=naming, region=project.region, account_id=account_id,
+                self, "storage",
                 files_noncurrent_version_days=settings.storage.files_noncurrent_version_days,
                 bucket_prefix=settings.storage.bucket_prefix,
                 # the CI/CD artifact bucket sends its server access logs here too
                 access_log_sources=[naming.bucket_name("artifacts", account_id, prefix=settings.storage.bucket_prefix)]
                 if settings.cicd else (),
-                force_destroy=settings.force_destroy,
             )
         self.repositories = {
             s.name: EcrRepository(
                 self, f"ecr-{s.name}", name=naming.repository_name(s.image_repository or f"{project.name}-{s.name}"),
-                force_delete=settings.force_destroy,
             )
             for s in settings.services
         }
@@ -164,8 +118,7 @@ class CodemateStack(ProjectStack):
         self.web = LoadBalancedFargateService(
             self, services=settings.services, options=lb, cluster=self.cluster, repositories=self.repositories,
             vpc=self.vpc, load_balancer_security_group_id=self.security_groups.alb_security_group_id,
-            service_security_group_id=self.security_groups.ecs_security_group_id,
-            log_retention_days=settings.log_retention_days, secrets=self.secrets,
+            service_security_group_id=self.security_groups.ecs_security_group_id, secrets=self.secrets,
             access_logs_bucket_name=logs.logs_bucket_name if logs else None, access_logs_prefix=ALB_LOG_PREFIX,
             access_logs_ready=[logs.logs_bucket_policy] if logs else (),
             extra_environment=lambda s: self._service_environment(settings, s),
@@ -186,7 +139,7 @@ class CodemateStack(ProjectStack):
             origins = [*([self.app_url] if self.app_url else []), *settings.storage.cors_origins]
             if origins:
                 self.buckets.allow_cors(origins)
-        self.cdn = StaticSiteCdn(self, "cdn", naming=naming, buckets=self.buckets) \
+        self.cdn = StaticSiteCdn(self, "cdn", buckets=self.buckets) \
             if self.buckets and settings.storage.cdn else None
 
         if self.load_balancer:
@@ -235,27 +188,8 @@ class CodemateStack(ProjectStack):
         the cache (hit/miss per node) are monitored too (docs/monitoring.md).
         """
         m, lb = settings.monitoring, self.load_balancer
-        self.monitoring = Monitoring(
-            self, "monitoring", naming=naming, region=settings.project.region, account_id=self.account.account_id,
-            cluster_name=self.cluster.cluster_name,
-            services={name: service.service_name for name, service in self.services.items()},
-            load_balancer=MonitoredLoadBalancer(
-                arn_suffix=lb.load_balancer.arn_suffix,
-                target_groups={name: tg.arn_suffix for name, tg in lb.target_groups.items()},
-            ) if lb else None,
-            database=MonitoredDatabase(
-                engine=self.database.engine, instance_class=self.database.instance_class,
-                instance_identifiers=[i.identifier for i in ([self.database.instance] if self.database.instance
-                                                             else self.database.cluster_instances)],
-                max_connections=m.database_max_connections,
-            ),
-            cache=MonitoredCache.of_replication_group(self.cache.replication_group.replication_group_id,
-                                                      settings.cache.num_cache_clusters),
-            alarm_email=m.alarm_email,
-            ecs_cpu_percent=m.ecs_cpu_percent, ecs_cpu_minutes=m.ecs_cpu_minutes,
-            unhealthy_host_minutes=m.unhealthy_host_minutes, target_5xx_per_minute=m.target_5xx_per_minute,
-            database_connections_percent=m.database_connections_percent,
-        )
+        self.monitoring = Monitoring(self, "monitoring", options=m, cluster=self.cluster, services=self.services,
+                                     load_balancer=lb, database=self.database, cache=self.cache)
         region = settings.project.region
         self.output("alarm_topic_arn", self.monitoring.topic_arn, "SNS topic of every alarm (subscribe here)")
         self.output("dashboard_url", f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}"
@@ -267,20 +201,12 @@ class CodemateStack(ProjectStack):
         cicd = settings.cicd
         if cicd is None:
             return
-        docker_hub = self.secrets.secret_arns[cicd.docker_hub_secret] if cicd.docker_hub_secret else None
         self.pipeline = CodePipeline(
-            self, "cicd", naming=naming, region=settings.project.region, account_id=self.account.account_id,
-            cluster=self.cluster,
+            self, "cicd", options=cicd, cluster=self.cluster, secrets=self.secrets, access_logs=self.buckets,
+            bucket_prefix=settings.storage.bucket_prefix if settings.storage else None,
             targets=[DeployTarget(name=s.name, repository=self.repositories[s.name], service=self.services[s.name],
                                   source_directory=cicd.source_directories.get(s.name, s.name))
                      for s in settings.services],
-            repository=cicd.repository, branch=cicd.branch, manual_approval=cicd.manual_approval,
-            connection_arn=cicd.connection_arn, log_retention_days=settings.log_retention_days,
-            log_kms_key_arn=self.logs_key.key_arn, access_logs=self.buckets, force_destroy=settings.force_destroy,
-            bucket_prefix=settings.storage.bucket_prefix if settings.storage else None,
-            artifact_retention_days=cicd.artifact_retention_days, build_compute_type=cicd.build_compute_type,
-            build_timeout_minutes=cicd.build_timeout_minutes, docker_hub_secret_arn=docker_hub,
-            docker_hub_secret_kms_key_arn=self.secrets.kms_key_arn if docker_hub else None,
         )
         if self.pipeline.connection is not None:
             self.notes.append(

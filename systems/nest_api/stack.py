@@ -17,11 +17,8 @@ class NestApiStack(ProjectStack):
 
     def __init__(self, scope: Construct, settings: NestApiSettings, *, stack_name: str | None = None) -> None:
         validate(settings)
-        super().__init__(scope, stack_name or f"nest-api-{settings.name}", project=settings.project,
-                         environment=settings.name, native_state_lock=settings.native_state_lock,
-                         extra_tags=settings.extra_tags)
-        self.settings = settings
-        app = SingleServiceApp.for_settings(self, settings)
+        super().__init__(scope, settings, stack_name=stack_name)
+        app = SingleServiceApp(self, options=settings)
         self.app = app
         self.deploy_role = GithubDeployRole(
             self, "github-deploy", repository=settings.github.repository, branch=settings.github.branch,

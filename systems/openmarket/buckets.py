@@ -32,20 +32,20 @@ class UploadBuckets(Construct):
     """Attributes: ``uploads`` (:class:`SecureBucket`), ``uploads_bucket_name``, ``uploads_bucket_arn``,
     ``uploads_key`` (:class:`KmsKey`), ``logs`` (:class:`LogBucket`), ``logs_bucket_name``."""
 
-    def __init__(self, scope: Construct, id: str, *, options: UploadsOptions, force_destroy: bool = False) -> None:
-        """:param force_destroy: defaults to off: destroy fails while a bucket holds objects; on,
-        destroy deletes both buckets with their contents (every version)."""
+    def __init__(self, scope: Construct, id: str, *, options: UploadsOptions) -> None:
+        """The stack's ``force_destroy``: off, destroy fails while a bucket holds objects; on, destroy
+        deletes both buckets with their contents (every version)."""
         super().__init__(scope, id)
         stack = ProjectStack.of(self)
         naming = stack.naming
         self.options = options
         self.uploads_key = KmsKey(
-            self, "uploads-key", naming=naming, purpose="uploads", region=stack.region, account_id=stack.account_id,
+            self, "uploads-key", purpose="uploads",
             description=f"User uploads of openmarket {naming.environment}", service_principals=("s3",),
         )
         self.uploads = SecureBucket(
             self, "uploads", name=naming.bucket_name("uploads", stack.account_id), tags=naming.tag("uploads"),
-            versioned=True, kms_key_arn=self.uploads_key.key_arn, force_destroy=force_destroy,
+            versioned=True, kms_key_arn=self.uploads_key.key_arn,
             lifecycle_rules=[_lc.S3BucketLifecycleConfigurationRule(
                 id="tiering", status="Enabled", filter=[_lc.S3BucketLifecycleConfigurationRuleFilter(prefix="")],
                 transition=[_lc.S3BucketLifecycleConfigurationRuleTransition(
@@ -61,8 +61,7 @@ class UploadBuckets(Construct):
                 allowed_headers=["*"], expose_headers=["ETag"], max_age_seconds=CORS_MAX_AGE_SECONDS,
             )],
         )
-        self.logs = LogBucket(self, "logs", access_logged_bucket_arns=[self.uploads.bucket_arn],
-                              force_destroy=force_destroy)
+        self.logs = LogBucket(self, "logs", access_logged_bucket_arns=[self.uploads.bucket_arn])
         aws.s3_bucket_logging.S3BucketLoggingA(
             self, "uploads-access-logs", bucket=self.uploads.bucket.id, target_bucket=self.logs.bucket_name,
             target_prefix=f"{ACCESS_LOG_PREFIX}/{self.uploads.bucket_name}/", depends_on=[self.logs.policy],

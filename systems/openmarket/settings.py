@@ -72,9 +72,6 @@ class OpenMarketSettings(SystemSettings):
     """When ``report-generator`` runs (document: daily at 00:00 Asia/Seoul)."""
     data_sync_schedule: ScheduleOptions
     """When ``data-sync`` runs (document: hourly)."""
-    function_log_retention_days: int = 30
-    """Retention of the functions' log groups unless a function sets its own. Defaults to 30 (the
-    document's value)."""
     order_event_source: str = "openmarket.orders"
     """``source`` of the order events on the bus. Defaults to ``openmarket.orders``."""
     order_created_detail_type: str = "order.created"
@@ -172,11 +169,6 @@ def validate(settings: OpenMarketSettings) -> None:
              "S3 moves objects to Standard-IA after 30 days at the earliest", "use 30 or more")
     if u.noncurrent_version_days < 1:
         fail("uploads.noncurrent_version_days", u.noncurrent_version_days, "must be at least 1 day", "use e.g. 30")
-    from modules.aws_limits import LOG_RETENTION_DAYS
-
-    if settings.function_log_retention_days not in LOG_RETENTION_DAYS:
-        fail("function_log_retention_days", settings.function_log_retention_days,
-             "CloudWatch Logs does not offer this retention", "use e.g. 30")
     names = [f.name for f in settings.functions]
     for name in FUNCTION_NAMES:
         if names.count(name) != 1:

@@ -42,20 +42,10 @@ class OpenMarketStack(ProjectStack):
 
     def __init__(self, scope: Construct, settings: OpenMarketSettings, *, stack_name: str | None = None) -> None:
         validate(settings)
-        super().__init__(scope, stack_name or f"openmarket-{settings.name}", project=settings.project,
-                         environment=settings.name, native_state_lock=settings.native_state_lock,
-                         extra_tags=settings.extra_tags)
-        self.settings = settings
+        super().__init__(scope, settings, stack_name=stack_name)
         naming, net = self.naming, settings.network
 
-        self.vpc = Vpc(
-            self, "network", naming=naming, region=self.region, cidr=net.vpc_cidr,
-            availability_zones=self.project.availability_zones, public_subnet_cidrs=net.public_subnet_cidrs,
-            private_app_subnet_cidrs=net.private_app_subnet_cidrs, database_subnet_cidrs=net.database_subnet_cidrs,
-            nat_mode=net.nat_mode, s3_gateway_endpoint=net.s3_gateway_endpoint, flow_logs=net.flow_logs,
-            flow_log_retention_days=net.flow_log_retention_days or settings.log_retention_days,
-            flow_log_key=self.logs_key, account_id=self.account_id,
-        )
+        self.vpc = Vpc(self, "network", options=net, flow_log_key=self.logs_key)
         # One group per tier: the nodes (and their pods) reach the database and Redis; nothing else does.
         self.node_security_group = SecurityGroup(
             self, "nodes-sg", vpc_id=self.vpc.vpc_id, role="eks-nodes", allow_all_outbound=True,
@@ -76,12 +66,11 @@ class OpenMarketStack(ProjectStack):
 
     # -- Kubernetes --------------------------------------------------------------------------
     def _kubernetes(self, settings: OpenMarketSettings) -> None:
-        self.eks = EksCluster(self, "eks", options=settings.eks, subnet_ids=self.vpc.private_app_subnet_ids,
-                              log_retention_days=settings.log_retention_days)
+        self.eks = EksCluster(self, "eks", options=settings.eks, vpc=self.vpc)
         self.node_group = self.eks.add_node_group(settings.node_group, security_group=self.node_security_group)
         self.repositories = {
             name: EcrRepository(self, f"ecr-{name}", name=self.naming.repository_name(f"openmarket/{name}"),
-                                images_to_keep=settings.images_to_keep, force_delete=settings.force_destroy)
+                                images_to_keep=settings.images_to_keep)
             for name in REPOSITORIES
         }
         if note := kubernetes_support_note(settings.eks.version):
@@ -113,33 +102,14 @@ class OpenMarketStack(ProjectStack):
     def _data_tier(self, settings: OpenMarketSettings) -> None:
         naming, db, cache, azs = self.naming, settings.database, settings.cache, self.project.availability_zones
         self.data_key = KmsKey(
-            self, "data-key", naming=naming, purpose="data", region=self.region, account_id=self.account_id,
+            self, "data-key", purpose="data",
             description=f"Data tier of openmarket-{settings.name}: Aurora, Redis, their secrets and log groups",
             service_principals=("rds", "elasticache", "secretsmanager"), cloudwatch_logs=True,
         )
-        self.database = RdsDatabase(
-            self, "database", naming=naming, engine=db.engine, engine_version=db.engine_version,
-            instance_class=db.instance_class, multi_az=db.multi_az, reader_count=db.effective_reader_count,
-            port=db.effective_port, subnet_ids=self.vpc.database_subnet_ids, availability_zones=azs,
-            security_group=self.database_security_group.security_group, kms_key=self.data_key,
-            database_name=db.database_name, master_username=db.master_username,
-            backup_retention_days=db.backup_retention_days, backup_window=db.backup_window,
-            maintenance_window=db.maintenance_window, deletion_protection=db.deletion_protection,
-            final_snapshot=db.final_snapshot, performance_insights=db.performance_insights,
-            performance_insights_retention_days=db.performance_insights_retention_days,
-            enhanced_monitoring_interval=db.enhanced_monitoring_interval,
-            log_exports=db.effective_log_exports, log_retention_days=settings.log_retention_days,
-        )
-        self.cache = RedisCache(
-            self, "cache", naming=naming, node_type=cache.node_type, num_cache_clusters=cache.num_cache_clusters,
-            engine_version=cache.engine_version, port=cache.port, subnet_ids=self.vpc.database_subnet_ids,
-            availability_zones=azs, security_group=self.cache_security_group.security_group, kms_key=self.data_key,
-            snapshot_retention_days=cache.snapshot_retention_days, snapshot_window=cache.snapshot_window,
-            maintenance_window=cache.maintenance_window, auth_token_secret_name=cache.auth_token_secret_name,
-            auth_token_version=cache.auth_token_version,
-            auth_token_recovery_window_days=cache.auth_token_recovery_window_days,
-            log_retention_days=settings.log_retention_days,
-        )
+        self.database = RdsDatabase(self, "database", options=db, vpc=self.vpc,
+                                    security_group=self.database_security_group.security_group, kms_key=self.data_key)
+        self.cache = RedisCache(self, "cache", options=cache, vpc=self.vpc,
+                                security_group=self.cache_security_group.security_group, kms_key=self.data_key)
         self.database_security_group.allow_from(self.node_security_group, self.database.port,
                                                 "MySQL from the EKS nodes")
         self.cache_security_group.allow_from(self.node_security_group, cache.port, "Redis from the EKS nodes")
@@ -161,8 +131,7 @@ class OpenMarketStack(ProjectStack):
 
     # -- storage -----------------------------------------------------------------------------
     def _storage(self, settings: OpenMarketSettings) -> None:
-        self.buckets = UploadBuckets(self, "storage", options=settings.uploads,
-                                     force_destroy=settings.force_destroy)
+        self.buckets = UploadBuckets(self, "storage", options=settings.uploads)
         self.output("uploads_bucket_name", self.buckets.uploads_bucket_name, "User uploads (product images)")
         self.output("logs_bucket_name", self.buckets.logs_bucket_name, "S3 server access logs")
 
@@ -179,19 +148,15 @@ class OpenMarketStack(ProjectStack):
         self.functions = {
             "image-processor": Function(
                 self, "fn-image-processor", options=options["image-processor"], dead_letter_queue=dlq,
-                log_retention_days=settings.function_log_retention_days,
                 environment={"UPLOADS_BUCKET": uploads.uploads_bucket_name,
                              "IMAGE_PREFIX": settings.uploads.image_prefix}),
             "order-notification": Function(
-                self, "fn-order-notification", options=options["order-notification"], dead_letter_queue=dlq,
-                log_retention_days=settings.function_log_retention_days),
+                self, "fn-order-notification", options=options["order-notification"], dead_letter_queue=dlq),
             "report-generator": Function(
                 self, "fn-report-generator", options=options["report-generator"], dead_letter_queue=dlq,
-                log_retention_days=settings.function_log_retention_days,
                 environment={"UPLOADS_BUCKET": uploads.uploads_bucket_name, "REPORTS_PREFIX": REPORTS_PREFIX}),
             "data-sync": Function(
-                self, "fn-data-sync", options=options["data-sync"], dead_letter_queue=dlq,
-                log_retention_days=settings.function_log_retention_days),
+                self, "fn-data-sync", options=options["data-sync"], dead_letter_queue=dlq),
         }
         fn = self.functions
         runtimes = sorted({o.runtime for o in settings.functions})
@@ -220,18 +185,8 @@ class OpenMarketStack(ProjectStack):
     # -- monitoring --------------------------------------------------------------------------
     def _monitoring(self, settings: OpenMarketSettings) -> None:
         m = settings.monitoring
-        self.monitoring = Monitoring(
-            self, "monitoring", naming=self.naming, region=self.region, account_id=self.account_id,
-            database=MonitoredDatabase(
-                engine=self.database.engine, instance_class=self.database.instance_class,
-                instance_identifiers=[i.identifier for i in self.database.cluster_instances],
-                max_connections=m.database_max_connections,
-            ),
-            cache=MonitoredCache.of_replication_group(self.cache.replication_group.replication_group_id,
-                                                      settings.cache.num_cache_clusters),
-            functions={name: f.function_name for name, f in self.functions.items()},
-            alarm_email=m.alarm_email, database_connections_percent=m.database_connections_percent,
-        )
+        self.monitoring = Monitoring(self, "monitoring", options=m, database=self.database, cache=self.cache,
+                                     functions=self.functions)
         cluster_id = self.database.cluster.cluster_identifier
         self.monitoring.alarm(
             "db-cpu", ("db", "cpu-high"), f"Aurora cluster: average CPU above {DATABASE_CPU_PERCENT} % for 5 minutes",

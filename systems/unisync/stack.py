@@ -41,21 +41,11 @@ class UniSyncStack(ProjectStack):
 
     def __init__(self, scope: Construct, settings: UniSyncSettings, *, stack_name: str | None = None) -> None:
         validate(settings)
-        super().__init__(scope, stack_name or f"unisync-{settings.name}", project=settings.project,
-                         environment=settings.name, native_state_lock=settings.native_state_lock,
-                         extra_tags=settings.extra_tags)
-        self.settings = settings
+        super().__init__(scope, settings, stack_name=stack_name)
         naming, net, db = self.naming, settings.network, settings.database
         by_name = {s.name: s for s in settings.services}
 
-        self.vpc = Vpc(
-            self, "network", naming=naming, region=self.region, cidr=net.vpc_cidr,
-            availability_zones=self.project.availability_zones, public_subnet_cidrs=net.public_subnet_cidrs,
-            private_app_subnet_cidrs=net.private_app_subnet_cidrs, database_subnet_cidrs=net.database_subnet_cidrs,
-            nat_mode=net.nat_mode, s3_gateway_endpoint=net.s3_gateway_endpoint, flow_logs=net.flow_logs,
-            flow_log_retention_days=net.flow_log_retention_days or settings.log_retention_days,
-            flow_log_key=self.logs_key, account_id=self.account_id,
-        )
+        self.vpc = Vpc(self, "network", options=net, flow_log_key=self.logs_key)
 
         # -- security groups: the load balancer reaches the gateway only; the rest is `calls` ------
         self.alb_group = SecurityGroup(self, "alb-sg", vpc_id=self.vpc.vpc_id, role="alb",
@@ -74,24 +64,12 @@ class UniSyncStack(ProjectStack):
 
         # -- data tier --------------------------------------------------------------------------
         self.data_key = KmsKey(
-            self, "data-key", naming=naming, purpose="data", region=self.region, account_id=self.account_id,
+            self, "data-key", purpose="data",
             description=f"Data tier of unisync-{settings.name}: RDS, its secret and log groups",
             service_principals=("rds", "secretsmanager"), cloudwatch_logs=True,
         )
-        self.database = RdsDatabase(
-            self, "database", naming=naming, engine=db.engine, engine_version=db.engine_version,
-            instance_class=db.instance_class, allocated_storage_gb=db.allocated_storage_gb,
-            max_allocated_storage_gb=db.max_allocated_storage_gb, multi_az=db.multi_az,
-            port=db.effective_port, subnet_ids=self.vpc.database_subnet_ids,
-            availability_zones=self.project.availability_zones, security_group=self.database_group.security_group,
-            kms_key=self.data_key, database_name=db.database_name, master_username=db.master_username,
-            backup_retention_days=db.backup_retention_days, backup_window=db.backup_window,
-            maintenance_window=db.maintenance_window, deletion_protection=db.deletion_protection,
-            final_snapshot=db.final_snapshot, performance_insights=db.performance_insights,
-            performance_insights_retention_days=db.performance_insights_retention_days,
-            enhanced_monitoring_interval=db.enhanced_monitoring_interval,
-            log_exports=db.effective_log_exports, log_retention_days=settings.log_retention_days,
-        )
+        self.database = RdsDatabase(self, "database", options=db, vpc=self.vpc,
+                                    security_group=self.database_group.security_group, kms_key=self.data_key)
         if note := support_note(db.engine, db.effective_engine_version):
             self.notes.append(note)
         elif db.effective_engine_version.startswith("8.4"):
@@ -102,11 +80,7 @@ class UniSyncStack(ProjectStack):
                 self.database_group.allow_from(self.service_groups[s.name], self.database.port,
                                                f"MySQL from {s.name}")
 
-        self.secrets = Secrets(
-            self, "secrets", naming=naming, names=settings.secrets.names, region=self.region,
-            account_id=self.account_id, recovery_window_days=settings.secrets.recovery_window_days,
-            customer_managed_key=settings.secrets.customer_managed_key,
-        )
+        self.secrets = Secrets(self, "secrets", options=settings.secrets)
 
         # -- queues -------------------------------------------------------------------------------
         self.queues: dict[str, Queue] = {q.name: Queue(self, f"queue-{q.name}", options=q) for q in settings.queues}
@@ -119,18 +93,17 @@ class UniSyncStack(ProjectStack):
         self.repositories = {
             s.name: EcrRepository(self, f"ecr-{s.name}", name=naming.repository_name(s.image_repository
                                                                                       or f"unisync/{s.name}"),
-                                  images_to_keep=settings.images_to_keep, force_delete=settings.force_destroy)
+                                  images_to_keep=settings.images_to_keep)
             for s in settings.services
         }
-        self.logs = (LogBucket(self, "logs", force_destroy=settings.force_destroy)
+        self.logs = (LogBucket(self, "logs")
                      if settings.load_balancer.access_logs else None)
         self.web = LoadBalancedFargateService(
             self, services=settings.services, options=settings.load_balancer, cluster=self.cluster,
             repositories=self.repositories, vpc=self.vpc,
             load_balancer_security_group_id=self.alb_group.security_group_id,
             service_security_group_id=self.service_groups[GATEWAY].security_group_id,
-            service_security_group_ids={n: g.security_group_id for n, g in self.service_groups.items()},
-            log_retention_days=settings.log_retention_days, secrets=self.secrets,
+            service_security_group_ids={n: g.security_group_id for n, g in self.service_groups.items()}, secrets=self.secrets,
             access_logs_bucket_name=self.logs.bucket_name if self.logs else None,
             access_logs_prefix=ALB_LOG_PREFIX, access_logs_ready=[self.logs.policy] if self.logs else (),
             extra_environment=self._service_environment,
@@ -141,8 +114,7 @@ class UniSyncStack(ProjectStack):
         self.failures = Queue(self, "queue-canvas-sync-failures", options=FAILURES_QUEUE)
         user = by_name["user-service"]
         self.canvas_sync = Function(
-            self, "fn-canvas-sync", options=settings.canvas_sync, vpc=self.vpc,
-            log_retention_days=settings.log_retention_days, dead_letter_queue=self.failures,
+            self, "fn-canvas-sync", options=settings.canvas_sync, vpc=self.vpc, dead_letter_queue=self.failures,
             environment={
                 "USER_SERVICE_URL": self.service_url(user),
                 "CANVAS_API_BASE_URL": settings.canvas_api_base_url,
@@ -175,22 +147,9 @@ class UniSyncStack(ProjectStack):
         # -- monitoring ---------------------------------------------------------------------------
         lb, m = self.web.load_balancer, settings.monitoring
         self.monitoring = Monitoring(
-            self, "monitoring", naming=naming, region=self.region, account_id=self.account_id,
-            cluster_name=self.cluster.cluster_name,
-            services={name: s.service_name for name, s in self.services.items()},
-            load_balancer=MonitoredLoadBalancer(
-                arn_suffix=lb.load_balancer.arn_suffix,
-                target_groups={name: tg.arn_suffix for name, tg in lb.target_groups.items()},
-            ),
-            database=MonitoredDatabase(engine=self.database.engine, instance_class=self.database.instance_class,
-                                       instance_identifiers=[self.database.instance.identifier],
-                                       max_connections=m.database_max_connections),
-            alarm_email=m.alarm_email, ecs_cpu_percent=m.ecs_cpu_percent, ecs_cpu_minutes=m.ecs_cpu_minutes,
-            unhealthy_host_minutes=m.unhealthy_host_minutes, target_5xx_per_minute=m.target_5xx_per_minute,
-            database_connections_percent=m.database_connections_percent,
-            queues={name: MonitoredQueue(q.queue_name, q.options.max_message_age_seconds, q.dlq_name)
-                    for name, q in {**self.queues, FAILURES_QUEUE.name: self.failures}.items()},
-            functions={FUNCTION: self.canvas_sync.function_name},
+            self, "monitoring", options=m, cluster=self.cluster, services=self.services,
+            load_balancer=lb, database=self.database,
+            queues={**self.queues, FAILURES_QUEUE.name: self.failures}, functions={FUNCTION: self.canvas_sync},
         )
 
         self.output("vpc_id", self.vpc.vpc_id, "VPC of the environment")

@@ -118,7 +118,9 @@ def test_a_construct_error_names_its_system(monkeypatch, tmp_path, capsys):
     real = pattern.EcsService
 
     def failing(scope, id, **kwargs):
-        if kwargs["naming"].project == "conduit":
+        from modules.stack import ProjectStack
+
+        if ProjectStack.of(scope).project.name == "conduit":
             raise ConfigError("prod", "service.cpu", 1, "rejected by a construct", "fix it")
         return real(scope, id, **kwargs)
 

@@ -278,12 +278,15 @@ def test_openmarket_outputs_writer_and_reader_endpoints(openmarket):
 def test_construct_refuses_a_class_the_engine_does_not_offer():
     from modules.database.rds import RdsDatabase
 
-    stack = framework.TerraformStack(framework.test_app(), "construct")
+    from modules.database.options import DatabaseOptions
+    from tests.support import project_stack
+
+    stack = project_stack(project="openmarket", environment="prod")
     with pytest.raises(ConfigError) as error:
         RdsDatabase(
-            stack, "database", naming=Naming("openmarket", "prod"), engine=DatabaseEngine.AURORA_MYSQL,
-            instance_class="db.t3.micro", subnet_ids=["subnet-a", "subnet-c"],
-            availability_zones=["ap-northeast-2a", "ap-northeast-2c"],
+            stack, "database", options=DatabaseOptions(engine=DatabaseEngine.AURORA_MYSQL, instance_class="db.t3.micro",
+                                                       allocated_storage_gb=20, multi_az=True, backup_retention_days=7),
+            vpc=SimpleNamespace(database_subnet_ids=["subnet-a", "subnet-c"]),
             security_group=SimpleNamespace(id="sg-1"), kms_key=SimpleNamespace(key_arn="arn:key"),
         )
     assert (error.value.environment, error.value.field, error.value.value) == (

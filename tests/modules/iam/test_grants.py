@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from modules.secrets.options import SecretsOptions
+
 from modules.framework import aws
 from modules.iam.grants import InlinePolicy, sid
 from modules.iam.policy import allow
@@ -49,8 +51,7 @@ def test_repeated_sids_are_numbered_and_later_grants_rewrite_one_policy():
 def test_bucket_grant_read_write_is_objects_and_list_only_with_the_key_through_s3():
     stack = project_stack()
     role = Role(stack, "app")
-    key = KmsKey(stack, "key", naming=stack.naming, purpose="files", region=stack.region, account_id="1",
-                 description="files", service_principals=("s3",))
+    key = KmsKey(stack, "key", purpose="files", description="files", service_principals=("s3",))
     bucket = SecureBucket(stack, "uploads", name="shop-uploads-dev", tags={}, kms_key_arn=key.key_arn)
     bucket.grant_read_write(role, kms_key_arn=key.key_arn)
     synth = synth_stack(stack)
@@ -74,8 +75,7 @@ def test_bucket_grant_read_gives_no_write():
 def test_secrets_grant_read_names_only_the_chosen_secrets_and_decrypts_through_secrets_manager():
     stack = project_stack()
     role = Role(stack, "fn")
-    secrets = Secrets(stack, "secrets", naming=stack.naming, names=("jwt", "canvas"), region=stack.region,
-                      account_id="1")
+    secrets = Secrets(stack, "secrets", options=SecretsOptions(names=("jwt", "canvas")))
     secrets.grant_read(role, "canvas")
     synth = synth_stack(stack)
     read, decrypt = statements(synth, "fn-policy")
@@ -89,8 +89,7 @@ def test_secrets_grant_read_names_only_the_chosen_secrets_and_decrypts_through_s
 def test_key_grant_is_scoped_to_one_service():
     stack = project_stack()
     role = Role(stack, "worker")
-    key = KmsKey(stack, "key", naming=stack.naming, purpose="queues", region=stack.region, account_id="1",
-                 description="queues", service_principals=("sqs",))
+    key = KmsKey(stack, "key", purpose="queues", description="queues", service_principals=("sqs",))
     key.grant_encrypt_decrypt(role, via_service="sqs")
     [statement] = statements(synth_stack(stack), "worker-policy")
     assert statement["Sid"] == "QueuesKeySqs"

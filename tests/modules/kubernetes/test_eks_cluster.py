@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from types import SimpleNamespace
+
 import pytest
 
 from modules.errors import ConfigError
@@ -29,12 +31,13 @@ ACCESS_ENTRY = aws.eks_access_entry.EksAccessEntry.TF_RESOURCE_TYPE
 ACCESS_POLICY = aws.eks_access_policy_association.EksAccessPolicyAssociation.TF_RESOURCE_TYPE
 
 SUBNETS = ["subnet-private-a", "subnet-private-c"]
+VPC = SimpleNamespace(private_app_subnet_ids=SUBNETS)  # what the cluster reads of its Vpc
 
 
 def build(options: EksClusterOptions, node_group: NodeGroupOptions | None = NodeGroupOptions(), *,
           environment: str = "dev"):
-    stack = project_stack(environment=environment)
-    cluster = EksCluster(stack, "eks", options=options, subnet_ids=SUBNETS, log_retention_days=14)
+    stack = project_stack(environment=environment, log_retention_days=14)
+    cluster = EksCluster(stack, "eks", options=options, vpc=VPC)
     if node_group is not None:
         nodes = SecurityGroup(stack, "nodes-sg", vpc_id="vpc-1", role="nodes", description="EKS nodes",
                               allow_all_outbound=True)
@@ -167,7 +170,7 @@ def test_cluster_without_node_group_has_no_dns_addon():
 ])
 def test_construct_refuses_bad_options_before_synth(options, field):
     with pytest.raises(ConfigError) as caught:
-        EksCluster(project_stack(environment="prod"), "eks", options=options, subnet_ids=SUBNETS)
+        EksCluster(project_stack(environment="prod"), "eks", options=options, vpc=VPC)
     assert caught.value.field == field and caught.value.fix
 
 
@@ -246,7 +249,7 @@ def test_working_hours_scale_the_group_to_zero_and_back_in_seoul_time(public_wit
 
 def test_node_group_refuses_min_above_max_before_synth():
     stack = project_stack()
-    cluster = EksCluster(stack, "eks", options=EksClusterOptions(admin_roles=("a",)), subnet_ids=SUBNETS)
+    cluster = EksCluster(stack, "eks", options=EksClusterOptions(admin_roles=("a",)), vpc=VPC)
     nodes = SecurityGroup(stack, "nodes-sg", vpc_id="vpc-1", role="nodes", description="EKS nodes")
     with pytest.raises(ConfigError) as caught:
         cluster.add_node_group(NodeGroupOptions(min_size=5, desired_size=5, max_size=4), security_group=nodes)

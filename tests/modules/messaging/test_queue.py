@@ -92,8 +92,7 @@ def test_a_queue_without_dead_letter_options_has_no_dlq_or_redrive():
 
 def test_kms_option_encrypts_with_the_key_and_grants_use_it_through_sqs_only():
     stack = project_stack()
-    key = KmsKey(stack, "key", naming=stack.naming, purpose="queues", region=stack.region, account_id="1",
-                 description="queues", service_principals=("sqs",))
+    key = KmsKey(stack, "key", purpose="queues", description="queues", service_principals=("sqs",))
     queue = Queue(stack, "jobs", options=QueueOptions(name="jobs", kms=True), kms_key=key)
     queue.grant_send(Role(stack, "sender"))
     synth = synth_stack(stack)

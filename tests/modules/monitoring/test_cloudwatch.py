@@ -14,9 +14,9 @@ import pytest
 from modules.errors import ConfigError
 from modules.framework import aws
 from modules.monitoring.cloudwatch import MonitoredCache, MonitoredDatabase, MonitoredLoadBalancer, Monitoring
-from modules.naming import Naming
 from modules.security.kms import CLOUDWATCH_ALARMS_ACTIONS
-from tests.support import Synth, bare_stack, synth_stack
+from modules.monitoring.options import MonitoringOptions
+from tests.support import Synth, project_stack, synth_stack
 
 ALARM = aws.cloudwatch_metric_alarm.CloudwatchMetricAlarm.TF_RESOURCE_TYPE
 TOPIC = aws.sns_topic.SnsTopic.TF_RESOURCE_TYPE
@@ -25,7 +25,7 @@ SUBSCRIPTION = aws.sns_topic_subscription.SnsTopicSubscription.TF_RESOURCE_TYPE
 DASHBOARD = aws.cloudwatch_dashboard.CloudwatchDashboard.TF_RESOURCE_TYPE
 KEY = aws.kms_key.KmsKey.TF_RESOURCE_TYPE
 
-ACCOUNT = "123456789012"
+ACCOUNT = "${data.aws_caller_identity.account.account_id}"  # the stack's account
 CLUSTER = "codemate-cluster-test"
 SERVICES = {"frontend": "codemate-frontend-service", "backend": "codemate-backend-service"}
 LB_SUFFIX = "app/codemate-alb-test/0123456789abcdef"
@@ -37,10 +37,12 @@ REDIS = "codemate-redis-test"
 
 def synth_monitoring(**overrides) -> Synth:
     """One Monitoring construct with every input (fake identifiers), ``overrides`` replacing any."""
-    stack = bare_stack()
+    stack = project_stack(project="codemate", environment="test")
+    option_fields = set(MonitoringOptions.__dataclass_fields__)
+    options = MonitoringOptions(**{k: v for k, v in overrides.items() if k in option_fields})
+    overrides = {k: v for k, v in overrides.items() if k not in option_fields}
     props = dict(
-        naming=Naming("codemate", "test"), region="ap-northeast-2", account_id=ACCOUNT, cluster_name=CLUSTER,
-        services=SERVICES, load_balancer=MonitoredLoadBalancer(LB_SUFFIX, TARGET_GROUPS),
+        options=options, cluster=CLUSTER, services=SERVICES, load_balancer=MonitoredLoadBalancer(LB_SUFFIX, TARGET_GROUPS),
         database=MonitoredDatabase(engine="postgres", instance_class="db.t4g.micro", instance_identifiers=(DB_ID,)),
         cache=MonitoredCache.of_replication_group(REDIS, 2),
     )
@@ -364,9 +366,8 @@ def test_queue_and_function_widgets_only_when_given(full, messaging):
 
 # -- a stack without ECS, and a system's own alarms ------------------------------------------
 def synth_without_ecs(widget_title: str | None) -> Synth:
-    stack = bare_stack()
-    monitoring = Monitoring(stack, "monitoring", naming=Naming("shop", "test"), region="ap-northeast-2",
-                            account_id=ACCOUNT)
+    stack = project_stack(project="shop", environment="test")
+    monitoring = Monitoring(stack, "monitoring")
     monitoring.alarm("fn-errors", ("fn", "errors"), "Function fn: a failed invocation", namespace="AWS/Lambda",
                      metric_name="Errors", statistic="Sum", dimensions={"FunctionName": "shop-fn-test"}, threshold=0,
                      widget_title=widget_title)

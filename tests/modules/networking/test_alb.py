@@ -134,9 +134,10 @@ def test_dev_without_a_domain_serves_http_only(dev):
 
 # -- the construct on its own ------------------------------------------------------
 def _build(targets):
-    stack = framework.TerraformStack(framework.test_app(), "unit")
-    return LoadBalancer(stack, "alb", naming=Naming("codemate", "dev"), vpc_id="vpc-1", subnet_ids=["a", "b"],
-                        security_group_ids=["sg"], targets=targets)
+    from tests.support import project_stack
+
+    stack = project_stack("unit", project="codemate", environment="dev")
+    return LoadBalancer(stack, "alb", vpc_id="vpc-1", subnet_ids=["a", "b"], security_group_ids=["sg"], targets=targets)
 
 
 def test_construct_refuses_two_default_targets():

@@ -6,9 +6,9 @@ import json
 
 from modules import framework
 from modules.framework import aws
-from modules.naming import Naming
+from modules.networking.options import NatMode, VpcOptions
 from modules.networking.vpc import Vpc
-from tests.support import Synth, synth_stack
+from tests.support import Synth, project_stack, synth_stack
 
 LOG_GROUP = aws.cloudwatch_log_group.CloudwatchLogGroup.TF_RESOURCE_TYPE
 KEY = aws.kms_key.KmsKey.TF_RESOURCE_TYPE
@@ -17,14 +17,17 @@ ROLE_POLICY = aws.iam_role_policy.IamRolePolicy.TF_RESOURCE_TYPE
 CALLER = aws.data_aws_caller_identity.DataAwsCallerIdentity.TF_RESOURCE_TYPE
 
 
+def vpc_options(**overrides) -> VpcOptions:
+    """SPEC's CIDRs (public only unless given), a single NAT, with ``overrides``."""
+    props = dict(vpc_cidr="10.0.0.0/16", public_subnet_cidrs=("10.0.1.0/24", "10.0.2.0/24"),
+                 private_app_subnet_cidrs=(), database_subnet_cidrs=(), nat_mode=NatMode.NONE)
+    return VpcOptions(**{**props, **overrides})
+
+
 def synth_vpc(**overrides) -> Synth:
-    """A stack holding only the VPC (no key, no account given: the VPC brings its own)."""
-    stack = framework.TerraformStack(framework.test_app(), "test")
-    aws.provider.AwsProvider(stack, "aws", region="ap-northeast-2")
-    props = dict(naming=Naming("codemate", "test"), region="ap-northeast-2", cidr="10.0.0.0/16",
-                 availability_zones=("ap-northeast-2a", "ap-northeast-2c"),
-                 public_subnet_cidrs=("10.0.1.0/24", "10.0.2.0/24"))
-    Vpc(stack, "network", **{**props, **overrides})
+    """A project stack holding only the VPC (no key given: the VPC brings its own)."""
+    stack = project_stack(project="codemate", environment="test")
+    Vpc(stack, "network", options=vpc_options(**overrides))
     return synth_stack(stack)
 
 
@@ -60,22 +63,21 @@ def test_flow_log_role_may_only_write_to_its_log_group(stack):
 
 def test_vpc_without_a_given_key_brings_its_own_cloudwatch_logs_key():
     s = synth_vpc()
-    key = s.one(KEY)
+    key = s.by_path(KEY, "network/flow-log-key/key")
     sids = [st["Sid"] for st in json.loads(key["policy"])["Statement"]]
     assert sids == ["AccountAdministersKey", "CloudWatchLogsOfThisAccount"]
     assert key["enable_key_rotation"] is True
-    assert is_ref(s.one(LOG_GROUP)["kms_key_id"], KEY, "arn")
-    assert len(s.data(CALLER)) == 1
+    assert s.one(LOG_GROUP)["kms_key_id"] == s.ref(KEY, key, "arn")
 
 
-def test_vpc_given_an_account_reads_no_caller_identity():
-    s = synth_vpc(account_id="123456789012")
-    assert s.data(CALLER) == {}
-    assert "arn:aws:iam::123456789012:root" in s.one(KEY)["policy"]
+def test_vpc_reads_the_stacks_account_and_brings_no_caller_identity_of_its_own():
+    s = synth_vpc()
+    assert list(s.data(CALLER)) == ["account"]  # the stack's, the one the key policy names
+    assert "arn:aws:iam::${data.aws_caller_identity.account.account_id}:root" in \
+        s.by_path(KEY, "network/flow-log-key/key")["policy"]
 
 
 def test_vpc_without_flow_logs_has_no_key_and_no_log_group():
     s = synth_vpc(flow_logs=False)
-    assert s.count(KEY) == 0
+    assert [s.path(k) for k in s.resources(KEY).values()] == ["logs-key/key"]  # only the stack's own
     assert s.count(LOG_GROUP) == 0
-    assert s.data(CALLER) == {}

@@ -6,10 +6,10 @@ import pytest
 
 from environments import load
 from modules.framework import aws
-from modules.naming import Naming
 from modules.networking.options import NatMode
 from modules.networking.vpc import Vpc
-from tests.support import Synth, bare_stack, synth_stack
+from modules.networking.options import VpcOptions
+from tests.support import Synth, project_stack, synth_stack
 
 SUBNET = aws.subnet.Subnet.TF_RESOURCE_TYPE
 ROUTE = aws.route.Route.TF_RESOURCE_TYPE
@@ -27,16 +27,15 @@ AZS = ("ap-northeast-2a", "ap-northeast-2c")
 
 
 def synth_vpc(**overrides) -> Synth:
-    """A bare stack holding only the VPC construct, with SPEC CIDRs unless overridden."""
+    """A project stack holding only the VPC construct, with SPEC CIDRs unless overridden."""
     props = dict(
-        naming=Naming("codemate", "test"), region="ap-northeast-2", cidr="10.0.0.0/16",
-        availability_zones=AZS, public_subnet_cidrs=("10.0.1.0/24", "10.0.2.0/24"),
+        vpc_cidr="10.0.0.0/16", public_subnet_cidrs=("10.0.1.0/24", "10.0.2.0/24"),
         private_app_subnet_cidrs=("10.0.11.0/24", "10.0.12.0/24"),
-        database_subnet_cidrs=("10.0.21.0/24", "10.0.22.0/24"),
+        database_subnet_cidrs=("10.0.21.0/24", "10.0.22.0/24"), nat_mode=NatMode.ONE_PER_AZ,
     )
     props.update(overrides)
-    stack = bare_stack()
-    Vpc(stack, "network", **props)
+    stack = project_stack(project="codemate", environment="test")
+    Vpc(stack, "network", options=VpcOptions(**props))
     return synth_stack(stack)
 
 

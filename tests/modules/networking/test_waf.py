@@ -27,10 +27,10 @@ protected = pytest.mark.parametrize("env_name", ["staging", "prod"])
 
 def synth_acl(**overrides) -> Synth:
     """A stack holding only a web ACL (ARNs as literals)."""
-    stack = framework.TerraformStack(framework.test_app(), "test")
-    aws.provider.AwsProvider(stack, "aws", region="ap-northeast-2")
-    props = dict(naming=Naming("codemate", "test"), region="ap-northeast-2", account_id="123456789012",
-                 resource_arn="arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:loadbalancer/app/x/1",
+    from tests.support import project_stack
+
+    stack = project_stack(project="codemate", environment="test")
+    props = dict(resource_arn="arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:loadbalancer/app/x/1",
                  log_kms_key_arn="arn:aws:kms:ap-northeast-2:123456789012:key/1")
     WebAcl(stack, "waf", **{**props, **overrides})
     return Synth(framework.Testing.synth(stack))

@@ -6,10 +6,12 @@ import json
 
 import pytest
 
+from modules.secrets.options import SecretsOptions
+
 from modules.compute.ecr import EcrRepository
 from modules.compute.ecs_cluster import EcsCluster
 from modules.compute.options import EcsServiceOptions, SecretReference
-from modules.networking.options import LoadBalancerOptions, NatMode
+from modules.networking.options import LoadBalancerOptions, NatMode, VpcOptions
 from modules.networking.vpc import Vpc
 from modules.patterns.load_balanced_service import NO_DOMAIN_NOTE, LoadBalancedFargateService
 from modules.secrets.secrets_manager import Secrets
@@ -22,17 +24,17 @@ WORKER = EcsServiceOptions(name="worker", port=9000, cpu=256, memory=512, health
 
 
 def build(options: LoadBalancerOptions, services=(API,)):
-    stack = project_stack()
-    vpc = Vpc(stack, "network", naming=stack.naming, region=stack.region, cidr="10.0.0.0/16",
-              availability_zones=("ap-northeast-2a", "ap-northeast-2c"),
-              public_subnet_cidrs=("10.0.1.0/24", "10.0.2.0/24"),
-              private_app_subnet_cidrs=("10.0.11.0/24", "10.0.12.0/24"), nat_mode=NatMode.SINGLE, flow_logs=False)
+    stack = project_stack(log_retention_days=7)
+    vpc = Vpc(stack, "network", options=VpcOptions(
+        vpc_cidr="10.0.0.0/16", public_subnet_cidrs=("10.0.1.0/24", "10.0.2.0/24"),
+        private_app_subnet_cidrs=("10.0.11.0/24", "10.0.12.0/24"), database_subnet_cidrs=(), nat_mode=NatMode.SINGLE,
+        flow_logs=False))
     cluster = EcsCluster(stack, "cluster", name="shop-cluster-dev")
-    secrets = Secrets(stack, "secrets", naming=stack.naming, names=("k",), region=stack.region, account_id="1")
+    secrets = Secrets(stack, "secrets", options=SecretsOptions(names=("k",)))
     web = LoadBalancedFargateService(
         stack, services=services, options=options, cluster=cluster, vpc=vpc,
         repositories={s.name: EcrRepository(stack, f"ecr-{s.name}", name=f"shop-{s.name}-dev") for s in services},
-        load_balancer_security_group_id="sg-alb", service_security_group_id="sg-svc", log_retention_days=7,
+        load_balancer_security_group_id="sg-alb", service_security_group_id="sg-svc",
         secrets=secrets,
     )
     return stack, web, synth_stack(stack)

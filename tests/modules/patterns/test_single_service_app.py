@@ -5,21 +5,23 @@ from __future__ import annotations
 from modules.compute.options import EcsClusterOptions, EcsServiceOptions
 from modules.monitoring.options import MonitoringOptions
 from modules.networking.options import LoadBalancerOptions, NatMode, VpcOptions
+from modules.patterns.options import SingleServiceSettings
 from modules.patterns.single_service_app import SingleServiceApp
 from modules.secrets.options import SecretsOptions
 from tests.support import project_stack, synth_stack
 
 
 def build(*, public: bool, access_logs: bool = True):
-    stack = project_stack()
+    stack = project_stack(log_retention_days=7)
     network = VpcOptions(vpc_cidr="10.0.0.0/16", public_subnet_cidrs=("10.0.1.0/24", "10.0.2.0/24"),
                          private_app_subnet_cidrs=() if public else ("10.0.11.0/24", "10.0.12.0/24"),
                          database_subnet_cidrs=(), nat_mode=NatMode.NONE if public else NatMode.SINGLE)
     service = EcsServiceOptions(name="api", port=8080, cpu=256, memory=512, health_check_path="/health",
                                 desired_count=1, min_count=1, max_count=1, assign_public_ip=public)
-    app = SingleServiceApp(stack, network=network, service=service,
-                           load_balancer=LoadBalancerOptions(waf=False, access_logs=access_logs),
-                           secrets=SecretsOptions(names=("jwt",)), cluster=EcsClusterOptions(), log_retention_days=7)
+    app = SingleServiceApp(stack, options=SingleServiceSettings(
+        name="dev", project=stack.project, log_retention_days=7, network=network, service=service,
+        load_balancer=LoadBalancerOptions(waf=False, access_logs=access_logs), secrets=SecretsOptions(names=("jwt",)),
+        cluster=EcsClusterOptions()))
     app.add_monitoring(MonitoringOptions())
     return app, synth_stack(stack)
 

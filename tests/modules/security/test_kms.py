@@ -25,14 +25,13 @@ CALLER = aws.data_aws_caller_identity.DataAwsCallerIdentity.TF_RESOURCE_TYPE
 ACCOUNT = "${data.aws_caller_identity.account.account_id}"
 
 
-def synth_key(**overrides) -> Synth:
-    """A stack holding only one key (account ID given as a literal)."""
-    stack = framework.TerraformStack(framework.test_app(), "test")
-    aws.provider.AwsProvider(stack, "aws", region="ap-northeast-2")
-    props = dict(naming=Naming("codemate", "test"), purpose="data", region="ap-northeast-2",
-                 account_id="123456789012", description="test key")
-    KmsKey(stack, "key", **{**props, **overrides})
-    return Synth(framework.Testing.synth(stack))
+def synth_key(region: str = "ap-northeast-2", **overrides) -> dict:
+    """One key in a project stack of ``region`` (the stack's account): the key resource."""
+    from tests.support import project_stack, synth_stack
+
+    stack = project_stack(project="codemate", environment="test", region=region)
+    KmsKey(stack, "key", **{**dict(purpose="data", description="test key"), **overrides})
+    return synth_stack(stack).by_path(KEY, "key/key")
 
 
 def statements(key: dict) -> dict[str, dict]:
@@ -75,15 +74,15 @@ def test_no_statement_trusts_everyone_and_the_service_gets_no_wildcard_action(st
 
 
 def test_a_key_without_service_users_has_only_the_account_statement():
-    key = synth_key().one(KEY)
+    key = synth_key()
     assert list(statements(key)) == ["AccountAdministersKey"]
     assert statements(key)["AccountAdministersKey"]["Principal"] == {
-        "AWS": "arn:aws:iam::123456789012:root"}
+        "AWS": f"arn:aws:iam::{ACCOUNT}:root"}
 
 
 def test_a_key_for_cloudwatch_alarms_lets_cloudwatch_only_generate_data_keys_and_decrypt():
     # GIVEN a key for an SNS topic that CloudWatch alarms publish to
-    policy = statements(synth_key(cloudwatch_alarms=True).one(KEY))
+    policy = statements(synth_key(cloudwatch_alarms=True))
     # THEN CloudWatch may use it for exactly what publishing to an encrypted topic needs
     services = {sid: s["Principal"]["Service"] for sid, s in policy.items() if "Service" in s["Principal"]}
     assert services == {"CloudWatchAlarmsPublishToTopics": "cloudwatch.amazonaws.com"}
@@ -98,7 +97,7 @@ def test_the_logs_key_gives_cloudwatch_alarms_nothing(stack):
 
 
 def test_deletion_window_can_be_shortened():
-    assert synth_key(deletion_window_days=7).one(KEY)["deletion_window_in_days"] == 7
+    assert synth_key(deletion_window_days=7)["deletion_window_in_days"] == 7
 
 
 @pytest.mark.parametrize("region, partition", [
@@ -109,7 +108,7 @@ def test_partition_follows_the_region(region, partition):
 
 
 def test_key_in_a_china_region_uses_the_china_partition():
-    key = synth_key(region="cn-north-1", cloudwatch_logs=True).one(KEY)
+    key = synth_key(region="cn-north-1", cloudwatch_logs=True)
     logs = statements(key)["CloudWatchLogsOfThisAccount"]
     assert logs["Principal"] == {"Service": "logs.cn-north-1.amazonaws.com"}
     assert statements(key)["AccountAdministersKey"]["Principal"]["AWS"].startswith("arn:aws-cn:iam::")

@@ -17,7 +17,7 @@ from modules.framework import Testing as CdkTesting
 from modules.messaging.options import QueueOptions
 from modules.messaging.queue import Queue
 from modules.networking.vpc import Vpc
-from modules.networking.options import NatMode
+from modules.networking.options import NatMode, VpcOptions
 from modules.serverless import package
 from modules.serverless.function import Function
 from modules.serverless.options import FunctionOptions, runtime_note, runtime_problem
@@ -34,11 +34,10 @@ def synth_with_output(stack) -> tuple[Synth, Path]:
 
 
 def vpc_of(stack) -> Vpc:
-    return Vpc(stack, "network", naming=stack.naming, region=stack.region, cidr="10.0.0.0/16",
-               availability_zones=stack.project.availability_zones, public_subnet_cidrs=("10.0.1.0/24", "10.0.2.0/24"),
-               private_app_subnet_cidrs=("10.0.11.0/24", "10.0.12.0/24"), nat_mode=NatMode.SINGLE,
-               s3_gateway_endpoint=False, flow_logs=False, flow_log_retention_days=7, flow_log_key=None,
-               account_id=stack.account_id)
+    return Vpc(stack, "network", options=VpcOptions(
+        vpc_cidr="10.0.0.0/16", public_subnet_cidrs=("10.0.1.0/24", "10.0.2.0/24"),
+        private_app_subnet_cidrs=("10.0.11.0/24", "10.0.12.0/24"), database_subnet_cidrs=(), nat_mode=NatMode.SINGLE,
+        s3_gateway_endpoint=False, flow_logs=False))
 
 
 def policy_of(synth, path="worker/policy"):
@@ -47,8 +46,8 @@ def policy_of(synth, path="worker/policy"):
 
 @pytest.fixture(scope="module")
 def plain():
-    stack = project_stack()
-    Function(stack, "worker", options=OPTIONS, log_retention_days=14)
+    stack = project_stack(log_retention_days=14)  # the function's log group keeps the stack's retention
+    Function(stack, "worker", options=OPTIONS)
     return synth_with_output(stack)
 
 

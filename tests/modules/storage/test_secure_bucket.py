@@ -11,8 +11,8 @@ from tests.support import project_stack, synth_stack
 _lc = aws.s3_bucket_lifecycle_configuration
 
 
-def build(**options):
-    stack = project_stack()
+def build(force_destroy: bool = False, **options):
+    stack = project_stack(force_destroy=force_destroy)  # the stack's force_destroy is every bucket's
     SecureBucket(stack, "b", name="shop-b-dev", tags={"Name": "shop-b-dev"}, **options)
     return synth_stack(stack)
 

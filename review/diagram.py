@@ -24,6 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from review.registry import Registry, load_registry
 from review.stacks import Stack, first_reference, load_stacks, references
 
 
@@ -155,6 +156,7 @@ class _Draft:
     """What the steps of :func:`build` share: the picture so far and the nodes later steps link to."""
 
     stack: Stack
+    registry: Registry                                            # review/resource_types.toml
     picture: Picture
     region: Group
     tiers: dict[str, str]                                         # subnet -> tier (subnet_tiers)
@@ -167,9 +169,9 @@ class _Draft:
     fronts: dict[str, str] = field(default_factory=dict)           # resource key -> what users reach first (WAF)
 
     @classmethod
-    def start(cls, stack: Stack) -> "_Draft":
+    def start(cls, stack: Stack, registry: Registry) -> "_Draft":
         region = Group("region", f"Region {stack.region}")
-        return cls(stack, Picture(stack.name, Group("root", stack.name, groups=[region])), region,
+        return cls(stack, registry, Picture(stack.name, Group("root", stack.name, groups=[region])), region,
                    subnet_tiers(stack))
 
     @property
@@ -209,9 +211,9 @@ class _Draft:
         return self.region.group("messaging", "Messaging")
 
 
-def build(stack: Stack) -> Picture:
+def build(stack: Stack, registry: Registry | None = None) -> Picture:
     """The picture of ``stack``, drawn in these steps (their order is the order of the DOT source)."""
-    d = _Draft.start(stack)
+    d = _Draft.start(stack, registry or load_registry())
     _vpcs_and_subnets(d)
     _nat_gateways_and_endpoints(d)
     _ecs_services(d)
@@ -646,18 +648,9 @@ def _security_group_edges(d: _Draft) -> None:
 
 # --- regional services and CI/CD -----------------------------------------------------------------
 
-REGIONAL_COUNTS = (
-    ("aws_ecr_repository", "ECR repositories", "ecr"),
-    ("aws_secretsmanager_secret", "Secrets Manager secrets", "secrets"),
-    ("aws_kms_key", "KMS keys", "kms"),
-    ("aws_sns_topic", "SNS topics", "sns"),
-)
-CLOUDWATCH_COUNTS = (("aws_cloudwatch_log_group", "log groups"), ("aws_cloudwatch_metric_alarm", "alarms"),
-                     ("aws_cloudwatch_dashboard", "dashboards"))
-
-
 def _regional_services(d: _Draft) -> None:
-    """Outside the VPC: S3 buckets by name (one node), ECR, Secrets, KMS, SNS and CloudWatch with counts."""
+    """Outside the VPC: S3 buckets by name (one node), then the types counted by the registry (``diagram =``:
+    ECR, Secrets Manager, KMS, SNS, CloudWatch)."""
     res, picture = d.res, d.picture
     regional = d.region.group("regional", "Regional services")
     buckets = res.get("aws_s3_bucket", {})
@@ -667,12 +660,13 @@ def _regional_services(d: _Draft) -> None:
         for link in picture.links:  # links to one bucket end at the S3 node
             link.source, link.target = (("aws_s3_bucket" if k.startswith("bucket:") else k)
                                         for k in (link.source, link.target))
-    for resource_type, what, icon in REGIONAL_COUNTS:
-        if res.get(resource_type):
-            regional.items.append(Item(resource_type, f"{len(res[resource_type])} {what}", icon))
-    watch = [f"{len(res.get(t, {}))} {w}" for t, w in CLOUDWATCH_COUNTS if res.get(t)]
-    if watch:
-        regional.items.append(Item("cloudwatch", "CloudWatch\n" + "\n".join(watch), "cloudwatch"))
+    for node in d.registry.counted():
+        counts = [f"{len(res[t])} {what}" for t, what in node.members if res.get(t)]
+        if counts:
+            regional.items.append(Item(node.key, "\n".join([node.title] + counts if node.title else counts),
+                                       node.icon))
+    # the shared node of log groups, alarms and dashboards (node = "CloudWatch" in the registry)
+    if "cloudwatch" in {i.key for i in regional.items}:
         if res.get("aws_sns_topic") and res.get("aws_cloudwatch_metric_alarm"):
             picture.link("cloudwatch", "aws_sns_topic", "alarms", "dotted")
     if not regional.items:

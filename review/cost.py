@@ -1,24 +1,23 @@
 """Monthly cost per stack from the synthesized JSON: fixed (730 h), usage (review/usage.toml), ranges.
 
-Each priced resource type has a rule in ``RULES``; free and deliberately unpriced
-types are listed with their reason in review/resource_types.toml. Anything else is
-reported as unpriced with its count: never a silent $0.
+Every resource type has one entry in review/resource_types.toml (review/registry.py): free, unpriced
+with its reason, priced by the lines it declares, or priced by a rule below (named by the entry,
+registered with ``@rule``), which may ask only for the price ids and usage keys its entry declares.
+A type with no entry is reported as unpriced with its count: never a silent $0.
 """
 
 from __future__ import annotations
 
 import re
-
-import tomllib
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Callable
 
+from modules.errors import ConfigError
 from review.prices import PriceTable
+from review.registry import HOURS_QUANTITY, Entry, Registry, load_registry
 from review.stacks import Stack, first_reference, iter_resources, references
 
 HOURS = 730
-TYPES_FILE = Path(__file__).parent / "resource_types.toml"
 # EKS versions AWS bills at the extended-support rate (SPEC §5, as of 2026-11).
 EKS_EXTENDED_SUPPORT = {"1.32", "1.33"}
 
@@ -93,17 +92,39 @@ class Unpriced(Exception):
     """A priced type whose size has no entry in the table (e.g. a new instance class)."""
 
 
+class DeclaredUsage(dict):
+    """The usage assumptions of one stack that an entry declares: reading another key is an error."""
+
+    def __init__(self, entry: Entry, values: dict[str, float]):
+        super().__init__({key: values[key] for key in entry.usage})
+        self.entry = entry
+
+    def __missing__(self, key: str) -> float:
+        raise ConfigError(f"resource_types.toml [{self.entry.type}]", "usage", key,
+                          f"rule {self.entry.rule} reads a usage key its entry does not declare",
+                          f"add usage.{key} = <default> to [{self.entry.type}]")
+
+
 @dataclass
 class Context:
+    """What a rule sees while it prices one resource: its stack, the prices, its entry's usage keys."""
+
     stack: Stack
     prices: PriceTable
     usage: dict[str, float]
+    entry: Entry
 
     def price(self, price_id: str) -> float:
-        entry = self.prices.get(price_id)
-        if entry is None:
+        """The unit price; Unpriced if the table has no such id (a new size), an error if the entry does not
+        declare it."""
+        found = self.prices.get(price_id)
+        if found is None:
             raise Unpriced(f"no price '{price_id}' in {self.prices.path.name}")
-        return entry.usd
+        if not self.entry.declares_price(price_id):
+            raise ConfigError(f"resource_types.toml [{self.entry.type}]", "prices", price_id,
+                              "asked for a price id its entry does not declare",
+                              f"add \"{price_id}\" (or a pattern) to prices of [{self.entry.type}]")
+        return found.usd
 
     def line(self, address: str, item: str, quantity: float, unit: str, price_id: str, kind: str = "fixed",
              *, quantity_max: float | None = None, factor: float = 1.0) -> Line:
@@ -112,21 +133,42 @@ class Context:
 
 
 Rule = Callable[[Context, str, dict], list[Line]]
-RULES: dict[str, Rule] = {}
+RULES: dict[str, Rule] = {}   # name -> rule; an entry of review/resource_types.toml names its rule
 
 
-def rule(*types: str):
-    def register(fn: Rule) -> Rule:
-        for t in types:
-            RULES[t] = fn
-        return fn
-    return register
+def rule(fn: Rule) -> Rule:
+    """Register ``fn`` under its name (what ``rule = "..."`` of an entry refers to)."""
+    RULES[fn.__name__] = fn
+    return fn
+
+
+class _Attributes(dict):
+    """A resource's attributes for a declared line's ``{attribute}``: an unset one is empty."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def declared_lines(ctx: Context, resource_type: str, name: str, body: dict) -> list[Line]:
+    """The lines an entry declares (``lines = [...]``), for one resource."""
+    attributes = _Attributes(body)
+    lines = []
+    for spec in ctx.entry.lines:
+        if spec.quantity == HOURS_QUANTITY:
+            quantity, kind = HOURS, "fixed"
+        elif isinstance(spec.quantity, str):
+            quantity, kind = ctx.usage[spec.quantity], "usage"
+        else:
+            quantity, kind = spec.quantity, "fixed"
+        lines.append(ctx.line(f"{resource_type}.{name}", spec.item.format_map(attributes), quantity, spec.unit,
+                              spec.price.format_map(attributes), kind))
+    return lines
 
 
 # --- network ------------------------------------------------------------------
 
-@rule("aws_nat_gateway")
-def _nat(ctx: Context, name: str, body: dict) -> list[Line]:
+@rule
+def nat_gateway(ctx: Context, name: str, body: dict) -> list[Line]:
     a = f"aws_nat_gateway.{name}"
     lines = [ctx.line(a, "NAT gateway", HOURS, "hours", "nat.hour"),
              ctx.line(a, "NAT data processed", ctx.usage["nat_gb"], "GB", "nat.gb", "usage")]
@@ -136,14 +178,8 @@ def _nat(ctx: Context, name: str, body: dict) -> list[Line]:
     return lines
 
 
-@rule("aws_eip")
-def _eip(ctx: Context, name: str, body: dict) -> list[Line]:
-    return [ctx.line(f"aws_eip.{name}", "public IPv4 address (Elastic IP, e.g. of a NAT)", HOURS, "hours",
-                     "ipv4.hour")]
-
-
-@rule("aws_lb")
-def _lb(ctx: Context, name: str, body: dict) -> list[Line]:
+@rule
+def load_balancer(ctx: Context, name: str, body: dict) -> list[Line]:
     a = f"aws_lb.{name}"
     kind = body.get("load_balancer_type", "application")
     if kind not in ("application", "network"):
@@ -158,8 +194,8 @@ def _lb(ctx: Context, name: str, body: dict) -> list[Line]:
     return lines
 
 
-@rule("aws_vpc_endpoint")
-def _endpoint(ctx: Context, name: str, body: dict) -> list[Line]:
+@rule
+def vpc_endpoint(ctx: Context, name: str, body: dict) -> list[Line]:
     a = f"aws_vpc_endpoint.{name}"
     if body.get("vpc_endpoint_type", "Gateway") == "Gateway":
         return [Line(a, f"gateway endpoint {body.get('service_name', '')} (no charge)", 1, "endpoint", 0.0, "fixed")]
@@ -168,30 +204,8 @@ def _endpoint(ctx: Context, name: str, body: dict) -> list[Line]:
                      "vpce.interface.hour")]
 
 
-@rule("aws_route53_zone")
-def _zone(ctx: Context, name: str, body: dict) -> list[Line]:
-    return [ctx.line(f"aws_route53_zone.{name}", "hosted zone", 1, "zone-months", "route53.zone")]
-
-
-def _namespace(resource_type: str) -> Rule:
-    def price(ctx: Context, name: str, body: dict) -> list[Line]:
-        return [ctx.line(f"{resource_type}.{name}", "Cloud Map DNS namespace (a hosted zone)", 1, "zone-months",
-                         "route53.zone")]
-    return price
-
-
-for _type in ("aws_service_discovery_private_dns_namespace", "aws_service_discovery_public_dns_namespace"):
-    RULES[_type] = _namespace(_type)
-
-
-@rule("aws_cloudfront_distribution")
-def _cloudfront(ctx: Context, name: str, body: dict) -> list[Line]:
-    return [ctx.line(f"aws_cloudfront_distribution.{name}", "CloudFront data out", ctx.usage["cloudfront_gb"], "GB",
-                     "cloudfront.gb", "usage")]
-
-
-@rule("aws_wafv2_web_acl")
-def _waf(ctx: Context, name: str, body: dict) -> list[Line]:
+@rule
+def waf_acl(ctx: Context, name: str, body: dict) -> list[Line]:
     a = f"aws_wafv2_web_acl.{name}"
     rules = len(body.get("rule", []))
     return [ctx.line(a, "web ACL", 1, "ACL-months", "waf.acl"),
@@ -210,8 +224,8 @@ def _scaling_range(ctx: Context, service_name: str, service: dict) -> tuple[int,
     return desired, desired
 
 
-@rule("aws_ecs_service")
-def _ecs_service(ctx: Context, name: str, body: dict) -> list[Line]:
+@rule
+def ecs_service(ctx: Context, name: str, body: dict) -> list[Line]:
     a = f"aws_ecs_service.{name}"
     ref = first_reference(body.get("task_definition", ""), "aws_ecs_task_definition")
     task = ctx.stack.get(ref) if ref else None
@@ -251,8 +265,8 @@ def _ecs_service(ctx: Context, name: str, body: dict) -> list[Line]:
     return lines
 
 
-@rule("aws_eks_cluster")
-def _eks(ctx: Context, name: str, body: dict) -> list[Line]:
+@rule
+def eks_cluster(ctx: Context, name: str, body: dict) -> list[Line]:
     version = str(body.get("version", ""))
     extended = version in EKS_EXTENDED_SUPPORT
     return [ctx.line(f"aws_eks_cluster.{name}",
@@ -261,8 +275,8 @@ def _eks(ctx: Context, name: str, body: dict) -> list[Line]:
                      HOURS, "hours", "eks.cluster.extended" if extended else "eks.cluster")]
 
 
-@rule("aws_eks_node_group")
-def _node_group(ctx: Context, name: str, body: dict) -> list[Line]:
+@rule
+def eks_node_group(ctx: Context, name: str, body: dict) -> list[Line]:
     a = f"aws_eks_node_group.{name}"
     scaling = body.get("scaling_config", {})
     if isinstance(scaling, list):
@@ -280,14 +294,8 @@ def _node_group(ctx: Context, name: str, body: dict) -> list[Line]:
                      quantity_max=high * disk if high != low else None)]
 
 
-@rule("aws_instance")
-def _instance(ctx: Context, name: str, body: dict) -> list[Line]:
-    return [ctx.line(f"aws_instance.{name}", f"EC2 {body.get('instance_type')}", HOURS, "hours",
-                     f"ec2.{body.get('instance_type')}")]
-
-
-@rule("aws_lambda_function")
-def _lambda(ctx: Context, name: str, body: dict) -> list[Line]:
+@rule
+def lambda_function(ctx: Context, name: str, body: dict) -> list[Line]:
     a = f"aws_lambda_function.{name}"
     memory_gb = int(body.get("memory_size", 128)) / 1024
     invocations = ctx.usage["lambda_invocations_million"]
@@ -298,8 +306,8 @@ def _lambda(ctx: Context, name: str, body: dict) -> list[Line]:
                      "lambda.arm.gbs" if arm else "lambda.gbs", "usage")]
 
 
-@rule("aws_codebuild_project")
-def _codebuild(ctx: Context, name: str, body: dict) -> list[Line]:
+@rule
+def codebuild_project(ctx: Context, name: str, body: dict) -> list[Line]:
     env = body.get("environment", {})
     if isinstance(env, list):
         env = env[0] if env else {}
@@ -308,8 +316,8 @@ def _codebuild(ctx: Context, name: str, body: dict) -> list[Line]:
                      "build minutes", f"codebuild.{compute}", "usage")]
 
 
-@rule("aws_codepipeline")
-def _pipeline(ctx: Context, name: str, body: dict) -> list[Line]:
+@rule
+def codepipeline(ctx: Context, name: str, body: dict) -> list[Line]:
     a = f"aws_codepipeline.{name}"
     if body.get("pipeline_type", "V1") == "V2":
         return [ctx.line(a, "CodePipeline V2 action minutes", ctx.usage["codepipeline_action_minutes"],
@@ -319,8 +327,8 @@ def _pipeline(ctx: Context, name: str, body: dict) -> list[Line]:
 
 # --- databases ------------------------------------------------------------------
 
-@rule("aws_db_instance")
-def _rds(ctx: Context, name: str, body: dict) -> list[Line]:
+@rule
+def rds_instance(ctx: Context, name: str, body: dict) -> list[Line]:
     a = f"aws_db_instance.{name}"
     engine = body.get("engine", "postgres")
     multi = bool(body.get("multi_az", False))
@@ -338,8 +346,8 @@ def _rds(ctx: Context, name: str, body: dict) -> list[Line]:
     return lines
 
 
-@rule("aws_rds_cluster")
-def _aurora(ctx: Context, name: str, body: dict) -> list[Line]:
+@rule
+def aurora_cluster(ctx: Context, name: str, body: dict) -> list[Line]:
     a = f"aws_rds_cluster.{name}"
     engine = body.get("engine", "aurora-mysql")
     if not engine.startswith("aurora"):
@@ -350,8 +358,8 @@ def _aurora(ctx: Context, name: str, body: dict) -> list[Line]:
             ctx.line(a, "Aurora I/O", ctx.usage["aurora_io_million"], "million I/Os", "aurora.io", "usage")]
 
 
-@rule("aws_rds_cluster_instance")
-def _aurora_instance(ctx: Context, name: str, body: dict) -> list[Line]:
+@rule
+def aurora_instance(ctx: Context, name: str, body: dict) -> list[Line]:
     engine = body.get("engine", "aurora-mysql")
     if reference := re.fullmatch(r"\$\{aws_rds_cluster\.([^.}]+)\.engine\}", engine):
         # an instance usually takes its engine from its cluster: read it there
@@ -360,8 +368,8 @@ def _aurora_instance(ctx: Context, name: str, body: dict) -> list[Line]:
                      "hours", f"{engine}.{body.get('instance_class')}")]
 
 
-@rule("aws_elasticache_replication_group")
-def _redis_group(ctx: Context, name: str, body: dict) -> list[Line]:
+@rule
+def redis_replication_group(ctx: Context, name: str, body: dict) -> list[Line]:
     if "num_node_groups" in body:
         nodes = int(body["num_node_groups"]) * (1 + int(body.get("replicas_per_node_group", 0)))
     else:
@@ -371,8 +379,8 @@ def _redis_group(ctx: Context, name: str, body: dict) -> list[Line]:
                      f"elasticache.{body.get('node_type')}")]
 
 
-@rule("aws_elasticache_cluster")
-def _cache_cluster(ctx: Context, name: str, body: dict) -> list[Line]:
+@rule
+def cache_cluster(ctx: Context, name: str, body: dict) -> list[Line]:
     if "replication_group_id" in body and "node_type" not in body:
         return []  # a member of a replication group: priced there
     nodes = int(body.get("num_cache_nodes", 1))
@@ -382,8 +390,8 @@ def _cache_cluster(ctx: Context, name: str, body: dict) -> list[Line]:
 
 # --- storage, secrets, keys, messaging ---------------------------------------------
 
-@rule("aws_s3_bucket")
-def _s3(ctx: Context, name: str, body: dict) -> list[Line]:
+@rule
+def s3_buckets(ctx: Context, name: str, body: dict) -> list[Line]:
     buckets = sorted(ctx.stack.of_type("aws_s3_bucket"))
     if name != buckets[0]:
         return [Line(f"aws_s3_bucket.{name}", "bucket (storage counted on the stack's first bucket line)", 1,
@@ -392,38 +400,10 @@ def _s3(ctx: Context, name: str, body: dict) -> list[Line]:
                      ctx.usage["s3_gb"], "GB-months", "s3.standard.gb", "usage")]
 
 
-@rule("aws_ecr_repository")
-def _ecr(ctx: Context, name: str, body: dict) -> list[Line]:
-    return [ctx.line(f"aws_ecr_repository.{name}", f"ECR images {body.get('name', '')}",
-                     ctx.usage["ecr_gb_per_repository"], "GB-months", "ecr.gb", "usage")]
-
-
-@rule("aws_secretsmanager_secret")
-def _secret(ctx: Context, name: str, body: dict) -> list[Line]:
-    return [ctx.line(f"aws_secretsmanager_secret.{name}", "secret", 1, "secret-months", "secret")]
-
-
-@rule("aws_kms_key")
-def _kms(ctx: Context, name: str, body: dict) -> list[Line]:
-    return [ctx.line(f"aws_kms_key.{name}", "KMS customer managed key", 1, "key-months", "kms.key")]
-
-
-@rule("aws_sqs_queue")
-def _sqs(ctx: Context, name: str, body: dict) -> list[Line]:
-    return [ctx.line(f"aws_sqs_queue.{name}", f"SQS requests {body.get('name', '')}",
-                     ctx.usage["sqs_requests_million"], "million requests", "sqs.requests", "usage")]
-
-
-@rule("aws_cloudwatch_event_bus")
-def _bus(ctx: Context, name: str, body: dict) -> list[Line]:
-    return [ctx.line(f"aws_cloudwatch_event_bus.{name}", f"EventBridge custom events {body.get('name', '')}",
-                     ctx.usage["eventbridge_events_million"], "million events", "eventbridge.events", "usage")]
-
-
 # --- monitoring -------------------------------------------------------------------
 
-@rule("aws_cloudwatch_log_group")
-def _logs(ctx: Context, name: str, body: dict) -> list[Line]:
+@rule
+def log_groups(ctx: Context, name: str, body: dict) -> list[Line]:
     groups = sorted(ctx.stack.of_type("aws_cloudwatch_log_group"))
     a = f"aws_cloudwatch_log_group.{name}"
     if name != groups[0]:
@@ -433,63 +413,47 @@ def _logs(ctx: Context, name: str, body: dict) -> list[Line]:
             ctx.line(a, "CloudWatch Logs storage", ctx.usage["log_storage_gb"], "GB-months", "logs.storage", "usage")]
 
 
-@rule("aws_cloudwatch_metric_alarm")
-def _alarm(ctx: Context, name: str, body: dict) -> list[Line]:
+@rule
+def metric_alarm(ctx: Context, name: str, body: dict) -> list[Line]:
     metrics = sum(1 for q in body.get("metric_query", []) if q.get("metric")) or 1
     return [ctx.line(f"aws_cloudwatch_metric_alarm.{name}", f"alarm {body.get('alarm_name', '')}", metrics,
                      "alarm metrics", "cloudwatch.alarm")]
 
 
-@rule("aws_cloudwatch_dashboard")
-def _dashboard(ctx: Context, name: str, body: dict) -> list[Line]:
-    return [ctx.line(f"aws_cloudwatch_dashboard.{name}", "dashboard (the account's first 3 are free)", 1,
-                     "dashboard-months", "cloudwatch.dashboard")]
-
-
 # --- the estimate -------------------------------------------------------------------
 
-def load_type_lists(path: Path = TYPES_FILE) -> tuple[dict[str, str], dict[str, str]]:
-    data = tomllib.loads(path.read_text())
-    return dict(data.get("free", {})), dict(data.get("unpriced", {}))
+def rule_of(entry: Entry) -> Rule:
+    """The rule an entry names, or the declared lines when it names none."""
+    if entry.rule is None:
+        return lambda ctx, name, body: declared_lines(ctx, entry.type, name, body)
+    if entry.rule not in RULES:
+        raise ConfigError(f"resource_types.toml [{entry.type}]", "rule", entry.rule, "no such rule in review/cost.py",
+                          f"write it there (@rule def {entry.rule}(ctx, name, body)), or name one of "
+                          f"{', '.join(sorted(RULES))}")
+    return RULES[entry.rule]
 
 
-def classify(resource_type: str, free: dict[str, str], unpriced: dict[str, str]) -> str | None:
-    """``priced``, ``free`` or ``unpriced`` (reviewed); None for a type in no list."""
-    if resource_type in RULES:
-        return "priced"
-    if resource_type in free:
-        return "free"
-    if resource_type in unpriced:
-        return "unpriced"
-    return None
-
-
-def estimate(stack: Stack, prices: PriceTable, usage: dict[str, float]) -> StackCost:
-    free, reviewed_unpriced = load_type_lists()
-    ctx = Context(stack, prices, usage)
+def estimate(stack: Stack, prices: PriceTable, usage: dict[str, float], registry: Registry | None = None) -> StackCost:
+    """The cost of one stack; ``usage`` holds every key of the registry (see review/usage.py)."""
+    registry = registry or load_registry()
     result = StackCost(stack.name, stack.environment, stack.region, str(prices.as_of))
     for resource_type, name, body in iter_resources(stack):
-        kind = classify(resource_type, free, reviewed_unpriced)
+        entry = registry.get(resource_type)
+        kind = entry.kind if entry else None
         if kind == "free":
             result.free[resource_type] = result.free.get(resource_type, 0) + 1
             continue
         if kind == "priced":
+            ctx = Context(stack, prices, DeclaredUsage(entry, usage), entry)
             try:
-                result.lines.extend(RULES[resource_type](ctx, name, body))
+                result.lines.extend(rule_of(entry)(ctx, name, body))
                 continue
             except Unpriced as reason:
                 result.unpriced_reasons[resource_type] = str(reason)
+        elif kind == "unpriced":
+            result.unpriced_reasons[resource_type] = entry.unpriced
         else:
-            result.unpriced_reasons[resource_type] = reviewed_unpriced.get(
-                resource_type, "in no list of review/resource_types.toml: add a rule or list it")
+            result.unpriced_reasons[resource_type] = (f"no entry in {registry.path.name}: add one "
+                                                      "(lines or a rule, free or unpriced, with the reason)")
         result.unpriced[resource_type] = result.unpriced.get(resource_type, 0) + 1
     return result
-
-
-# The usage keys the rules read: review/usage.toml's [default] defines exactly these.
-USAGE_KEYS = frozenset({
-    "nat_gb", "alb_lcu", "log_ingestion_gb", "log_storage_gb", "s3_gb", "ecr_gb_per_repository",
-    "waf_requests_million", "codebuild_minutes", "codepipeline_action_minutes", "lambda_invocations_million",
-    "lambda_average_duration_ms", "sqs_requests_million", "eventbridge_events_million", "aurora_storage_gb",
-    "aurora_io_million", "cloudfront_gb", "eks_node_disk_gb",
-})

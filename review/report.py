@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from review.cost import StackCost, USAGE_KEYS, estimate
+from review.cost import StackCost, estimate
 from review.prices import PriceTable, load_prices
+from review.registry import Registry, load_registry
 from review.stacks import Stack, load_stacks, stack_names
 from review.usage import USAGE_FILE, Usage, load_usage
 
@@ -24,16 +25,17 @@ def _known_environments(outdirs: list[Path]) -> set[str]:
 
 
 def costs(outdir: Path, names: list[str] | None = None, *, usage_file: Path = USAGE_FILE,
-          extra_outdirs: list[Path] = ()) -> tuple[list[StackCost], list[str]]:
+          extra_outdirs: list[Path] = (), registry: Registry | None = None) -> tuple[list[StackCost], list[str]]:
     """The estimate of each stack, and the warnings (stale price tables) to print on stderr."""
+    registry = registry or load_registry()
     stacks = load_stacks(outdir, names)
     dirs = [outdir, *extra_outdirs]
     usage = load_usage(usage_file, known_environments=_known_environments(dirs),
-                       known_stacks={n for d in dirs for n in stack_names(d)}, required=set(USAGE_KEYS))
-    return _estimate_all(stacks, usage)
+                       known_stacks={n for d in dirs for n in stack_names(d)}, defaults=registry.usage_defaults)
+    return _estimate_all(stacks, usage, registry)
 
 
-def _estimate_all(stacks: list[Stack], usage: Usage) -> tuple[list[StackCost], list[str]]:
+def _estimate_all(stacks: list[Stack], usage: Usage, registry: Registry) -> tuple[list[StackCost], list[str]]:
     tables: dict[str, PriceTable] = {}
     warnings: list[str] = []
     results = []
@@ -42,7 +44,8 @@ def _estimate_all(stacks: list[Stack], usage: Usage) -> tuple[list[StackCost], l
             tables[stack.region] = load_prices(stack.region)
             if warning := tables[stack.region].stale_warning():
                 warnings.append(warning)
-        results.append(estimate(stack, tables[stack.region], usage.for_stack(stack.name, stack.environment)))
+        results.append(estimate(stack, tables[stack.region], usage.for_stack(stack.name, stack.environment),
+                                registry))
     return results, warnings
 
 

@@ -1,4 +1,5 @@
-"""The reviewed usage assumptions (review/usage.toml): [default], [environment.<env>], [stack.<stack>]."""
+"""The reviewed usage assumptions: the defaults of review/resource_types.toml (each priced type's usage.<key>),
+overridden by review/usage.toml (or --usage FILE): [default] for every stack, [environment.<env>], [stack.<stack>]."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def _check(section: str, values: object, keys: set[str] | None, path: Path) -> d
     for key, value in values.items():
         if keys is not None and key not in keys:
             close = difflib.get_close_matches(key, sorted(keys), n=1)
-            hint = f"did you mean {close[0]}?" if close else f"known keys are in [default] of {path.name}"
+            hint = f"did you mean {close[0]}?" if close else "known keys: the usage.<key> of review/resource_types.toml"
             raise ConfigError(section, key, value, "unknown usage key", hint)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise ConfigError(section, key, value, "not a number >= 0", "write a plain number, e.g. 10 or 0.5")
@@ -37,8 +38,8 @@ def _check(section: str, values: object, keys: set[str] | None, path: Path) -> d
 
 
 def load_usage(path: Path = USAGE_FILE, *, known_environments: set[str], known_stacks: set[str],
-               required: set[str]) -> Usage:
-    """Read and check the file: ``required`` are the keys the cost rules use (all in [default])."""
+               defaults: dict[str, float]) -> Usage:
+    """Read and check the file over ``defaults`` (the registry's usage keys, each with its default)."""
     try:
         data = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as error:
@@ -47,20 +48,18 @@ def load_usage(path: Path = USAGE_FILE, *, known_environments: set[str], known_s
     if unknown_tables:
         raise ConfigError("usage", path.name, unknown_tables[0], "unknown table",
                           "use [default], [environment.<env>] or [stack.<stack>]")
-    default = _check("default", data.get("default", {}), required, path)
-    missing = sorted(required - set(default))
-    if missing:
-        raise ConfigError("default", missing[0], None, "missing usage key", f"add it to [default] in {path.name}")
+    keys = set(defaults)
+    default = {**defaults, **_check("default", data.get("default", {}), keys, path)}
     environments = {}
     for env, values in data.get("environment", {}).items():
         if env not in known_environments:
             raise ConfigError(f"environment.{env}", path.name, env, "no such environment",
                               f"use one of {', '.join(sorted(known_environments))}")
-        environments[env] = _check(f"environment.{env}", values, required, path)
+        environments[env] = _check(f"environment.{env}", values, keys, path)
     stacks = {}
     for name, values in data.get("stack", {}).items():
         if name not in known_stacks:
             raise ConfigError(f"stack.{name}", path.name, name, "no such stack in the synth output",
                               f"use one of {', '.join(sorted(known_stacks))}")
-        stacks[name] = _check(f"stack.{name}", values, required, path)
+        stacks[name] = _check(f"stack.{name}", values, keys, path)
     return Usage(path, default, environments, stacks)

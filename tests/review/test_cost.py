@@ -9,14 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from review.cost import HOURS, RULES, USAGE_KEYS, estimate, load_type_lists
+from review.cost import HOURS, estimate
 from review.prices import STALE_AFTER_DAYS, load_prices
+from review.registry import load_registry
 from review.stacks import load_stacks
 from review.usage import USAGE_FILE, load_usage
 from tests.review.conftest import run_review, write_stack
 
 PRICES = load_prices("ap-northeast-2")
-USAGE = load_usage(known_environments={"dev", "staging", "prod"}, known_stacks=set(), required=set(USAGE_KEYS))
+REGISTRY = load_registry()
+USAGE = load_usage(known_environments={"dev", "staging", "prod"}, known_stacks=set(),
+                   defaults=REGISTRY.usage_defaults)
 
 
 def lines(item: dict, resource_type: str) -> list[dict]:
@@ -36,25 +39,18 @@ def estimate_of(tmp_path: Path, resources: dict, environment: str = "dev"):
 # --- every type is accounted for -------------------------------------------------
 
 def test_every_resource_type_of_every_stack_is_priced_free_or_reviewed_unpriced(synth_out, stack_names):
-    free, unpriced = load_type_lists()
     missing = {}
     for stack in load_stacks(synth_out):
         for resource_type in stack.resources:
-            if resource_type not in RULES and resource_type not in free and resource_type not in unpriced:
+            if REGISTRY.kind(resource_type) is None:
                 missing.setdefault(resource_type, []).append(stack.name)
-    assert not missing, f"add a rule to review/cost.py or list these in review/resource_types.toml: {missing}"
-
-
-def test_no_type_is_in_two_lists():
-    free, unpriced = load_type_lists()
-    assert not set(free) & set(unpriced)
-    assert not set(RULES) & (set(free) | set(unpriced))
+    assert not missing, f"add an entry to review/resource_types.toml for each of these: {missing}"
 
 
 def test_a_type_in_no_list_is_reported_unpriced_with_its_count_not_as_zero(tmp_path):
     result = estimate_of(tmp_path, {"aws_made_up_thing": {"a": {}, "b": {}}, "aws_kms_key": {"k": {}}})
     assert result.unpriced == {"aws_made_up_thing": 2}
-    assert "in no list" in result.unpriced_reasons["aws_made_up_thing"]
+    assert "no entry in resource_types.toml" in result.unpriced_reasons["aws_made_up_thing"]
     assert all(not l.resource.startswith("aws_made_up_thing") for l in result.lines)
 
 
@@ -289,7 +285,8 @@ def _usage_copy(tmp_path: Path, old: str, new: str) -> Path:
                                                                             "did you mean nat_gb"]),
     ("[environment.prod]\nnat_gb = 50", "[environment.prod]\nnat_gb = -5", ["nat_gb", "-5", "number >= 0"]),
     ("[environment.prod]", "[environment.porod]", ["environment.porod", "no such environment"]),
-    ("nat_gb = 20 ", "", ["nat_gb", "missing usage key"]),
+    ("[environment.prod]\nnat_gb = 50", "[default]\nnat_gb = \"lots\"\n[environment.prod]",
+     ["nat_gb", "lots", "number >= 0"]),
 ])
 def test_a_typo_in_the_usage_file_is_one_line_and_exit_2(synth_out, tmp_path, old, new, phrases):
     usage = _usage_copy(tmp_path, old, new)
@@ -302,11 +299,20 @@ def test_a_typo_in_the_usage_file_is_one_line_and_exit_2(synth_out, tmp_path, ol
         assert phrase in line
 
 
-def test_the_committed_usage_file_defines_exactly_the_keys_the_rules_read():
-    source = (Path(__file__).resolve().parents[2] / "review" / "cost.py").read_text()
-    import re
-    read = set(re.findall(r'ctx\.usage\["(\w+)"\]', source))
-    assert read == set(USAGE_KEYS) == set(USAGE.default)
+def test_the_registry_defaults_hold_where_the_usage_file_overrides_nothing(tmp_path):
+    # GIVEN a usage file that overrides only prod's NAT traffic, and one with a [default] for every stack
+    only_prod = tmp_path / "only-prod.toml"
+    only_prod.write_text("[environment.prod]\nnat_gb = 50\n")
+    usage = load_usage(only_prod, known_environments={"dev", "prod"}, known_stacks=set(),
+                       defaults=REGISTRY.usage_defaults)
+    # THEN every other key and environment has the default of the type that declares it
+    assert usage.for_stack("x", "dev") == REGISTRY.usage_defaults
+    assert REGISTRY.get("aws_nat_gateway").usage == {"nat_gb": 20.0}
+    assert usage.for_stack("x", "prod")["nat_gb"] == 50 and usage.for_stack("x", "prod")["s3_gb"] == 10
+    everywhere = tmp_path / "default.toml"
+    everywhere.write_text("[default]\ns3_gb = 99\n")
+    assert load_usage(everywhere, known_environments=set(), known_stacks=set(),
+                      defaults=REGISTRY.usage_defaults).for_stack("x", "dev")["s3_gb"] == 99
 
 
 def test_missing_synth_output_is_one_line_and_exit_2(tmp_path):
@@ -322,14 +328,6 @@ def test_every_price_names_its_source_and_unit():
         assert entry.offer and entry.usage_type and entry.unit, entry.id
         assert entry.usd > 0, entry.id
     assert "not verified" in PRICES.source or "Price List API" in PRICES.source
-
-
-def test_every_price_a_rule_can_ask_for_by_fixed_id_exists():
-    source = (Path(__file__).resolve().parents[2] / "review" / "cost.py").read_text()
-    import re
-    fixed_ids = set(re.findall(r'"((?:nat|ipv4|alb|nlb|waf|kms|secret|logs|cloudwatch|codepipeline|eks|ebs|lambda|'
-                               r'sqs|route53|cloudfront|aurora|s3|ecr|eventbridge|vpce)\.[a-z0-9.]+)"', source))
-    assert fixed_ids and not fixed_ids - set(PRICES.prices), fixed_ids - set(PRICES.prices)
 
 
 def test_a_table_older_than_180_days_warns_and_a_fresh_one_does_not():

@@ -415,12 +415,14 @@ def left_in_state(state_file: Path) -> list[str]:
 
 
 def protected(document: dict) -> set[str]:
-    """Addresses the configuration itself protects from a destroy: deletion protection on, or a bucket
-    / repository that keeps its contents (force_destroy / force_delete off)."""
+    """Addresses the configuration itself protects from a destroy: deletion protection on (RDS, load
+    balancers, DynamoDB tables), or a bucket / repository that keeps its contents (force_destroy /
+    force_delete off)."""
     found = set()
     for rtype, resources in document.get("resource", {}).items():
         for name, r in resources.items():
             if (r.get("deletion_protection") is True or r.get("enable_deletion_protection") is True
+                    or r.get("deletion_protection_enabled") is True
                     or (rtype == "aws_s3_bucket" and r.get("force_destroy") is not True)
                     or (rtype == "aws_ecr_repository" and r.get("force_delete") is not True)):
                 found.add(f"{rtype}.{name}")

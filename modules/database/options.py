@@ -1,5 +1,5 @@
-"""Options of the database constructs (RDS / Aurora and ElastiCache Redis), beside them, with
-their per-field rules; no framework import (settings files load before jsii starts).
+"""Options of the database constructs (RDS / Aurora, ElastiCache Redis, DynamoDB tables), beside
+them, with their per-field rules; no framework import (settings files load before jsii starts).
 
 Each ``*_problems`` function yields ``(field, value, problem, fix)`` with ``field`` relative to the
 options object; a system's validation adds the path (``database.``) and the environment. Rules
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import Enum
 from typing import Iterator
 
 from modules.aws_limits import backup_retention_problem, engine_version_problem, storage_ceiling_problem
@@ -304,3 +305,116 @@ def _windows(daily_value: str, daily_field: str, weekly_value: str, weekly_field
             yield (weekly_field, weekly_value, f"overlaps the daily {daily_field}",
                    f"move it outside {daily_field} (AWS refuses overlapping windows)")
             return
+
+
+# -- DynamoDB tables ----------------------------------------------------------------------------
+
+PRODUCTION_ENVIRONMENTS = ("prod", "production")
+"""Environments whose tables refuse deletion unless told otherwise (the same set as the database's
+rule in ``environments/validation.py``)."""
+
+
+class AttributeType(str, Enum):
+    """The type of a key attribute (DynamoDB's scalar types)."""
+
+    STRING = "S"
+    NUMBER = "N"
+    BINARY = "B"
+
+
+class BillingMode(str, Enum):
+    ON_DEMAND = "PAY_PER_REQUEST"
+    PROVISIONED = "PROVISIONED"
+
+
+class StreamView(str, Enum):
+    """What each stream record holds."""
+
+    KEYS_ONLY = "KEYS_ONLY"
+    NEW_IMAGE = "NEW_IMAGE"
+    OLD_IMAGE = "OLD_IMAGE"
+    NEW_AND_OLD_IMAGES = "NEW_AND_OLD_IMAGES"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TableKey:
+    """A key attribute: its name and type."""
+
+    name: str
+    type: AttributeType = AttributeType.STRING
+    """Defaults to a string (``S``)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TableOptions:
+    """A DynamoDB table ``<project>-<name>-<env>``, encrypted with a customer-managed KMS key and with
+    point-in-time recovery (both always on, no option)."""
+
+    name: str
+    """Short name, e.g. ``orders``; the table is ``<project>-<name>-<env>``."""
+    partition_key: TableKey
+    sort_key: TableKey | None = None
+    """Defaults to none: the partition key alone identifies an item."""
+    billing: BillingMode = BillingMode.ON_DEMAND
+    """Defaults to on-demand (pay per request, no capacity to plan)."""
+    read_capacity: int | None = None
+    """Provisioned billing only (and then required): read capacity units, 1 or more."""
+    write_capacity: int | None = None
+    """Provisioned billing only (and then required): write capacity units, 1 or more."""
+    deletion_protection: bool | None = None
+    """Refuse to delete the table. Defaults to on in production (``prod``, ``production``) and off
+    elsewhere; ``True`` turns it on in any environment. ``False`` in production is refused unless
+    ``allow_unprotected_prod``."""
+    allow_unprotected_prod: bool = False
+    """The explicit override that lets a production table run without deletion protection.
+    Defaults to off."""
+    ttl_attribute: str | None = None
+    """Time to live: the attribute holding each item's expiry (epoch seconds). Defaults to none."""
+    stream: StreamView | None = None
+    """A DynamoDB stream with this view of each change. Defaults to none."""
+
+    def effective_deletion_protection(self, environment: str) -> bool:
+        if self.deletion_protection is not None:
+            return self.deletion_protection
+        return environment in PRODUCTION_ENVIRONMENTS
+
+
+_TABLE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+
+def table_problems(t: TableOptions) -> Iterator[Problem]:
+    """Name, keys, billing and capacities, time to live."""
+    if not _TABLE_NAME.match(t.name) or len(t.name) > 200:
+        yield ("name", t.name, "use lowercase letters, digits and inner hyphens (at most 200)", "e.g. 'orders'")
+    keys = [("partition_key", t.partition_key)] + ([("sort_key", t.sort_key)] if t.sort_key else [])
+    for field, key in keys:
+        if not 1 <= len(key.name.encode()) <= 255:
+            yield (f"{field}.name", key.name, "DynamoDB key attribute names are 1 to 255 bytes",
+                   "name the attribute, e.g. 'pk'")
+        if not isinstance(key.type, AttributeType):
+            yield (f"{field}.type", key.type, "key attributes are strings, numbers or binary",
+                   "use AttributeType.STRING, NUMBER or BINARY")
+    if t.sort_key is not None and t.sort_key.name == t.partition_key.name:
+        yield ("sort_key.name", t.sort_key.name, "the sort key is the partition key's attribute",
+               "name a different attribute, or leave sort_key out")
+    if t.billing is BillingMode.PROVISIONED:
+        for field, value in (("read_capacity", t.read_capacity), ("write_capacity", t.write_capacity)):
+            if value is None or value < 1:
+                yield (field, value, "provisioned billing needs read and write capacity, 1 unit or more",
+                       f"set {field}, e.g. 5, or use billing=BillingMode.ON_DEMAND")
+    else:
+        for field, value in (("read_capacity", t.read_capacity), ("write_capacity", t.write_capacity)):
+            if value is not None:
+                yield (field, value, "an on-demand table has no provisioned capacity",
+                       f"leave {field} out, or use billing=BillingMode.PROVISIONED")
+    if t.ttl_attribute is not None and not 1 <= len(t.ttl_attribute.encode()) <= 255:
+        yield ("ttl_attribute", t.ttl_attribute, "attribute names are 1 to 255 bytes",
+               "name the expiry attribute, e.g. 'expires_at', or leave it out")
+
+
+def table_protection_problem(t: TableOptions, environment: str) -> Problem | None:
+    """``(field, value, problem, fix)`` when a production table would go without deletion protection."""
+    if environment in PRODUCTION_ENVIRONMENTS and t.deletion_protection is False and not t.allow_unprotected_prod:
+        return ("deletion_protection", False, "a production table must refuse deletion",
+                "leave deletion_protection out (on in prod), or set allow_unprotected_prod=True if you really mean it")
+    return None

@@ -165,6 +165,12 @@ def test_what_the_configuration_protects_from_a_destroy():
         "aws_db_instance.prod", "aws_lb.alb", "aws_s3_bucket.keeps", "aws_ecr_repository.keeps"}
 
 
+def test_a_dynamodb_table_with_deletion_protection_is_protected_from_a_destroy():
+    document = {"resource": {"aws_dynamodb_table": {
+        "prod": {"deletion_protection_enabled": True}, "dev": {"deletion_protection_enabled": False}}}}
+    assert runner.protected(document) == {"aws_dynamodb_table.prod"}
+
+
 def test_failed_resources_are_read_from_terraforms_hooks():
     messages = [
         {"type": "apply_errored", "hook": {"resource": {"addr": "aws_s3_bucket.logs"}, "action": "delete"}},

@@ -29,7 +29,7 @@ def test_moto_still_has_the_gap_and_the_layer_closes_it(server, item):
         assert gap is False, f"{item.name}: the compatibility layer does not correct: {item.moto}"
     else:
         assert gap is True, (f"{item.name}: plain moto no longer shows the gap ({item.moto}) — the moto upgrade "
-                             "fixed it: delete this patch from rehearsal/emulator.py")
+                             "fixed it: delete this correction from rehearsal/emulator/ and its registry")
 
 
 @pytest.mark.parametrize("item", ITEMS, ids=IDS)

@@ -55,6 +55,11 @@ class SystemSettings:
         return state_key(self.name)
 
 
+PRODUCTION_ENVIRONMENTS = ("prod", "production")
+"""Environments held to production's rules: deletion protection and final snapshots of data stores,
+no ``force_destroy``."""
+
+
 def state_key(environment: str) -> str:
     """The state object of one environment in its system's bucket: ``<env>/terraform.tfstate``."""
     return f"{environment}/terraform.tfstate"

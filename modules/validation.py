@@ -46,6 +46,7 @@ from modules.database.options import (
 from modules.monitoring.options import monitoring_problems
 from modules.naming import Naming, bucket_name_problem
 from modules.networking.options import NatMode, load_balancer_problems
+from modules.project import PRODUCTION_ENVIRONMENTS
 from modules.secrets.options import secrets_problems
 
 _PROJECT_NAME = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
@@ -426,8 +427,6 @@ class SettingsCheck:
 DATA_TIER_VARIABLES = ("DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "REDIS_HOST", "REDIS_PORT",
                        "REDIS_TLS", "REDIS_AUTH_TOKEN")
 """Variables a service with ``data_tier_access`` receives (modules/patterns/load_balanced_service.py)."""
-PRODUCTION_ENVIRONMENTS = ("prod", "production")
-"""Environments whose database must have deletion protection and a final snapshot."""
 
 
 def force_destroy_problem(environment: str, force_destroy: bool) -> tuple[str, str] | None:

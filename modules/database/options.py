@@ -309,9 +309,7 @@ def _windows(daily_value: str, daily_field: str, weekly_value: str, weekly_field
 
 # -- DynamoDB tables ----------------------------------------------------------------------------
 
-PRODUCTION_ENVIRONMENTS = ("prod", "production")
-"""Environments whose tables refuse deletion unless told otherwise (the same set as the database's
-rule in ``environments/validation.py``)."""
+from modules.project import PRODUCTION_ENVIRONMENTS  # noqa: E402  (tables refuse deletion there unless told otherwise)
 
 
 class AttributeType(str, Enum):

@@ -81,8 +81,7 @@ class Table(Construct):
         self.options = o
         self.table_name = naming(o.name, kind=NameKind.GENERIC)  # DynamoDB: 3 to 255 characters
         self.kms_key = kms_key or KmsKey(
-            self, "key", naming=naming, purpose=f"{o.name}-table", region=stack.region,
-            account_id=stack.account_id, service_principals=("dynamodb",),
+            self, "key", purpose=f"{o.name}-table", service_principals=("dynamodb",),
             description=f"DynamoDB table {self.table_name}",
         )
         self.deletion_protection = o.effective_deletion_protection(stack.environment)

@@ -150,8 +150,7 @@ def test_sort_key_provisioned_capacity_ttl_and_stream():
 
 def test_a_given_key_that_admits_dynamodb_is_used_and_no_key_of_its_own_is_made():
     stack = project_stack()
-    key = KmsKey(stack, "data-key", naming=stack.naming, purpose="data", region=stack.region,
-                 account_id=stack.account_id, description="data", service_principals=("rds", "dynamodb"))
+    key = KmsKey(stack, "data-key", purpose="data", description="data", service_principals=("rds", "dynamodb"))
     Table(stack, "orders", options=ORDERS, kms_key=key)
     synth = synth_stack(stack)
     assert synth.one("aws_dynamodb_table")["server_side_encryption"]["kms_key_arn"] == arn_of(
@@ -196,7 +195,7 @@ def test_allow_unprotected_prod_is_the_explicit_override():
 
 
 def test_the_production_set_is_the_one_the_database_rule_uses():
-    from environments.validation import PRODUCTION_ENVIRONMENTS as DATABASE_RULE
+    from modules.validation import PRODUCTION_ENVIRONMENTS as DATABASE_RULE
 
     assert PRODUCTION_ENVIRONMENTS == DATABASE_RULE
 

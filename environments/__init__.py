@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import re
 
-from modules.errors import ConfigError, SettingsFileError
+from modules.errors import ConfigError, SettingsFileError, python_message, settings_file_location
 from systems import BY_NAME, PRIMARY, System
 
 ENVIRONMENT_NAMES: tuple[str, ...] = PRIMARY.environments
@@ -26,8 +26,6 @@ _UNKNOWN = re.compile(r"(\w+)\.__init__\(\) got an unexpected keyword argument '
 def _file_error(name: str, error: Exception, system: System) -> Exception:
     """One line naming the settings file, its line and Python's message; ``error`` itself if it
     was raised outside ``environments/`` (a bug in a module, shown as one)."""
-    from tooling.failures import python_message, settings_file_location
-
     location = settings_file_location(error)
     if location is None:
         return error

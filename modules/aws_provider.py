@@ -99,4 +99,4 @@ aws = _LazyProvider()
 
 # Last, so that importing this module first works too: modules.framework imports ``aws``
 # from here, and defines PROVIDER_PACKAGE before it does.
-from modules.framework import PROVIDER_PACKAGE as PACKAGE  # noqa: E402
+from modules.framework_selection import PROVIDER_PACKAGE as PACKAGE  # noqa: E402

@@ -41,3 +41,52 @@ class SettingsFileError(ConfigError):
 
     def __str__(self) -> str:
         return f"[{self.where}] {self.file}:{self.line}: {self.message} — fix: {self.fix}"
+
+
+# -- where an error in a settings file comes from (environments/<system>/<env>.py) -------------------
+import os  # noqa: E402
+import traceback  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SETTINGS_DIR = ROOT / "environments"
+CODE_IN_SETTINGS_DIR = frozenset({"__init__.py"})
+"""Files of ``environments/`` that are code, not settings: an error there is a bug (exit 1)."""
+
+
+def _relative(path: str | os.PathLike) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _inside(filename: str, directory: Path) -> bool:
+    try:
+        Path(filename).resolve().relative_to(directory)
+        return True
+    except ValueError:
+        return False
+
+
+def _is_settings_file(filename: str) -> bool:
+    return _inside(filename, SETTINGS_DIR) and Path(filename).name not in CODE_IN_SETTINGS_DIR
+
+
+def settings_file_location(error: BaseException) -> tuple[str, int] | None:
+    """``(file, line)`` of the settings file in ``environments/`` that ``error`` comes from, if any."""
+    if isinstance(error, SyntaxError) and error.filename and _is_settings_file(error.filename):
+        return _relative(error.filename), error.lineno or 0
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if _is_settings_file(f.filename)]
+    if frames:
+        return _relative(frames[-1].filename), frames[-1].lineno or 0
+    return None
+
+
+def python_message(error: BaseException) -> str:
+    if isinstance(error, SyntaxError):
+        return f"{type(error).__name__}: {error.msg}"
+    text = " ".join(str(error).split())  # one line, whatever the message holds
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+

@@ -95,7 +95,7 @@ def install(python_package: str | None = None) -> bool:
         _uninstall_inherited()
         return False
     if python_package is None:
-        from modules.framework import PROVIDER_PACKAGE as python_package
+        from modules.framework_selection import PROVIDER_PACKAGE as python_package
     name = npm_name(python_package)
     if name is None:
         return False

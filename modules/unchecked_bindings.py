@@ -127,7 +127,7 @@ def install(packages: tuple[str, ...] | None = None) -> bool:
     if checks_kept():
         return False
     if packages is None:
-        from modules.framework import PROVIDER_PACKAGE as PACKAGE
+        from modules.framework_selection import PROVIDER_PACKAGE as PACKAGE
 
         packages = (*FRAMEWORKS, PACKAGE)
     if not any(isinstance(finder, _Finder) for finder in sys.meta_path):

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Sequence, TextIO
 
 from modules.errors import ConfigError
+from modules.errors import ROOT, _inside, _relative, python_message, settings_file_location  # noqa: F401
 from tooling.outdir import OutputDirError
 
 EXIT_OK = 0
@@ -35,22 +36,9 @@ DEBUG_VARIABLE = "SYNTH_DEBUG"
 class Terminated(BaseException):
     """SIGTERM (a CI timeout, ``kill``), raised like Ctrl-C so that the staging directory is removed."""
 
-ROOT = Path(__file__).resolve().parents[1]
-SETTINGS_DIR = ROOT / "environments"
-CODE_IN_SETTINGS_DIR = frozenset({"__init__.py"})
-"""Files of ``environments/`` that are code, not settings: an error there is a bug (exit 1)."""
-
-
 def debug_requested(argv: Sequence[str] | None = None) -> bool:
     argv = sys.argv[1:] if argv is None else argv
     return "--debug" in argv or os.environ.get(DEBUG_VARIABLE, "") not in ("", "0")
-
-
-def _relative(path: str | os.PathLike) -> str:
-    try:
-        return str(Path(path).resolve().relative_to(ROOT))
-    except ValueError:
-        return str(path)
 
 
 def _project_frame(error: BaseException) -> traceback.FrameSummary | None:
@@ -59,35 +47,6 @@ def _project_frame(error: BaseException) -> traceback.FrameSummary | None:
               if Path(f.filename).is_absolute() or Path(f.filename).exists()]
     ours = [f for f in frames if _inside(f.filename, ROOT) and ".venv" not in Path(f.filename).parts]
     return ours[-1] if ours else None
-
-
-def _inside(filename: str, directory: Path) -> bool:
-    try:
-        Path(filename).resolve().relative_to(directory)
-        return True
-    except ValueError:
-        return False
-
-
-def _is_settings_file(filename: str) -> bool:
-    return _inside(filename, SETTINGS_DIR) and Path(filename).name not in CODE_IN_SETTINGS_DIR
-
-
-def settings_file_location(error: BaseException) -> tuple[str, int] | None:
-    """``(file, line)`` of the settings file in ``environments/`` that ``error`` comes from, if any."""
-    if isinstance(error, SyntaxError) and error.filename and _is_settings_file(error.filename):
-        return _relative(error.filename), error.lineno or 0
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if _is_settings_file(f.filename)]
-    if frames:
-        return _relative(frames[-1].filename), frames[-1].lineno or 0
-    return None
-
-
-def python_message(error: BaseException) -> str:
-    if isinstance(error, SyntaxError):
-        return f"{type(error).__name__}: {error.msg}"
-    text = " ".join(str(error).split())  # one line, whatever the message holds
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def describe(error: BaseException, *, outdir: str | None = None) -> tuple[list[str], int]:

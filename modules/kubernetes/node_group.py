@@ -21,7 +21,7 @@ Construct IDs: ``role``, ``role-<policy>``, ``launch-template``, ``group``, ``sc
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from typing import Any, Sequence
 
 from modules.errors import ConfigError
 from modules.framework import Construct, TerraformResourceLifecycle, Token, aws
@@ -32,9 +32,6 @@ from modules.networking.security_group import SecurityGroup
 from modules.security.kms import partition_of
 from modules.stack import ProjectStack
 
-if TYPE_CHECKING:
-    from modules.kubernetes.eks_cluster import EksCluster
-
 NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly", "AmazonEKS_CNI_Policy")
 """The managed policies of an EKS node role (EKS user guide, "Amazon EKS node IAM role")."""
 
@@ -43,7 +40,7 @@ class ManagedNodeGroup(Construct):
     """Attributes: ``node_group`` (the resource), ``node_group_name``, ``role``, ``role_arn``,
     ``launch_template``, ``autoscaling_group_name``, ``schedules`` (``[]`` without working hours)."""
 
-    def __init__(self, scope: Construct, id: str, *, cluster: "EksCluster", options: NodeGroupOptions,
+    def __init__(self, scope: Construct, id: str, *, cluster: Any, options: NodeGroupOptions,
                  subnet_ids: Sequence[str], security_group: SecurityGroup) -> None:
         """
         :param cluster: the cluster the nodes join (normally through :meth:`EksCluster.add_node_group`).

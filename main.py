@@ -76,7 +76,7 @@ def parse_selection(tokens: Sequence[str]) -> list[tuple[System, str]]:
                 raise ConfigError(
                     env, "environment", env,
                     f"unknown environment of {system.name}; known: {', '.join(system.environments)}",
-                    f"use one of those, or add {system.environment_file(env)} and list it in systems/__init__.py",
+                    f"use one of those, or add {system.environment_file(env)} and list it in {system.registry_file}",
                     system=system.name,
                 )
             found = [(system, env)]
@@ -89,7 +89,7 @@ def parse_selection(tokens: Sequence[str]) -> list[tuple[System, str]]:
                 f"name a {PRIMARY.name} environment, a system, system:env "
                 f"(e.g. {example.name}:{example.environments[-1]}) or a stack "
                 "listed by --list; a new environment is added as environments/<system>/<env>.py and listed "
-                "in systems/__init__.py",
+                "in systems/<system>/__init__.py",
                 system="?",
             )
         chosen.extend(pair for pair in found if pair not in chosen)

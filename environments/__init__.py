@@ -5,7 +5,7 @@ one system and holds values only; ``environments/<system>/project.py`` holds
 what its environments share. The systems and their environments are listed
 in :mod:`systems`. To add an environment, copy an existing file of the same
 system to ``<name>.py``, change its values, and add the name to the system's
-``environments`` in ``systems/__init__.py``.
+``environments`` in ``systems/<system>/__init__.py``.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def load(name: str, system: str | System = PRIMARY):
         raise ConfigError(
             name, "environment", name,
             f"unknown environment of {system.name}; known: {', '.join(system.environments)}",
-            f"use one of those, or add {source} and list it in systems/__init__.py",
+            f"use one of those, or add {source} and list it in {system.registry_file}",
             system=system.name,
         )
     try:
@@ -60,9 +60,9 @@ def load(name: str, system: str | System = PRIMARY):
         if error.name != f"environments.{system.package}.{name}":
             raise _file_error(name, error, system) from None  # the file imports something missing
         raise ConfigError(
-            name, "environment", name, f"listed in systems/__init__.py but {source} does not exist",
+            name, "environment", name, f"listed in {system.registry_file} but {source} does not exist",
             f"create {source} (copy another environment's file) or remove {name!r} from {system.name}'s "
-            "environments in systems/__init__.py", system=system.name,
+            f"environments in {system.registry_file}", system=system.name,
         ) from None
     except TypeError as error:  # a dataclass was given too few or unknown settings
         text = str(error)

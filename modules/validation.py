@@ -268,7 +268,8 @@ class SettingsCheck:
         days = self.s.log_retention_days
         if problem := log_retention_problem(days):
             self.fail("log_retention_days", days, *problem)
-        flow = self.s.network.flow_log_retention_days
+        network = getattr(self.s, "network", None)  # a system without a VPC (functions only) has no flow logs
+        flow = network.flow_log_retention_days if network is not None else None
         if flow is not None and (problem := log_retention_problem(flow)):
             self.fail("network.flow_log_retention_days", flow, problem[0],
                       f"{problem[1]}, or leave it out to use log_retention_days")

@@ -19,6 +19,7 @@ built, after every selected environment validated.
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -41,6 +42,8 @@ class System:
     """``module:function`` that validates one environment's settings (raises ``ConfigError``)."""
     primary: bool = False
     """The primary system's stacks are named after the environment alone."""
+    order: int = 100
+    """Where it stands among the systems (manifest, synth and CI order); ties by name."""
 
     @property
     def package(self) -> str:
@@ -48,6 +51,11 @@ class System:
 
     def stack_name(self, environment: str) -> str:
         return environment if self.primary else f"{self.name}-{environment}"
+
+    @property
+    def registry_file(self) -> str:
+        """Where the system is declared: ``systems/<package>/__init__.py``."""
+        return f"systems/{self.package}/__init__.py"
 
     def environment_file(self, environment: str) -> str:
         return f"environments/{self.package}/{environment}.py"
@@ -68,49 +76,21 @@ def _resolve(path: str) -> Callable:
     return getattr(importlib.import_module(module), attribute)
 
 
-SYSTEMS: tuple[System, ...] = (
-    System(
-        name="codemate",
-        title="Web IDE: Next.js frontend + NestJS backend, PostgreSQL, Redis, CodePipeline (the primary system)",
-        environments=("dev", "staging", "prod"),
-        stack="systems.codemate.stack:CodemateStack",
-        settings_type="systems.codemate.settings:CodemateSettings",
-        validator="systems.codemate.settings:validate",
-        primary=True,
-    ),
-    System(
-        name="conduit",
-        title="RealWorld API (document 000): one public Fargate service behind an ALB, cost-minimal",
-        environments=("dev", "prod"),
-        stack="systems.conduit.stack:ConduitStack",
-        settings_type="systems.conduit.settings:ConduitSettings",
-        validator="systems.conduit.settings:validate",
-    ),
-    System(
-        name="nest-api",
-        title="NestJS API (document 004): private Fargate service behind HTTPS, delivered by GitHub Actions",
-        environments=("dev", "prod"),
-        stack="systems.nest_api.stack:NestApiStack",
-        settings_type="systems.nest_api.settings:NestApiSettings",
-        validator="systems.nest_api.settings:validate",
-    ),
-    System(
-        name="unisync",
-        title="UniSync (document 002): four Spring services with service discovery, MySQL, a Python Lambda, SQS",
-        environments=("dev", "prod"),
-        stack="systems.unisync.stack:UniSyncStack",
-        settings_type="systems.unisync.settings:UniSyncSettings",
-        validator="systems.unisync.settings:validate",
-    ),
-    System(
-        name="openmarket",
-        title="OpenMarket (document 003): EKS, Aurora MySQL writer + reader, Redis, S3 uploads, four Node.js functions",
-        environments=("dev", "staging", "prod"),
-        stack="systems.openmarket.stack:OpenMarketStack",
-        settings_type="systems.openmarket.settings:OpenMarketSettings",
-        validator="systems.openmarket.settings:validate",
-    ),
-)
+def _discover() -> tuple[System, ...]:
+    """Every package ``systems/<package>/`` that declares ``SYSTEM`` in its ``__init__.py``: the primary
+    system first, then by ``order``, then by name. A new system needs no edit here."""
+    found = []
+    for path in sorted(Path(__file__).resolve().parent.iterdir()):
+        if path.is_dir() and (path / "__init__.py").is_file():
+            system = getattr(importlib.import_module(f"{__name__}.{path.name}"), "SYSTEM", None)
+            if isinstance(system, System):
+                if system.package != path.name:
+                    raise ValueError(f"systems/{path.name}/__init__.py declares the system {system.name!r}, "
+                                     f"whose package is {system.package!r}: rename one of them")
+                found.append(system)
+    return tuple(sorted(found, key=lambda s: (not s.primary, s.order, s.name)))
 
+
+SYSTEMS: tuple[System, ...] = _discover()
 PRIMARY: System = next(s for s in SYSTEMS if s.primary)
 BY_NAME: dict[str, System] = {s.name: s for s in SYSTEMS}

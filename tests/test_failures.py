@@ -248,14 +248,14 @@ def test_sigterm_removes_the_staging_directory_and_exits_143(project):
 
 
 def test_environment_listed_without_its_file_is_bad_input(project):
-    edit(project / "systems" / "__init__.py", 'environments=("dev", "staging", "prod")',
+    edit(project / "systems" / "codemate" / "__init__.py", 'environments=("dev", "staging", "prod")',
          'environments=("dev", "staging", "prod", "qa")')
     result = run_main(project, "qa")
     assert result.returncode == 2
     assert result.stderr.splitlines()[0] == (
-        "error: [codemate:qa] environment = 'qa': listed in systems/__init__.py but environments/codemate/qa.py "
+        "error: [codemate:qa] environment = 'qa': listed in systems/codemate/__init__.py but environments/codemate/qa.py "
         "does not exist — fix: create environments/codemate/qa.py (copy another environment's file) or remove "
-        "'qa' from codemate's environments in systems/__init__.py")
+        "'qa' from codemate's environments in systems/codemate/__init__.py")
 
 
 def test_settings_file_importing_a_missing_module_names_its_line(project):

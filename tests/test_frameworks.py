@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from modules import aws_provider, framework
+from modules import aws_provider, framework, framework_selection
 from modules.framework import aws
 from modules.errors import ConfigError
 from tooling.compare_frameworks import addresses, compare_outputs, differences, normalise
@@ -38,15 +38,15 @@ def test_the_running_framework_is_the_installed_one_and_its_provider_package_is_
 def test_without_a_request_the_default_wins_and_only_an_installed_framework_is_picked(monkeypatch):
     monkeypatch.delenv("FRAMEWORK", raising=False)
     assert framework.select_framework() == framework.FRAMEWORK
-    monkeypatch.setattr(framework, "_installed", lambda name: True)
+    monkeypatch.setattr(framework_selection, "_installed", lambda name: True)
     assert framework.select_framework() == "cdktf"  # both installed: the default
-    monkeypatch.setattr(framework, "_installed", lambda name: name == "cdktn")
+    monkeypatch.setattr(framework_selection, "_installed", lambda name: name == "cdktn")
     assert framework.select_framework() == "cdktn"
 
 
 def test_no_framework_installed_names_the_fix(monkeypatch):
     monkeypatch.delenv("FRAMEWORK", raising=False)
-    monkeypatch.setattr(framework, "_installed", lambda name: False)
+    monkeypatch.setattr(framework_selection, "_installed", lambda name: False)
     with pytest.raises(ConfigError, match=r"no framework is installed.*make install FRAMEWORK=cdktf.*\.venv\)"):
         framework.select_framework()
 
@@ -158,14 +158,16 @@ def test_make_rejects_an_unknown_framework_with_the_fix():
 
 
 def test_no_file_but_framework_py_names_a_framework_package():
-    # an import statement of a framework, or a provider package name anywhere (code or string)
+    # an import statement of a framework, or a provider package name anywhere (code or string); the
+    # framework's choice (modules/framework_selection.py) names the packages it looks for, imports none
     frameworks = "|".join(name for name, _ in framework.FRAMEWORKS.values())
     providers = "|".join(provider for _, provider in framework.FRAMEWORKS.values())
     pattern = re.compile(rf"^\s*(?:import|from)\s+(?:{frameworks})\b|{providers}", re.M)
     files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "*.py"],
                            cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
     assert "modules/aws_provider.py" in files
-    offenders = {path: pattern.findall((ROOT / path).read_text())
+    imports = re.compile(rf"^\s*(?:import|from)\s+(?:{frameworks}|{providers})\b", re.M)
+    offenders = {path: (imports if path == "modules/framework_selection.py" else pattern).findall((ROOT / path).read_text())
                  for path in files if path != "modules/framework.py" and (ROOT / path).is_file()}
     assert {path: found for path, found in offenders.items() if found} == {}
 

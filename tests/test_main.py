@@ -74,7 +74,7 @@ def test_unknown_environment_stops_listing_the_known_ones(previous_output, capsy
         "error: [?:qa] stack = 'qa': unknown system or environment; known: dev, staging, prod (codemate); "
         f"systems {', '.join(system.name for system in SYSTEMS)} — fix: name a codemate environment, a system, "
         f"system:env (e.g. {OTHER.name}:{OTHER.environments[-1]}) or a stack listed by --list; a new environment "
-        "is added as environments/<system>/<env>.py and listed in systems/__init__.py"
+        "is added as environments/<system>/<env>.py and listed in systems/<system>/__init__.py"
     )
     assert tree_digest(previous_output) == before
 

@@ -35,7 +35,7 @@ from typing import Any, Protocol
 
 from modules.stack import ProjectStack
 from modules.framework import Construct, aws
-from modules.naming import Naming, NameKind
+from modules.naming import NameKind
 
 CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 """AWS managed cache policy ``Managed-CachingOptimized`` (same ID in every account)."""

@@ -51,7 +51,6 @@ from modules.secrets.secrets_manager import Secrets
 from modules.stack import ProjectStack
 from modules.framework import Construct, aws
 from modules.iam.policy import Statement, allow, document, service_trust
-from modules.naming import Naming
 from modules.security.kms import KmsKey, partition_of
 from modules.storage.secure_bucket import SecureBucket
 from modules.storage.s3 import ACCESS_LOG_PREFIX

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from typing import Sequence
+
 from modules.stack import ProjectStack
 from modules.framework import Construct, aws
 
@@ -38,3 +40,13 @@ class EcrRepository(Construct):
         self.repository_name: str = self.repository.name
         self.repository_url: str = self.repository.repository_url
         self.repository_arn: str = self.repository.arn
+
+    @classmethod
+    def for_services(cls, scope: Construct, services: Sequence, *, prefix: str,
+                     images_to_keep: int = 10) -> dict[str, "EcrRepository"]:
+        """One repository per service (construct ID ``ecr-<service>``), named ``options.image_repository``
+        or ``<prefix><service>`` (e.g. ``shop-`` or ``shop/``), by service name."""
+        naming = ProjectStack.of(scope).naming
+        return {s.name: cls(scope, f"ecr-{s.name}", name=naming.repository_name(s.image_repository or f"{prefix}{s.name}"),
+                            images_to_keep=images_to_keep)
+                for s in services}

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
+from modules.compute.options import EcsClusterOptions, EcsServiceOptions
 from modules.framework import Construct, aws
+from modules.networking.vpc import Vpc
+from modules.stack import ProjectStack
 
 FARGATE = "FARGATE"
 FARGATE_SPOT = "FARGATE_SPOT"
@@ -17,18 +22,26 @@ class EcsCluster(Construct):
         scope: Construct,
         id: str,
         *,
-        name: str,
-        container_insights: bool = True,
-        discovery_namespace: str | None = None,
-        vpc_id: str | None = None,
+        options: EcsClusterOptions = EcsClusterOptions(),
+        vpc: Vpc | None = None,
+        services: Sequence[EcsServiceOptions] = (),
     ) -> None:
         """
-        :param name: the cluster name (from ``Naming.ecs_cluster_name``).
-        :param container_insights: defaults to on.
-        :param discovery_namespace: defaults to none: no private DNS namespace for service discovery.
-        :param vpc_id: the VPC of the namespace; required with ``discovery_namespace``.
+        :param options: Container Insights and the discovery namespace's name (see
+            :class:`~modules.compute.options.EcsClusterOptions`; the defaults are its).
+        :param vpc: the VPC of the private DNS namespace; needed when a service has a discovery name.
+        :param services: the cluster's services: when one has a ``discovery_name`` the cluster gets a
+            private DNS namespace, ``options.discovery_namespace`` or ``<env>.<project>.internal``.
         """
         super().__init__(scope, id)
+        stack = ProjectStack.of(self)
+        name = stack.naming.ecs_cluster_name()
+        container_insights = options.container_insights
+        self.discovery_namespace: str | None = None
+        if any(s.discovery_name for s in services):
+            self.discovery_namespace = options.discovery_namespace or f"{stack.environment}.{stack.project.name}.internal"
+        discovery_namespace = self.discovery_namespace
+        vpc_id = vpc.vpc_id if vpc is not None else None
         self.cluster = aws.ecs_cluster.EcsCluster(
             self, "cluster", name=name,
             setting=[aws.ecs_cluster.EcsClusterSetting(

@@ -36,7 +36,6 @@ from modules.stack import ProjectStack
 from modules.framework import Construct, aws
 from modules.iam.grants import InlinePolicy
 from modules.iam.policy import Statement, allow, document, service_trust
-from modules.naming import Naming
 from modules.terraform_strings import terraform_literal
 
 SCALE_IN_COOLDOWN_SECONDS = 300

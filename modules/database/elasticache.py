@@ -35,8 +35,6 @@ Requires Terraform 1.11+ (write-only arguments, ephemeral resources).
 
 from __future__ import annotations
 
-from typing import Sequence
-
 from modules.framework import Construct, TerraformStack, aws
 from modules.database.options import CacheOptions
 from modules.naming import NameKind

@@ -37,14 +37,13 @@ from __future__ import annotations
 
 import json
 
-from typing import Sequence
-
 from modules.database.engines import (
     ENGINES,
     MYSQL_LOG_PARAMETERS,
     DatabaseEngine,
     instance_class_problem,
     major_version,
+    support_note,
     version_problem,
 )
 from modules.errors import ConfigError
@@ -100,6 +99,10 @@ class RdsDatabase(Construct):
         ):
             if problem:
                 raise ConfigError(naming.environment, field, value, *problem)
+        if note := support_note(engine, version):
+            stack.notes.append(note)
+        if o.allow_unprotected_prod and not (deletion_protection and final_snapshot):
+            stack.notes.append("database: allow_unprotected_prod is set — no deletion protection or final snapshot")
         major = major_version(engine, version)
         exports = tuple(log_exports if log_exports is not None else spec.default_log_exports)
         self.engine = engine

@@ -53,7 +53,7 @@ from modules.monitoring.options import MonitoringOptions
 from modules.stack import ProjectStack
 from modules.framework import Construct, aws
 from modules.iam.policy import allow
-from modules.naming import NameKind, Naming
+from modules.naming import NameKind
 from modules.security.kms import KmsKey, partition_of
 from modules.terraform_strings import terraform_literal
 

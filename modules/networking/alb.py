@@ -19,7 +19,6 @@ from typing import Sequence
 
 from modules.stack import ProjectStack
 from modules.framework import Construct, aws
-from modules.naming import Naming
 from modules.terraform_strings import terraform_literal
 
 DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"

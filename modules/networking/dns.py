@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from modules.stack import ProjectStack
 from modules.framework import Construct, aws
-from modules.naming import Naming
 
 
 class PublicCertificate(Construct):

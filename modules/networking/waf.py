@@ -27,7 +27,7 @@ from typing import Sequence
 
 from modules.stack import ProjectStack
 from modules.framework import Construct, aws
-from modules.naming import NameKind, Naming
+from modules.naming import NameKind
 from modules.security.kms import partition_of
 
 MANAGED_RULE_GROUPS = (

@@ -79,7 +79,6 @@ class LoadBalancedFargateService:
             ``service_security_group_id``.
         """
         stack = ProjectStack.of(scope)
-        naming = stack.naming
         project, environment = stack.project.name, stack.environment
         self.certificate = PublicCertificate(scope, "tls", domain=options.domain) \
             if options.domain else None

@@ -12,15 +12,12 @@ from __future__ import annotations
 
 from modules.compute.ecr import EcrRepository
 from modules.compute.ecs_cluster import EcsCluster
-from modules.compute.options import EcsClusterOptions, EcsServiceOptions
-from modules.monitoring.cloudwatch import MonitoredLoadBalancer, Monitoring
+from modules.monitoring.cloudwatch import Monitoring
 from modules.monitoring.options import MonitoringOptions
-from modules.networking.options import LoadBalancerOptions, VpcOptions
 from modules.networking.vpc import Vpc
 from modules.patterns.load_balanced_service import LoadBalancedFargateService
 from modules.patterns.options import SingleServiceSettings
 from modules.patterns.web_security_groups import WebSecurityGroups
-from modules.secrets.options import SecretsOptions
 from modules.secrets.secrets_manager import Secrets
 from modules.stack import ProjectStack
 from modules.storage.log_bucket import LogBucket
@@ -52,8 +49,7 @@ class SingleServiceApp:
             name=naming.repository_name(service.image_repository or f"{project.name}-{service.name}"),
             images_to_keep=images_to_keep,
         )
-        self.cluster = EcsCluster(stack, "cluster", name=naming.ecs_cluster_name(),
-                                  container_insights=cluster.container_insights)
+        self.cluster = EcsCluster(stack, "cluster", options=cluster, vpc=self.vpc, services=[service])
         self.web = LoadBalancedFargateService(
             stack, services=[service], options=load_balancer, cluster=self.cluster,
             repositories={service.name: self.repository}, vpc=self.vpc,

@@ -14,8 +14,6 @@ Tasks read them at start through their execution role (by ARN, see
 from __future__ import annotations
 
 import json
-from typing import Sequence
-
 from modules.framework import Construct, aws
 from modules.iam.grants import Grantee, sid
 from modules.iam.policy import allow

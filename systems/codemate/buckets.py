@@ -45,7 +45,6 @@ from modules.stack import ProjectStack
 from modules.framework import Construct, aws
 from modules.iam.grants import Grantee
 from modules.iam.policy import Statement, allow, document
-from modules.naming import Naming
 from modules.security.kms import KmsKey, partition_of
 from modules.storage.s3 import ACCESS_LOG_PREFIX, ALB_LOG_PREFIX, FLOW_LOG_PREFIX, log_delivery_statements
 from modules.storage.secure_bucket import SecureBucket

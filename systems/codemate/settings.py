@@ -17,7 +17,7 @@ from modules.database.options import CacheOptions, DatabaseOptions
 from modules.monitoring.options import MonitoringOptions
 from modules.naming import Naming
 from modules.networking.options import LoadBalancerOptions, VpcOptions
-from modules.project import ProjectSettings, SystemSettings  # noqa: F401
+from modules.project import SystemSettings
 from modules.secrets.options import SecretsOptions
 from modules.validation import (
     ACCOUNT_ID_PLACEHOLDER,

@@ -160,4 +160,4 @@ def test_fails_for_an_unknown_environment():
         load("qa")
     assert caught.value.environment == "qa"
     assert "known: dev, staging, prod" in caught.value.problem
-    assert "add environments/codemate/qa.py and list it in systems/__init__.py" in caught.value.fix
+    assert "add environments/codemate/qa.py and list it in systems/codemate/__init__.py" in caught.value.fix

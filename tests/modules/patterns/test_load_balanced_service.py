@@ -29,7 +29,7 @@ def build(options: LoadBalancerOptions, services=(API,)):
         vpc_cidr="10.0.0.0/16", public_subnet_cidrs=("10.0.1.0/24", "10.0.2.0/24"),
         private_app_subnet_cidrs=("10.0.11.0/24", "10.0.12.0/24"), database_subnet_cidrs=(), nat_mode=NatMode.SINGLE,
         flow_logs=False))
-    cluster = EcsCluster(stack, "cluster", name="shop-cluster-dev")
+    cluster = EcsCluster(stack, "cluster")
     secrets = Secrets(stack, "secrets", options=SecretsOptions(names=("k",)))
     web = LoadBalancedFargateService(
         stack, services=services, options=options, cluster=cluster, vpc=vpc,

@@ -70,6 +70,9 @@ class RedisCache(Construct):
         naming, availability_zones, log_retention_days = stack.naming, stack.availability_zones, \
             stack.log_retention_days
         subnet_ids = vpc.database_subnet_ids
+        # a SecurityGroup construct (connections by object: allow_default_port_from), or a group resource
+        self.connections = security_group if hasattr(security_group, "allow_from") else None
+        security_group = getattr(security_group, "security_group", security_group)
         self.options = options
         o = options
         node_type, num_cache_clusters, engine_version, port = o.node_type, o.num_cache_clusters, o.engine_version, o.port
@@ -156,3 +159,9 @@ class RedisCache(Construct):
             "password_length": AUTH_TOKEN_LENGTH, "exclude_punctuation": True, "include_space": False,
         })
         return f"${{ephemeral.{RANDOM_PASSWORD}.{name}.random_password}}"
+
+    def allow_default_port_from(self, peer, description: str | None = None) -> None:
+        """Admit ``peer`` (a ``SecurityGroup``) on the cache's port, through the group it was given."""
+        if self.connections is None:
+            raise ValueError("allow_default_port_from needs the cache built with a SecurityGroup construct")
+        self.connections.allow_from(peer, self.port, description)

@@ -79,6 +79,9 @@ class RdsDatabase(Construct):
         naming, availability_zones, log_retention_days = stack.naming, stack.availability_zones, \
             stack.log_retention_days
         subnet_ids = vpc.database_subnet_ids
+        # a SecurityGroup construct (connections by object: allow_default_port_from), or a group resource
+        self.connections = security_group if hasattr(security_group, "allow_from") else None
+        security_group = getattr(security_group, "security_group", security_group)
         self.options = options
         o = options
         engine, engine_version, instance_class = o.engine, o.engine_version, o.instance_class
@@ -258,3 +261,9 @@ class RdsDatabase(Construct):
         self.endpoint_address = self.cluster.endpoint
         self.reader_endpoint_address = self.cluster.reader_endpoint
         self.master_user_secret_arn = self.cluster.master_user_secret.get(0).secret_arn
+
+    def allow_default_port_from(self, peer, description: str | None = None) -> None:
+        """Admit ``peer`` (a ``SecurityGroup``) on the database's port, through the group it was given."""
+        if self.connections is None:
+            raise ValueError("allow_default_port_from needs the database built with a SecurityGroup construct")
+        self.connections.allow_from(peer, self.port, description)

@@ -83,12 +83,11 @@ class OpenMarketStack(ProjectStack):
             service_principals=("rds", "elasticache", "secretsmanager"), cloudwatch_logs=True,
         )
         self.database = RdsDatabase(self, "database", options=db, vpc=self.vpc,
-                                    security_group=self.database_security_group.security_group, kms_key=self.data_key)
+                                    security_group=self.database_security_group, kms_key=self.data_key)
         self.cache = RedisCache(self, "cache", options=cache, vpc=self.vpc,
-                                security_group=self.cache_security_group.security_group, kms_key=self.data_key)
-        self.database_security_group.allow_from(self.node_security_group, self.database.port,
-                                                "MySQL from the EKS nodes")
-        self.cache_security_group.allow_from(self.node_security_group, cache.port, "Redis from the EKS nodes")
+                                security_group=self.cache_security_group, kms_key=self.data_key)
+        self.database.allow_default_port_from(self.node_security_group, "MySQL from the EKS nodes")
+        self.cache.allow_default_port_from(self.node_security_group, "Redis from the EKS nodes")
         self.database_hours = None
         if settings.database_working_hours:
             self.database_hours = DatabaseWorkingHours(self, "database-hours", cluster=self.database.cluster,

@@ -58,14 +58,13 @@ class UniSyncStack(ProjectStack):
             service_principals=("rds", "secretsmanager"), cloudwatch_logs=True,
         )
         self.database = RdsDatabase(self, "database", options=db, vpc=self.vpc,
-                                    security_group=self.database_group.security_group, kms_key=self.data_key)
+                                    security_group=self.database_group, kms_key=self.data_key)
         if db.effective_engine_version.startswith("8.4"):
             self.notes.append("database: MySQL 8.4 — the document's 8.0 is on RDS extended support since "
                               "2026-07-31 (extra cost per vCPU-hour); 8.4 is in standard support")
         for s in settings.services:
             if s.name != GATEWAY:  # the gateway owns no schema
-                self.database_group.allow_from(self.service_groups[s.name], self.database.port,
-                                               f"MySQL from {s.name}")
+                self.database.allow_default_port_from(self.service_groups[s.name], f"MySQL from {s.name}")
 
         self.secrets = Secrets(self, "secrets", options=settings.secrets)
 

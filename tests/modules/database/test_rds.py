@@ -328,3 +328,46 @@ def test_dev_has_no_enhanced_monitoring_and_no_monitoring_role(dev):
     assert "monitoring_interval" not in dev.one(DB_INSTANCE)
     assert dev.under(MONITORING_ROLE, "database") == []
     assert dev.under(ROLE_POLICY, "database") == []
+
+
+def test_connections_by_object_open_the_database_port_from_a_peer_group_only():
+    # GIVEN a database built with a SecurityGroup construct, and a peer group
+    from modules.database.options import DatabaseOptions
+    from modules.database.rds import RdsDatabase
+    from modules.networking.security_group import SecurityGroup
+    from modules.security.kms import KmsKey
+    from tests.support import project_stack, synth_stack
+
+    stack = project_stack()
+    db_group = SecurityGroup(stack, "db-sg", vpc_id="vpc-1", role="db", description="database")
+    app = SecurityGroup(stack, "app-sg", vpc_id="vpc-1", role="app", description="app")
+    database = RdsDatabase(stack, "database", options=DatabaseOptions(
+        engine=DatabaseEngine.MYSQL, instance_class="db.t4g.micro", allocated_storage_gb=20, multi_az=False,
+        backup_retention_days=1, deletion_protection=False, final_snapshot=False),
+        vpc=SimpleNamespace(database_subnet_ids=["a", "c"]), security_group=db_group,
+        kms_key=KmsKey(stack, "key", purpose="data", description="data", service_principals=("rds",)))
+    # WHEN the app is admitted on the database's default port
+    database.allow_default_port_from(app, "MySQL from the app")
+    synth = synth_stack(stack)
+    # THEN one ingress rule on the database group (3306, from the app's group) and the app's egress to it
+    (ingress,) = synth.resources("aws_vpc_security_group_ingress_rule").values()
+    assert (ingress["from_port"], ingress["to_port"], ingress["description"]) == (3306, 3306, "MySQL from the app")
+    assert ingress["security_group_id"] == synth.ref("aws_security_group", synth.by_path("aws_security_group", "db-sg/group"))
+    (egress,) = synth.resources("aws_vpc_security_group_egress_rule").values()
+    assert egress["security_group_id"] == synth.ref("aws_security_group", synth.by_path("aws_security_group", "app-sg/group"))
+    assert synth.one("aws_db_instance")["vpc_security_group_ids"] == [ingress["security_group_id"]]
+
+
+def test_connections_by_object_need_a_security_group_construct():
+    from modules.database.options import DatabaseOptions
+    from modules.database.rds import RdsDatabase
+    from modules.security.kms import KmsKey
+    from tests.support import project_stack
+
+    stack = project_stack()
+    database = RdsDatabase(stack, "database", options=DatabaseOptions(
+        instance_class="db.t4g.micro", allocated_storage_gb=20, multi_az=False, backup_retention_days=1),
+        vpc=SimpleNamespace(database_subnet_ids=["a", "c"]), security_group=SimpleNamespace(id="sg-1"),
+        kms_key=KmsKey(stack, "key", purpose="data", description="data", service_principals=("rds",)))
+    with pytest.raises(ValueError, match="needs the database built with a SecurityGroup construct"):
+        database.allow_default_port_from(SimpleNamespace())

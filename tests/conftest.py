@@ -128,8 +128,9 @@ def pytest_sessionfinish(session, exitstatus):
 # (`--durations`) first, then the files with the most tests (xdist's own default order), so no worker
 # is left with a long file at the end. The rehearsal tier (`-m rehearsal`, run by `make rehearse`)
 # starts with the validation of every stack.
-FIRST = ("tests/rehearsal/test_terraform.py", "tests/backend/test_e2e.py", "tests/rehearsal/test_emulator.py",
-         "tests/security/test_gate.py", "tests/modules/test_node_lazy.py", "tests/test_failures.py")
+FIRST = ("tests/rehearsal/test_terraform.py", "tests/rehearsal/test_delivery.py", "tests/backend/test_e2e.py",
+         "tests/rehearsal/test_emulator.py", "tests/security/test_gate.py", "tests/modules/test_node_lazy.py",
+         "tests/test_failures.py")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -45,7 +45,7 @@ def test_actionlint_catches_a_broken_workflow(tmp_path):
 
 
 def test_runs_on_pull_requests_with_read_only_repository_access(workflow):
-    assert "pull_request" in workflow[True]          # YAML 1.1 reads the key `on` as True
+    assert set(workflow[True]) == {"pull_request"}   # YAML 1.1 reads the key `on` as True
     assert workflow["permissions"] == {"contents": "read"}
 
 
@@ -56,13 +56,35 @@ def test_make_test_is_a_job_of_its_own(workflow):
     assert not [s for s in steps if "apt-get" in s.get("run", "") or "graphviz" in s.get("run", "")]
 
 
-def test_the_plan_matrix_comes_from_the_stack_manifest(workflow):
+def test_the_plan_matrix_holds_only_the_stacks_the_change_touches(workflow):
+    # python -m review affected: the base branch's synth against this one's, in main.py --list --json order
     synth = workflow["jobs"]["synth"]
     runs = "\n".join(s.get("run", "") for s in synth["steps"])
-    assert "make synth" in runs and "main.py --list --json" in runs
-    assert synth["outputs"]["stacks"] == "${{ steps.manifest.outputs.stacks }}"
+    assert "make synth" in runs and "make -C base synth" in runs
+    (affected,) = [s for s in synth["steps"] if s.get("id") == "affected"]
+    assert affected["run"].startswith(".venv/bin/python -m review affected --base base/cdktf.out --head cdktf.out ")
+    assert "--github-output \"$GITHUB_OUTPUT\"" in affected["run"] and "--all-without-base" in affected["run"]
+    assert synth["outputs"]["stacks"] == "${{ steps.affected.outputs.stacks }}"
     plan = workflow["jobs"]["plan"]
     assert plan["strategy"]["matrix"]["include"] == "${{ fromJSON(needs.synth.outputs.stacks) }}"
+    assert plan["if"] == "needs.synth.outputs.stacks != '[]'"
+
+
+def test_a_removed_stack_fails_the_pull_request_until_approved_by_label(workflow):
+    assert set(workflow[True]["pull_request"]["types"]) >= {"labeled", "unlabeled", "synchronize"}
+    removed = workflow["jobs"]["removed"]
+    assert removed["if"] == "needs.synth.outputs.removed != '[]'"
+    assert removed["steps"][-1]["run"] == 'python -m review removed "$REMOVED"'
+    (affected,) = [s for s in workflow["jobs"]["synth"]["steps"] if s.get("id") == "affected"]
+    assert affected["env"]["LABELS"] == "${{ join(github.event.pull_request.labels.*.name, ',') }}"
+
+
+def test_every_plan_gets_the_plan_policy_verdict(workflow):
+    steps = workflow["jobs"]["plan"]["steps"]
+    (check,) = [s for s in steps if "plan-policy" in s.get("run", "")]
+    assert "terraform -chdir=" in check["run"] and "show -json tfplan" in check["run"]
+    assert "--stage pr" in check["run"] and '--environment "$ENVIRONMENT"' in check["run"]
+    assert steps.index(check) > next(i for i, s in enumerate(steps) if "terraform plan" in s.get("run", ""))
 
 
 def test_each_stack_is_planned_with_the_read_only_role_of_its_environment(workflow):
@@ -109,10 +131,12 @@ def test_kms_decrypt_only_through_secrets_manager():
     assert statement["Condition"]["StringEquals"]["kms:ViaService"].startswith("secretsmanager.")
 
 
-def test_only_pull_requests_of_one_repository_may_assume_the_role():
+def test_only_pull_requests_and_the_main_branch_of_one_repository_may_assume_the_role():
+    # main: the plans of apply.yml and the drift detection (drift.yml) read with it too
     (statement,) = _statements("trust-policy.json")
     assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
     assert statement["Principal"]["Federated"].endswith(":oidc-provider/token.actions.githubusercontent.com")
     condition = statement["Condition"]["StringEquals"]
     assert condition["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
-    assert condition["token.actions.githubusercontent.com:sub"] == "repo:<OWNER>/<REPOSITORY>:pull_request"
+    assert condition["token.actions.githubusercontent.com:sub"] == [
+        "repo:<OWNER>/<REPOSITORY>:pull_request", "repo:<OWNER>/<REPOSITORY>:ref:refs/heads/main"]

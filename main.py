@@ -38,6 +38,8 @@ with failures.import_guard():  # an error in a settings file: one line, not a tr
     from systems import BY_NAME, PRIMARY, SYSTEMS, System
 
 EXIT_CONFIG_ERROR = failures.EXIT_BAD_INPUT
+ACCOUNT_SYSTEM = "account"
+"""The system whose stacks hold each AWS account's singletons (``account-<name>``)."""
 ROOT = Path(__file__).resolve().parent
 
 
@@ -151,6 +153,7 @@ def main(
                 settings = loader(env) if (loader and system is PRIMARY) else load(env, system)
                 system.validate(settings)
             selected.append(Selected(system, settings))
+        check_accounts(selected)
         stacks.extend(synthesize(selected, args.outdir))
         return failures.EXIT_OK
 
@@ -214,10 +217,51 @@ def synthesize(selected: Sequence[Selected | Any], outdir: str | os.PathLike) ->
         for item in items:
             with _naming(item.system.name):
                 stack = item.system.build(app, item.settings)
+                add_budget(stack)
             stack.system = item.system
             stacks.append(stack)
         app.synth()
     return stacks
+
+
+def add_budget(stack) -> None:
+    """The stack's monthly budget: ``make cost``'s estimate of its Terraform JSON (autoscaling at its
+    maximum, before the budget exists) plus the settings' margin, rounded up (modules/account/budget.py)."""
+    from modules.account.budget import Budget, budget_limit
+    from review.report import monthly_estimate
+
+    every = {s.stack_name(env): env for s in SYSTEMS for env in s.environments}
+    estimate = monthly_estimate(stack.node.id, stack.to_terraform(), known_stacks=set(every),
+                                known_environments=set(every.values()))
+    stack.budget = Budget(stack, "budget", options=stack.settings.budget,
+                          limit_usd=budget_limit(estimate, stack.settings.budget))
+
+
+def check_accounts(selected: Sequence[Selected]) -> None:
+    """Across systems: every environment's account has an account stack (``account-<name>``), and one
+    account name means one account (the same id and role wherever it is named)."""
+    account_system = next((s for s in SYSTEMS if s.name == ACCOUNT_SYSTEM), None)
+    if account_system is None:
+        return
+    seen: dict[str, tuple[Selected, Any]] = {}
+    for item in selected:
+        account = item.settings.account
+        if account.name not in account_system.environments:
+            raise ConfigError(
+                item.settings.name, "account.name", account.name,
+                f"no account stack serves it; known: {', '.join(account_system.environments)}",
+                f"add environments/account/{account.name}.py and list {account.name!r} in "
+                f"{account_system.registry_file}, or use one of those", system=item.system.name)
+        identity = (account.account_id, account.role_arn)
+        if account.name in seen and seen[account.name][1] != identity:
+            other = seen[account.name][0]
+            raise ConfigError(
+                item.settings.name, "account", account.name,
+                f"names account {account.name!r} with another id or role than "
+                f"{other.system.name}:{other.settings.name} does",
+                "give one account the same account_id and role_arn everywhere (define it once, e.g. in "
+                "environments/account/accounts.py, and import it)", system=item.system.name)
+        seen.setdefault(account.name, (item, identity))
 
 
 def summary(stacks: Sequence, outdir: Path) -> str:

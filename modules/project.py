@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from modules.account.options import AwsAccount, BudgetOptions
+
 
 @dataclass(frozen=True, kw_only=True)
 class ProjectSettings:
@@ -48,6 +50,12 @@ class SystemSettings:
     extra_tags: dict[str, str] = field(default_factory=dict)
     """Tags added to the provider's default tags (on every resource: keys 1-128 and values 0-256 of
     letters, digits, spaces and ``_ . : / = + - @``; no ``aws:`` prefix). Defaults to none."""
+    account: AwsAccount = field(default_factory=AwsAccount)
+    """The AWS account the environment lives in, and the account stack that serves it. Defaults to the
+    shared account (``account-shared``) of the credentials the plan runs with."""
+    budget: BudgetOptions = field(default_factory=BudgetOptions)
+    """The environment's monthly budget (limit from the stack's cost estimate plus a margin). Defaults
+    to a 20 % margin and no e-mail."""
 
     @property
     def state_key(self) -> str:

@@ -19,6 +19,9 @@ from modules.security.kms import KmsKey
 from modules.state_backend import configure_backend
 from modules.terraform_strings import terraform_literals
 
+STACK_TAG = "Stack"
+"""The default tag naming a resource's stack (the budget's cost filter)."""
+
 
 class ProjectStack(TerraformStack):
     """One environment of one system, built from that environment's settings.
@@ -51,14 +54,23 @@ class ProjectStack(TerraformStack):
         self.notes: list[str] = []
         self.state_key = settings.state_key
 
+        account = settings.account
+        self._default_tags = {
+            "Environment": environment,
+            "Project": project.name,
+            "ManagedBy": project.managed_by,
+            STACK_TAG: self.node.id,  # what the stack's budget filters by (a cost allocation tag)
+            **terraform_literals(settings.extra_tags or {}),
+        }
         aws.provider.AwsProvider(
             self, "aws", region=project.region,
-            default_tags=[{"tags": {
-                "Environment": environment,
-                "Project": project.name,
-                "ManagedBy": project.managed_by,
-                **terraform_literals(settings.extra_tags or {}),
-            }}],
+            default_tags=[{"tags": dict(self._default_tags)}],
+            # an environment in an account of its own: the provider refuses any other account, and assumes
+            # the role given for it there
+            allowed_account_ids=[account.account_id] if account.account_id else None,
+            assume_role=[aws.provider.AwsProviderAssumeRole(role_arn=account.role_arn,
+                                                             session_name=f"terraform-{self.node.id}")]
+            if account.role_arn else None,
         )
         configure_backend(
             self, bucket=project.state_bucket, key=self.state_key, region=project.region,
@@ -71,6 +83,22 @@ class ProjectStack(TerraformStack):
             self, "logs-key", purpose="logs", cloudwatch_logs=True,
             description=f"CloudWatch Logs of {project.name}-{environment}",
         )
+
+    def provider_for(self, region: str):
+        """An aliased AWS provider for ``region`` (``aws-<region>``: the same default tags, account and
+        role), created on first use; e.g. where a database's backups are copied."""
+        providers = self.__dict__.setdefault("_regional_providers", {})
+        if region not in providers:
+            account = self.settings.account
+            providers[region] = aws.provider.AwsProvider(
+                self, f"aws-{region}", alias=region, region=region,
+                default_tags=[{"tags": dict(self._default_tags)}],
+                allowed_account_ids=[account.account_id] if account.account_id else None,
+                assume_role=[aws.provider.AwsProviderAssumeRole(role_arn=account.role_arn,
+                                                             session_name=f"terraform-{self.node.id}")]
+                if account.role_arn else None,
+            )
+        return providers[region]
 
     @staticmethod
     def of(construct: Construct) -> "ProjectStack":

@@ -20,6 +20,7 @@ from enum import Enum
 from itertools import combinations
 
 from modules.errors import ConfigError
+from modules.account.options import account_problems, budget_problems
 from modules.aws_limits import (
     availability_zone_problem,
     duplicate_problem,
@@ -35,6 +36,7 @@ from modules.compute.options import (
     service_problems,
 )
 from modules.database.options import (
+    backup_replica_problems,
     cache_auth_problems,
     cache_problems,
     cache_window_problems,
@@ -74,6 +76,7 @@ def validate_parts(settings: object, checks: typing.Sequence[typing.Callable[["S
     checker = (check_class or SettingsCheck)(settings, env)
     for check in checks:
         check(checker)
+    checker.account()  # every system's settings say which account and budget (SystemSettings)
 
 
 def check_types(obj: object, env: str, prefix: str, source: str | None = None) -> None:
@@ -260,6 +263,9 @@ class SettingsCheck:
     # -- data -------------------------------------------------------------
     def database(self) -> None:
         self.first("database", database_problems(self.s.database))
+        if self.s.database.backup_replica is not None:
+            self.first("database.backup_replica",
+                       backup_replica_problems(self.s.database.backup_replica, self.s.project.region))
 
     def cache(self) -> None:
         self.first("cache", cache_problems(self.s.cache))
@@ -408,6 +414,13 @@ class SettingsCheck:
             self.fail("database.final_snapshot", False,
                       "a production database must leave a final snapshot when destroyed",
                       "set final_snapshot=True, or allow_unprotected_prod=True if you really mean it")
+
+    def account(self) -> None:
+        """The environment's account and budget (every system has them)."""
+        if hasattr(self.s, "account"):
+            self.first("account", account_problems(self.s.account))
+        if hasattr(self.s, "budget"):
+            self.first("budget", budget_problems(self.s.budget))
 
     def teardown(self) -> None:
         """``force_destroy`` is refused in production."""

@@ -21,9 +21,11 @@ MIRROR_PROVIDER_VERSION = "5.100.0"
 #: AWS service our constructs use (and a few the systems being added will). Each points at the
 #: emulator; a service missing here would silently go to real AWS, so the list errs on the wide side.
 ENDPOINT_SERVICES = (
-    "acm", "apigateway", "apigatewayv2", "appautoscaling", "autoscaling", "cloudfront", "cloudwatch",
+    "accessanalyzer", "acm", "apigateway", "apigatewayv2", "appautoscaling", "autoscaling", "backup", "budgets",
+    "cloudfront", "cloudtrail", "cloudwatch",
     "codebuild", "codepipeline", "codestarconnections", "dynamodb", "ec2", "ecr", "ecs", "efs", "eks",
-    "elasticache", "elbv2", "events", "firehose", "iam", "kinesis", "kms", "lambda", "logs", "rds", "route53",
+    "elasticache", "elbv2", "events", "firehose", "guardduty", "iam", "kinesis", "kms", "lambda", "logs", "rds",
+    "route53",
     "s3", "scheduler", "secretsmanager", "servicediscovery", "ses", "sns", "sqs", "ssm", "sts", "wafv2",
 )
 

@@ -155,3 +155,27 @@ def compare_markdown(rows: list[dict]) -> str:
 
 def as_json(value: object) -> str:
     return json.dumps(value, indent=2, sort_keys=False)
+
+
+# -- the estimate a stack's budget is derived from (main.py, before the stack is written) -------------
+_ESTIMATOR: dict = {}
+
+
+def monthly_estimate(stack_name: str, document: dict, *, known_stacks: set[str], known_environments: set[str],
+                     usage_file: Path = USAGE_FILE) -> float:
+    """``make cost``'s estimate of one stack's Terraform JSON, autoscaling at its maximum (USD/month):
+    what its budget is derived from. The registry, the usage file and the price tables are read once."""
+    from review.stacks import Stack
+
+    key = (usage_file, frozenset(known_stacks), frozenset(known_environments))
+    if key not in _ESTIMATOR:
+        registry = load_registry()
+        usage = load_usage(usage_file, known_environments=set(known_environments), known_stacks=set(known_stacks),
+                           defaults=registry.usage_defaults)
+        _ESTIMATOR.clear()
+        _ESTIMATOR[key] = (registry, usage, {})
+    registry, usage, tables = _ESTIMATOR[key]
+    stack = Stack(stack_name, document)
+    if stack.region not in tables:
+        tables[stack.region] = load_prices(stack.region)
+    return estimate(stack, tables[stack.region], usage.for_stack(stack.name, stack.environment), registry).total_max

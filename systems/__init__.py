@@ -77,8 +77,8 @@ def _resolve(path: str) -> Callable:
 
 
 def _discover() -> tuple[System, ...]:
-    """Every package ``systems/<package>/`` that declares ``SYSTEM`` in its ``__init__.py``: the primary
-    system first, then by ``order``, then by name. A new system needs no edit here."""
+    """Every package ``systems/<package>/`` that declares ``SYSTEM`` in its ``__init__.py``, by ``order``
+    (the account stacks first, then the primary system), then by name. A new system needs no edit here."""
     found = []
     for path in sorted(Path(__file__).resolve().parent.iterdir()):
         if path.is_dir() and (path / "__init__.py").is_file():
@@ -88,7 +88,7 @@ def _discover() -> tuple[System, ...]:
                     raise ValueError(f"systems/{path.name}/__init__.py declares the system {system.name!r}, "
                                      f"whose package is {system.package!r}: rename one of them")
                 found.append(system)
-    return tuple(sorted(found, key=lambda s: (not s.primary, s.order, s.name)))
+    return tuple(sorted(found, key=lambda s: (s.order, s.name)))
 
 
 SYSTEMS: tuple[System, ...] = _discover()

@@ -127,7 +127,7 @@ def project_copy(tmp_path: Path) -> Path:
     ignore = shutil.ignore_patterns("__pycache__")
     copy.mkdir()
     shutil.copy(ROOT / "main.py", copy)
-    for package in ("modules", "environments", "backend", "systems", "tooling"):
+    for package in ("modules", "environments", "backend", "systems", "tooling", "review"):
         shutil.copytree(ROOT / package, copy / package, ignore=ignore)
     return copy
 

@@ -14,7 +14,7 @@ from environments.codemate.project import (
     SECRET_NAMES,
 )
 from modules.compute.options import EcsServiceOptions
-from modules.database.options import CacheOptions, DatabaseOptions
+from modules.database.options import BackupReplicaOptions, CacheOptions, DatabaseOptions
 from modules.networking.options import LoadBalancerOptions, NatMode, VpcOptions
 from modules.secrets.options import SecretsOptions
 from systems.codemate.settings import PipelineOptions, CodemateSettings
@@ -48,6 +48,8 @@ SETTINGS = CodemateSettings(
         ),
     ),
     database=DatabaseOptions(
+        # DR (document 001: RPO 24 h, RTO 1 h): the backups also kept in Tokyo, a week
+        backup_replica=BackupReplicaOptions(region="ap-northeast-1", retention_days=7),
         instance_class="db.t4g.small",
         allocated_storage_gb=50,
         max_allocated_storage_gb=100,

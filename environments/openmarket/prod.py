@@ -10,7 +10,7 @@ from environments.openmarket.project import (
     REPORT_SCHEDULE,
 )
 from modules.database.engines import DatabaseEngine
-from modules.database.options import CacheOptions, DatabaseOptions
+from modules.database.options import BackupReplicaOptions, CacheOptions, DatabaseOptions
 from modules.networking.options import NatMode, VpcOptions
 from modules.kubernetes.options import EksClusterOptions, NodeGroupOptions
 from systems.openmarket.settings import OpenMarketSettings, UploadsOptions
@@ -29,6 +29,8 @@ SETTINGS = OpenMarketSettings(
     eks=EksClusterOptions(admin_roles=(PLATFORM_ADMIN_ROLE,)),
     node_group=NodeGroupOptions(instance_types=("t3.medium",), min_size=2, desired_size=2, max_size=4),
     database=DatabaseOptions(
+        # DR (document 001: RPO 24 h, RTO 1 h): the backups also kept in Tokyo, a week
+        backup_replica=BackupReplicaOptions(region="ap-northeast-1", retention_days=7),
         engine=DatabaseEngine.AURORA_MYSQL, instance_class="db.t4g.medium", allocated_storage_gb=20,
         multi_az=True, aurora_reader_count=1, backup_retention_days=7,
         deletion_protection=True, final_snapshot=True, performance_insights=True,

@@ -1,6 +1,6 @@
 """UniSync prod: two on-demand tasks per service, NAT per AZ, Multi-AZ MySQL, HTTPS and WAF, 30 days of logs."""
 
-from modules.database.options import DatabaseOptions
+from modules.database.options import BackupReplicaOptions, DatabaseOptions
 from modules.networking.options import LoadBalancerOptions, NatMode, VpcOptions
 from modules.secrets.options import SecretsOptions
 from environments.unisync.project import (
@@ -29,6 +29,8 @@ SETTINGS = UniSyncSettings(
     services=services(spot=False, count=2),
     log_retention_days=30,
     database=DatabaseOptions(
+        # DR (document 001: RPO 24 h, RTO 1 h): the backups also kept in Tokyo, a week
+        backup_replica=BackupReplicaOptions(region="ap-northeast-1", retention_days=7),
         engine=DatabaseEngine.MYSQL, instance_class="db.t3.micro", allocated_storage_gb=20, multi_az=True,
         backup_retention_days=7, enhanced_monitoring_interval=60,
     ),

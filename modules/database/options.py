@@ -86,6 +86,9 @@ class DatabaseOptions:
     aurora_reader_count: int | None = None
     """Aurora only: reader instances beside the writer, each in the next AZ. Defaults to 1 when
     ``multi_az`` (writer + 1 reader) else 0. Setting it for another engine is an error."""
+    backup_replica: BackupReplicaOptions | None = None
+    """A copy of the backups in another region (disaster recovery: a regional outage loses neither the
+    database nor its backups). Defaults to none."""
 
     @property
     def effective_port(self) -> int:
@@ -104,6 +107,37 @@ class DatabaseOptions:
         if self.aurora_reader_count is not None:
             return self.aurora_reader_count
         return 1 if self.multi_az else 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackupReplicaOptions:
+    """Backups of the database kept in a second region. An RDS instance replicates its automated
+    backups (snapshots and transaction logs: restorable to any second of the retention there); an
+    Aurora cluster is copied daily by AWS Backup to a vault in that region."""
+
+    region: str = "ap-northeast-1"
+    """Where the copies are kept. Defaults to Tokyo (ap-northeast-1), the nearest region to Seoul that
+    RDS replicates automated backups to."""
+    retention_days: int = 7
+    """Days the copies are kept (1-35). Defaults to 7: any point of the last week, well within an
+    RPO of 24 hours."""
+    kms_key_arn: str | None = None
+    """A key in ``region`` that encrypts the copies. Defaults to a key the stack creates there."""
+
+
+def backup_replica_problems(r: BackupReplicaOptions, source_region: str | None = None) -> Iterator[Problem]:
+    from modules.aws_limits import region_problem
+
+    if problem := region_problem(r.region):
+        yield ("region", r.region, *problem)
+    elif source_region is not None and r.region == source_region:
+        yield ("region", r.region, "the copy is in the database's own region",
+               "choose another region, e.g. 'ap-northeast-1'")
+    if not 1 <= r.retention_days <= 35:
+        yield ("retention_days", r.retention_days, "RDS keeps replicated backups 1 to 35 days", "use e.g. 7")
+    if r.kms_key_arn is not None and not re.match(rf"^arn:aws[a-z-]*:kms:{re.escape(r.region)}:\d{{12}}:key/", r.kms_key_arn):
+        yield ("kms_key_arn", r.kms_key_arn, f"not a KMS key ARN in {r.region}",
+               "give a key of the backup region, or leave it out")
 
 
 @dataclass(frozen=True, kw_only=True)

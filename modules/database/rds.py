@@ -48,10 +48,10 @@ from modules.database.engines import (
 )
 from modules.errors import ConfigError
 from modules.framework import Construct, TerraformResourceLifecycle, aws
-from modules.database.options import DatabaseOptions
+from modules.database.options import BackupReplicaOptions, DatabaseOptions
 from modules.naming import NameKind
 from modules.networking.vpc import Vpc
-from modules.security.kms import KmsKey
+from modules.security.kms import KmsKey, key_policy, partition_of
 from modules.stack import ProjectStack
 
 
@@ -83,6 +83,7 @@ class RdsDatabase(Construct):
         self.connections = security_group if hasattr(security_group, "allow_from") else None
         security_group = getattr(security_group, "security_group", security_group)
         self.options = options
+        self._kms_key_arn = kms_key.key_arn
         o = options
         engine, engine_version, instance_class = o.engine, o.engine_version, o.instance_class
         allocated_storage_gb, max_allocated_storage_gb = o.allocated_storage_gb, o.max_allocated_storage_gb
@@ -227,6 +228,8 @@ class RdsDatabase(Construct):
             self.endpoint_address: str = self.instance.address
             self.master_user_secret_arn: str = self.instance.master_user_secret.get(0).secret_arn
             self.instance_identifiers = [self.identifier]
+            self.backup_replica = self._backup_replica(o.backup_replica, self.instance.arn) \
+                if o.backup_replica else None
             return
 
         readers = reader_count if reader_count is not None else (1 if multi_az else 0)
@@ -261,6 +264,65 @@ class RdsDatabase(Construct):
         self.endpoint_address = self.cluster.endpoint
         self.reader_endpoint_address = self.cluster.reader_endpoint
         self.master_user_secret_arn = self.cluster.master_user_secret.get(0).secret_arn
+        self.backup_replica = self._backup_replica(o.backup_replica, self.cluster.arn) if o.backup_replica else None
+
+    def _backup_replica(self, replica: BackupReplicaOptions, source_arn: str):
+        """The database's backups in ``replica.region``: RDS replicates an instance's automated backups
+        (``backup-replica``); AWS Backup copies an Aurora cluster's daily backup (``backup-*``). Either way
+        encrypted with a key of that region (``backup-key``: one the stack creates unless given)."""
+        stack = ProjectStack.of(self)
+        naming, account, partition = stack.naming, stack.account_id, partition_of(replica.region)
+        provider = stack.provider_for(replica.region)
+        key_arn = replica.kms_key_arn
+        if key_arn is None:
+            services = ("rds",) if self.cluster is None else ("rds", "backup")
+            key = aws.kms_key.KmsKey(
+                self, "backup-key", provider=provider, enable_key_rotation=True, rotation_period_in_days=365,
+                deletion_window_in_days=30, description=f"Cross-region backups of {self.identifier}",
+                policy=json.dumps(key_policy(region=replica.region, account_id=account, service_principals=services)),
+                tags=naming.tag("db", "backup-key"),
+            )
+            key_arn = key.arn
+        if self.cluster is None:
+            return aws.db_instance_automated_backups_replication.DbInstanceAutomatedBackupsReplication(
+                self, "backup-replica", provider=provider, source_db_instance_arn=source_arn, kms_key_id=key_arn,
+                retention_period=replica.retention_days,
+            )
+        # Aurora: AWS Backup, a daily backup after the cluster's own backup window, copied to the other region
+        vault_name = naming("db", "backups")
+        source_vault = aws.backup_vault.BackupVault(self, "backup-vault", name=vault_name,
+                                                    kms_key_arn=self._kms_key_arn, tags=naming.tag("db", "backups"))
+        target_vault = aws.backup_vault.BackupVault(self, "backup-vault-replica", provider=provider, name=vault_name,
+                                                    kms_key_arn=key_arn, tags=naming.tag("db", "backups"))
+        role = aws.iam_role.IamRole(
+            self, "backup-role", name=naming.role_name("db", "backup"),
+            description="AWS Backup backs up and copies the database",
+            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"}, "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account}}}]}),
+        )
+        for policy in ("AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores"):
+            aws.iam_role_policy_attachment.IamRolePolicyAttachment(
+                self, f"backup-role-{policy.rsplit('For', 1)[1].lower()}", role=role.name,
+                policy_arn=f"arn:{partition}:iam::aws:policy/service-role/{policy}",
+            )
+        plan = aws.backup_plan.BackupPlan(
+            self, "backup-plan", name=naming("db", "backup-plan"), tags=naming.tag("db", "backup-plan"),
+            rule=[aws.backup_plan.BackupPlanRule(
+                rule_name="daily-with-copy", target_vault_name=source_vault.name,
+                schedule="cron(0 20 * * ? *)",  # after the cluster's own window (18:00-19:00 UTC by default)
+                lifecycle=aws.backup_plan.BackupPlanRuleLifecycle(delete_after=replica.retention_days),
+                copy_action=[aws.backup_plan.BackupPlanRuleCopyAction(
+                    destination_vault_arn=target_vault.arn,
+                    lifecycle=aws.backup_plan.BackupPlanRuleCopyActionLifecycle(delete_after=replica.retention_days),
+                )],
+            )],
+        )
+        aws.backup_selection.BackupSelection(
+            self, "backup-selection", name=naming("db", "backup"), plan_id=plan.id, iam_role_arn=role.arn,
+            resources=[source_arn],
+        )
+        return plan
 
     def allow_default_port_from(self, peer, description: str | None = None) -> None:
         """Admit ``peer`` (a ``SecurityGroup``) on the database's port, through the group it was given."""

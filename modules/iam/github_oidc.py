@@ -22,11 +22,7 @@ from modules.framework import Construct, aws
 from modules.iam.policy import allow, document
 from modules.stack import ProjectStack
 
-GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com"
-GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com"
-# Thumbprints of GitHub's OIDC certificate chain: provider 5.x requires the list; AWS itself now
-# trusts GitHub's certificate through its own CA library and ignores them.
-GITHUB_OIDC_THUMBPRINTS = ("6938fd4d98bab03faadb97b34396831e3780aea1", "1c58a3a8518e8759bf075b76b750d4f2df264fcd")
+from modules.account.baseline import GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_URL, github_oidc_provider_arn
 ECR_PUSH_ACTIONS = (
     "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
     "ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart",
@@ -51,19 +47,15 @@ class GithubDeployRole(Construct):
         """
         :param repository: the GitHub repository ``owner/name`` whose workflows may deploy.
         :param branch: the only branch whose workflow runs may assume the role.
-        :param oidc_provider_arn: the account's existing GitHub OIDC provider; defaults to none:
-            the stack creates it (one per account: set this in every other stack of the account).
+        :param oidc_provider_arn: defaults to the account's GitHub OIDC provider, which its account stack
+            (``account-<name>``) creates: an environment stack never creates it (one per account).
         :param extra_subjects: further ``sub`` claims admitted (e.g. ``repo:o/n:environment:prod``);
             defaults to none.
         """
         super().__init__(scope, id)
         stack = ProjectStack.of(self)
         if oidc_provider_arn is None:
-            provider = aws.iam_openid_connect_provider.IamOpenidConnectProvider(
-                self, "oidc-provider", url=GITHUB_OIDC_URL, client_id_list=[GITHUB_OIDC_AUDIENCE],
-                thumbprint_list=list(GITHUB_OIDC_THUMBPRINTS), tags=stack.naming.tag("github-oidc"),
-            )
-            oidc_provider_arn = provider.arn
+            oidc_provider_arn = github_oidc_provider_arn(stack)
         self.oidc_provider_arn: str = oidc_provider_arn
         host = GITHUB_OIDC_URL.removeprefix("https://")
         subjects = [f"repo:{repository}:ref:refs/heads/{branch}", *extra_subjects]

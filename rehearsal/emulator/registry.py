@@ -10,6 +10,7 @@ Order matters only where two patches replace the same attribute: ``sqs-redrive-a
 from __future__ import annotations
 
 from rehearsal.emulator.application_autoscaling import SCALING_TAGS
+from rehearsal.emulator.budgets import BUDGET_TAGS
 from rehearsal.emulator.cloud_map import CLOUD_MAP_CUSTOM_HEALTH_CHECK
 from rehearsal.emulator.codebuild import CODEBUILD_ENCRYPTION_KEY, CODEBUILD_PIPELINE_SOURCE
 from rehearsal.emulator.codepipeline import CODEPIPELINE_TIMESTAMPS
@@ -53,5 +54,6 @@ PATCHES: tuple[Patch, ...] = (
     RDS_PERFORMANCE_INSIGHTS_PATCH,
     ECS_SERVICE_FIELDS_PATCH,
     CODEBUILD_ENCRYPTION_KEY,
+    BUDGET_TAGS,
 )
 FAKES: tuple[Fake | RestFake, ...] = (CODESTAR_CONNECTIONS, EKS_ADDONS_AND_ACCESS)

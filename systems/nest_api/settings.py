@@ -24,8 +24,8 @@ class GithubDeployOptions:
     branch: str
     """The only branch whose workflow runs may deploy, e.g. ``main``."""
     oidc_provider_arn: str | None = None
-    """The account's existing GitHub OIDC provider. Defaults to none: the stack creates it (an
-    account has one per URL: when dev and prod share an account, set it in one of them)."""
+    """The account's GitHub OIDC provider. Defaults to the one the account stack (``account-<name>``)
+    creates, named by its known ARN: an environment never creates it."""
 
 
 @dataclass(frozen=True, kw_only=True)

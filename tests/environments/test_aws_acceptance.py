@@ -114,7 +114,8 @@ def test_valid_default_tags_reach_the_provider():
     settings = replace(load("dev"), extra_tags={"CostCenter": "cc-1234", "team:owner": "platform@example.com"})
     provider = json.loads(synth_settings(settings).text)["provider"]["aws"][0]
     assert provider["default_tags"][0]["tags"] == {"Environment": "dev", "ManagedBy": "cdktf", "Project": "codemate",
-                                                   "CostCenter": "cc-1234", "team:owner": "platform@example.com"}
+                                                   "Stack": "dev", "CostCenter": "cc-1234",
+                                                   "team:owner": "platform@example.com"}
 
 
 def test_tls_policy_the_load_balancer_does_not_offer_is_refused():

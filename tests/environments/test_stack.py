@@ -21,10 +21,14 @@ def test_state_lives_at_the_environment_key_in_the_shared_bucket(env, stack):
 
 def test_provider_tags_every_resource_with_environment_project_and_managed_by(env, stack):
     provider = stack.doc["provider"]["aws"]
-    assert provider == [{
+    main = [p for p in provider if "alias" not in p]
+    assert main == [{
         "region": "ap-northeast-2",
-        "default_tags": [{"tags": {"Environment": env, "Project": "codemate", "ManagedBy": "cdktf"}}],
+        # Stack: the cost allocation tag the stack's budget filters by
+        "default_tags": [{"tags": {"Environment": env, "Project": "codemate", "ManagedBy": "cdktf", "Stack": env}}],
     }]
+    # a second region (prod's backup copies) has the same tags
+    assert all(p["default_tags"] == main[0]["default_tags"] for p in provider)
 
 
 def test_vpc_uses_the_spec_cidr(env, stack):
@@ -63,4 +67,5 @@ def test_extra_tags_merge_into_the_default_tags():
 
     s = synth_settings(replace(load("staging"), extra_tags={"CostCenter": "web-ide"}))
     tags = s.doc["provider"]["aws"][0]["default_tags"][0]["tags"]
-    assert tags == {"Environment": "staging", "Project": "codemate", "ManagedBy": "cdktf", "CostCenter": "web-ide"}
+    assert tags == {"Environment": "staging", "Project": "codemate", "ManagedBy": "cdktf", "Stack": "staging",
+                    "CostCenter": "web-ide"}

@@ -15,7 +15,8 @@ def test_base_stack_has_provider_tags_backend_account_and_logs_key_only():
     synth = synth_stack(stack)
     provider = synth.doc["provider"]["aws"][0]
     assert provider["region"] == "ap-northeast-2"
-    assert provider["default_tags"] == [{"tags": {"Environment": "dev", "Project": "shop", "ManagedBy": "cdktf"}}]
+    assert provider["default_tags"] == [{"tags": {"Environment": "dev", "Project": "shop", "ManagedBy": "cdktf",
+                                                  "Stack": "shop-dev"}}]
     assert synth.doc["terraform"]["backend"]["s3"] == {
         "bucket": "shop-terraform-state", "key": "dev/terraform.tfstate", "region": "ap-northeast-2",
         "encrypt": True, "dynamodb_table": "shop-terraform-locks"}

@@ -30,7 +30,8 @@ def test_only_provider_endpoints_version_and_backend_differ(document):
     changed = differences(document, copy)
     allowed = {"terraform.backend.s3", "terraform.backend.local", "terraform.required_providers.aws.source",
                "terraform.required_providers.aws.version"}
-    allowed |= {f"provider.aws[0].{k}" for k in (*EMULATOR_PROVIDER_SETTINGS, "endpoints")}
+    allowed |= {f"provider.aws[{i}].{k}" for i in range(len(document["provider"]["aws"]))
+                for k in (*EMULATOR_PROVIDER_SETTINGS, "endpoints")}  # every provider, a second region's too
     assert changed and set(changed) <= allowed, set(changed) - allowed
     # every resource, data source, ephemeral resource and output is untouched
     for block in ("resource", "data", "ephemeral", "output"):

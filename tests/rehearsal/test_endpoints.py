@@ -25,7 +25,8 @@ SERVICE_OF = {
     "aws_iam_": "iam", "aws_kms_": "kms", "aws_lambda_": "lambda", "aws_route53_": "route53", "aws_s3_": "s3",
     "aws_scheduler_": "scheduler", "aws_secretsmanager_": "secretsmanager",
     "aws_service_discovery_": "servicediscovery", "aws_sns_": "sns", "aws_sqs_": "sqs", "aws_wafv2_": "wafv2",
-    "aws_cloudfront_": "cloudfront",
+    "aws_cloudfront_": "cloudfront", "aws_accessanalyzer_": "accessanalyzer", "aws_backup_": "backup",
+    "aws_budgets_": "budgets", "aws_cloudtrail": "cloudtrail", "aws_guardduty_": "guardduty",
 }
 
 

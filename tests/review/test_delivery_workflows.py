@@ -174,7 +174,9 @@ SERVICE = [("aws_acm_", "acm"), ("aws_appautoscaling_", "application-autoscaling
            ("aws_sns_", "sns"), ("aws_sqs_", "sqs"), ("aws_wafv2_", "wafv2"), ("aws_iam_", "iam"),
            ("aws_default_security_group", "ec2"), ("aws_security_group", "ec2"), ("aws_vpc", "ec2"),
            ("aws_subnet", "ec2"), ("aws_route", "ec2"), ("aws_internet_gateway", "ec2"), ("aws_nat_gateway", "ec2"),
-           ("aws_eip", "ec2"), ("aws_flow_log", "ec2"), ("aws_launch_template", "ec2")]
+           ("aws_eip", "ec2"), ("aws_flow_log", "ec2"), ("aws_launch_template", "ec2"),
+           ("aws_accessanalyzer_", "access-analyzer"), ("aws_backup_", "backup"), ("aws_budgets_", "budgets"),
+           ("aws_cloudtrail", "cloudtrail"), ("aws_guardduty_", "guardduty")]
 
 
 def test_the_apply_role_may_manage_every_resource_type_the_stacks_declare(all_stacks_output):
@@ -192,7 +194,7 @@ def test_the_apply_role_writes_only_its_environments_state_buckets_and_roles(all
     assert "*" not in [a for s in policy.values() for a in actions_of(s)]
     assert policy["TheStateOfThisEnvironmentOnly"]["Resource"] == "arn:aws:s3:::*-terraform-state/<ENVIRONMENT>/*"
     wide = policy["ManageWhatTheStacksDeclareInTheirRegions"]
-    assert wide["Condition"] == {"StringEquals": {"aws:RequestedRegion": ["ap-northeast-2", "us-east-1"]}}
+    assert wide["Condition"] == {"StringEquals": {"aws:RequestedRegion": ["ap-northeast-1", "ap-northeast-2", "us-east-1"]}}
     assert not [a for a in actions_of(wide) if a.startswith(("iam:", "s3:", "dynamodb:", "organizations:", "sts:"))]
     for path in (all_stacks_output / "stacks").glob("*/cdk.tf.json"):
         document = json.loads(path.read_text())

@@ -10,7 +10,14 @@ import pytest
 from systems import SYSTEMS
 
 MODULES = Path(__file__).resolve().parents[2] / "modules"
-SYSTEM_NAMES = re.compile(r"\b(" + "|".join(re.escape(s.name) for s in SYSTEMS) + r")\b", re.I)
+# the account baseline is named after what it builds ("account", a word of every AWS construct); the
+# products' systems are the ones whose names must not appear
+PRODUCTS = [s.name for s in SYSTEMS if s.name != "account"]
+SYSTEM_NAMES = re.compile(r"\b(" + "|".join(re.escape(name) for name in PRODUCTS) + r")\b", re.I)
+
+
+def test_the_names_searched_for_are_the_products():
+    assert PRODUCTS and "codemate" in PRODUCTS and "account" not in PRODUCTS
 DOCUMENT_SECTIONS = re.compile(r"\bSPEC\b|§")
 
 

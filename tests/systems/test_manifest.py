@@ -35,7 +35,7 @@ def test_list_json_prints_every_stack_with_its_state_and_lock():
                       "lock_table": f"{system.name}-terraform-locks"}
                      for system in SYSTEMS for env in system.environments]
     assert rows == expected_rows
-    assert rows[0] == {"system": "codemate", "environment": "dev", "stack": "dev",
+    assert next(r for r in rows if r["stack"] == "dev") == {"system": "codemate", "environment": "dev", "stack": "dev",
                        "state_bucket": "codemate-terraform-state", "state_key": "dev/terraform.tfstate",
                        "lock_table": "codemate-terraform-locks"}
 

@@ -62,10 +62,10 @@ def test_deploy_role_trusts_only_the_repository_branch_through_github_oidc(api):
     branch = {"dev": "develop", "prod": "main"}[env_of(api)]
     role = api.by_path("aws_iam_role", "github-deploy/role")
     [statement] = json.loads(role["assume_role_policy"])["Statement"]
-    provider = api.one("aws_iam_openid_connect_provider")
-    assert provider["url"] == "https://token.actions.githubusercontent.com"
-    assert provider["client_id_list"] == ["sts.amazonaws.com"]
-    assert statement["Principal"] == {"Federated": api.ref("aws_iam_openid_connect_provider", provider, "arn")}
+    # the account's provider, created by its account stack (account-shared), named by its ARN: never created here
+    assert api.count("aws_iam_openid_connect_provider") == 0
+    assert statement["Principal"] == {"Federated": "arn:aws:iam::${data.aws_caller_identity.account.account_id}:"
+                                                   "oidc-provider/token.actions.githubusercontent.com"}
     assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
     assert statement["Condition"] == {"StringEquals": {
         "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",

@@ -16,10 +16,19 @@ BUCKET, REPOSITORY = "aws_s3_bucket", "aws_ecr_repository"
 OTHERS = [system for system in SYSTEMS if not system.primary]
 # every dev stack of the registry's other systems: each bucket and repository must go with its contents
 DEV = [system.stack_name("dev") for system in OTHERS if "dev" in system.environments]
-KEEPS = [system.stack_name(env) for system in OTHERS for env in system.environments if env != "dev"]
+KEEPS = [system.stack_name(env) for system in OTHERS for env in system.environments
+         if env != "dev" and system.name != "account"]  # the account baseline has no repository
 
 
 WITH_PROD = [system.name for system in OTHERS if "prod" in system.environments]
+
+
+def test_the_account_baseline_keeps_its_audit_trail():
+    # the trail's buckets are never emptied by a destroy, whatever the account
+    from systems import BY_NAME
+
+    for env in BY_NAME["account"].environments:
+        assert load(env, "account").force_destroy is False
 
 
 def test_the_lists_are_not_empty(stack_of):

@@ -79,7 +79,8 @@ def test_the_tables_own_key_rotates_and_is_usable_through_dynamodb_only(granted)
 
 def test_tags_come_from_the_providers_default_tags(granted):
     [provider] = granted.doc["provider"]["aws"]
-    assert provider["default_tags"] == [{"tags": {"Environment": "dev", "Project": "shop", "ManagedBy": "cdktf"}}]
+    assert provider["default_tags"] == [{"tags": {"Environment": "dev", "Project": "shop", "ManagedBy": "cdktf",
+                                                  "Stack": "test"}}]
 
 
 def test_grant_read_names_exact_read_actions_on_the_table_and_its_indexes_and_decrypt_through_dynamodb(granted):

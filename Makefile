@@ -82,6 +82,12 @@ rehearse: synth
 	$(if $(filter 1,$(TIERS)),$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "$(LONG_TIER)")
 	$(PY) -m rehearsal --outdir cdktf.out --stacks "$(STACKS)" $(if $(APPLY),--apply) $(if $(JSON),--json) $(if $(JOBS),--jobs $(JOBS))
 
+# A deployed stack checked through the AWS APIs against its JSON and its system's contract (tooling/verify.py):
+#   make verify STACK=conduit-dev [ARGS="--json"]
+.PHONY: verify
+verify: synth
+	$(PY) -m tooling.verify $(STACK) --outdir cdktf.out $(ARGS)
+
 # Create or repair the state bucket and lock table: make bootstrap ARGS="--dry-run --profile admin"
 .PHONY: bootstrap
 bootstrap: install

@@ -49,6 +49,7 @@ from modules.monitoring.options import monitoring_problems
 from modules.naming import Naming, bucket_name_problem
 from modules.networking.options import NatMode, load_balancer_problems
 from modules.project import PRODUCTION_ENVIRONMENTS
+from modules.validation_rules import branch_problem, github_repository_problem  # noqa: F401 (re-exported)
 from modules.secrets.options import secrets_problems
 
 _PROJECT_NAME = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
@@ -59,8 +60,6 @@ ORIGIN = re.compile(r"^https?://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$")
 """A browser origin: scheme://host[:port], no path."""
 ACCOUNT_ID_PLACEHOLDER = "123456789012"
 """Stands in for the account id when a physical name that contains it is checked for length."""
-# GitHub owner (39 chars, inner single hyphens) / repository (100 chars).
-_GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}/[A-Za-z0-9._-]{1,100}$")
 
 
 def validate_parts(settings: object, checks: typing.Sequence[typing.Callable[["SettingsCheck"], None]],
@@ -452,24 +451,6 @@ def force_destroy_problem(environment: str, force_destroy: bool) -> tuple[str, s
     return None
 
 
-def github_repository_problem(repository: str) -> str | None:
-    """Why ``repository`` is not a GitHub ``owner/name``, or ``None``."""
-    if not _GITHUB_REPOSITORY.match(repository) or repository.split("/")[1] in (".", ".."):
-        return "not a GitHub repository 'owner/name'"
-    return None
-
-
-def branch_problem(branch: str) -> str | None:
-    """Why ``branch`` is not one usable Git branch name, or ``None``."""
-    if not branch.strip():
-        return "an empty branch name"
-    if re.search(r"[\s~^:?*\[\\]|\.\.|@\{|//", branch) or branch in ("@", "HEAD"):
-        return "not a Git branch name (no spaces, '..', '~^:?*[\\', '@{' or '//'; wildcards are not allowed)"
-    if branch.startswith(("/", "-", ".")) or branch.endswith(("/", ".", ".lock")):
-        return "not a Git branch name (it may not start with '/', '-' or '.', nor end with '/', '.' or '.lock')"
-    if len(branch) > 255:
-        return f"{len(branch)} characters; keep branch names within 255"
-    return None
 
 
 WEB_SERVICE_CHECKS = (

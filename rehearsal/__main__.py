@@ -173,6 +173,12 @@ def cycle_lines(r: StackReport) -> list[str]:
     lines += [f"{pad}   reviewed: {f}" for f in r.accepted_failures]
     lines += [f"{pad}   stale reviewed entry (the emulator created it): {t} — remove it from rehearsal/unsupported.toml"
               for t in r.stale_unsupported]
+    if r.delivered or r.delivery_error:
+        lines.append(f"{pad} delivery: {len(r.delivered)} step(s)" + (f" FAILED: {r.delivery_error}" if r.delivery_error else ""))
+        lines += [f"{pad}   {d}" for d in r.delivered]
+    if r.verified:
+        lines.append(f"{pad} verify: {len(r.verified) - len(r.verify_failed)} of {len(r.verified)} checks passed")
+        lines += [f"{pad}   {v}" for v in r.verify_failed]
     if r.replan and r.replan.ok:
         lines.append(f"{pad} re-plan: no changes   {r.replan.seconds} s")
     elif r.replan:

@@ -242,6 +242,12 @@ class StackReport:
     destroy: Step | None = None
     destroy_errors: list[str] = field(default_factory=list)
     destroy_protected: list[str] = field(default_factory=list)
+    delivered: list[str] = field(default_factory=list)
+    """What the system's delivery did after the apply (tooling/deliver.py), as its deploy role would."""
+    delivery_error: str = ""
+    verified: list[str] = field(default_factory=list)
+    """tooling/verify.py's lines after the delivery (the deployed stack against its JSON and contract)."""
+    verify_failed: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     emulator: str = ""  # the endpoint this stack was rehearsed against
@@ -335,13 +341,40 @@ def apply_cycle(report: StackReport, scratch: Path, env: dict, *, unsupported: S
     if endpoint is not None:
         document = json.loads((scratch / report.stack / "main.tf.json").read_text())
         report.prerequisites = seed_prerequisites(document, endpoint)
-    report.ok = _cycle(report, scratch / report.stack, env, unsupported, known, parallelism)
+    report.ok = _cycle(report, scratch / report.stack, env, unsupported, known, parallelism,
+                       endpoint=endpoint)
     report.seconds = round(report.seconds + time.monotonic() - started, 1)
     return report
 
 
+def deliver_and_verify(report: StackReport, document: dict, endpoint: str) -> bool:
+    """After the apply: the system's documented delivery (a new image and revision per service, new code
+    per function), then the verification of the deployed stack. False when either fails."""
+    from systems import BY_NAME
+    from tooling.deliver import _client, deliver_stack
+    from tooling.verify import checks
+
+    system, _, environment = report.label.partition("/")
+    if system not in BY_NAME or not (Path(__file__).resolve().parents[1] / "systems" / BY_NAME[system].package
+                                     / "contract.py").is_file():
+        return True  # a system without an application (the account baseline): nothing to deliver
+    region = next(p["region"] for p in document["provider"]["aws"] if "alias" not in p)
+    try:
+        report.delivered = [f"{d.what}: {d.detail}" for d in
+                            deliver_stack(document, system=system, environment=environment, tag="rehearsal-1",
+                                          endpoint_url=endpoint)]
+        found = checks(document, system=system, environment=environment,
+                       client=lambda service: _client(service, region, endpoint), emulator=True)
+    except Exception as error:  # noqa: BLE001 (an emulator answer): the report says what
+        report.delivery_error = f"{type(error).__name__}: {' '.join(str(error).split())}"[:600]
+        return False
+    report.verified = [c.line() for c in found]
+    report.verify_failed = [c.line() for c in found if not c.ok]
+    return not report.verify_failed
+
+
 def _cycle(report: StackReport, workdir: Path, env: dict, unsupported: Sequence[Unsupported],
-           known: Sequence[KnownDiff], parallelism: int) -> bool:
+           known: Sequence[KnownDiff], parallelism: int, endpoint: str | None = None) -> bool:
     par = f"-parallelism={parallelism}"
     done, seconds = _run(["plan", "-input=false", "-no-color", par, "-out=rehearsal.tfplan"], workdir, env)
     report.plan = Step(done.returncode == 0, seconds, "" if done.returncode == 0 else _tail(done))
@@ -373,6 +406,12 @@ def _cycle(report: StackReport, workdir: Path, env: dict, unsupported: Sequence[
     failed_types = {a.split(".")[0] for a in accepted}
     report.stale_unsupported = sorted(t for t in unsupported_types if t in created_types and t not in failed_types)
 
+    # the documented delivery, as the deploy role would, then the re-plan: CI owns the image and the
+    # code (ignore_changes), Terraform the rest, so the re-plan must still be empty
+    delivered = True
+    if endpoint is not None and not report.failed:
+        delivered = deliver_and_verify(report, json.loads((workdir / "main.tf.json").read_text()), endpoint)
+
     done, seconds = _run(["plan", "-input=false", "-no-color", par, "-detailed-exitcode", "-out=replan.tfplan"],
                          workdir, env)
     report.replan = Step(done.returncode == 0, seconds, "" if done.returncode in (0, 2) else _tail(done))
@@ -402,7 +441,8 @@ def _cycle(report: StackReport, workdir: Path, env: dict, unsupported: Sequence[
     leftover = [c for c in report.replan_changes
                 if not (c.actions == ["create"] and c.address.split(".")[0] in unsupported_types)]
     replan_empty = report.replan.ok or (done_replan == 2 and not leftover and report.replan_changes)
-    return (not report.failed and bool(replan_empty) and report.destroy.ok and not report.stale_unsupported)
+    return (not report.failed and bool(replan_empty) and report.destroy.ok and not report.stale_unsupported
+            and delivered)
 
 
 def left_in_state(state_file: Path) -> list[str]:

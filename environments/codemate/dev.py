@@ -5,10 +5,13 @@ from environments.codemate.project import (
     BACKEND_HEALTH_CHECK,
     BACKEND_PATHS,
     BACKEND_SECRETS,
+    DOCKERFILE,
+    DOMAIN,
     FRONTEND_ENVIRONMENT,
     FRONTEND_HEALTH_CHECK,
     FRONTEND_SECRETS,
     PLACEHOLDER_GITHUB_REPOSITORY,
+    POSTGRES_VERSION,
     PROJECT,
     SECRET_NAMES,
 )
@@ -46,6 +49,7 @@ SETTINGS = CodemateSettings(
         ),
     ),
     database=DatabaseOptions(
+        engine_version=POSTGRES_VERSION,
         instance_class="db.t4g.micro",
         allocated_storage_gb=20,
         multi_az=False,
@@ -60,7 +64,7 @@ SETTINGS = CodemateSettings(
     ),
     log_retention_days=7,
     load_balancer=LoadBalancerOptions(
-        domain=None,
+        domain=DOMAIN,  # codemate-dev.code1398.io: HTTPS in dev too
         idle_timeout_seconds=3600,
         deregistration_delay_seconds=300,
         stickiness=True,
@@ -69,6 +73,6 @@ SETTINGS = CodemateSettings(
     ),
     secrets=SecretsOptions(names=SECRET_NAMES, recovery_window_days=0),
     storage=StorageSettings(cors_origins=("http://localhost:3000",)),
-    cicd=PipelineOptions(repository=PLACEHOLDER_GITHUB_REPOSITORY, branch="develop"),
+    cicd=PipelineOptions(repository=PLACEHOLDER_GITHUB_REPOSITORY, branch="develop", dockerfile=DOCKERFILE),
     force_destroy=True,  # one `destroy` removes dev with its uploads, logs, artifacts and images
 )

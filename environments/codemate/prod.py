@@ -5,11 +5,13 @@ from environments.codemate.project import (
     BACKEND_HEALTH_CHECK,
     BACKEND_PATHS,
     BACKEND_SECRETS,
+    DOCKERFILE,
+    DOMAIN,
     FRONTEND_ENVIRONMENT,
     FRONTEND_HEALTH_CHECK,
     FRONTEND_SECRETS,
-    PLACEHOLDER_DOMAIN,
     PLACEHOLDER_GITHUB_REPOSITORY,
+    POSTGRES_VERSION,
     PROJECT,
     SECRET_NAMES,
 )
@@ -48,6 +50,7 @@ SETTINGS = CodemateSettings(
         ),
     ),
     database=DatabaseOptions(
+        engine_version=POSTGRES_VERSION,
         # DR (document 001: RPO 24 h, RTO 1 h): the backups also kept in Tokyo, a week
         backup_replica=BackupReplicaOptions(region="ap-northeast-1", retention_days=7),
         instance_class="db.t4g.small",
@@ -66,12 +69,13 @@ SETTINGS = CodemateSettings(
     ),
     log_retention_days=30,
     load_balancer=LoadBalancerOptions(
-        domain=PLACEHOLDER_DOMAIN,
+        domain=DOMAIN,
+        host_name="codemate.code1398.io",
         idle_timeout_seconds=3600,
         deregistration_delay_seconds=300,
         stickiness=True,
         deletion_protection=True,
     ),
     secrets=SecretsOptions(names=SECRET_NAMES, recovery_window_days=30),
-    cicd=PipelineOptions(repository=PLACEHOLDER_GITHUB_REPOSITORY, branch="main", manual_approval=True),
+    cicd=PipelineOptions(repository=PLACEHOLDER_GITHUB_REPOSITORY, branch="main", dockerfile=DOCKERFILE, manual_approval=True),
 )

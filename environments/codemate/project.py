@@ -21,9 +21,9 @@ FRONTEND_SECRETS = (
     SecretReference(variable="GITHUB_ID", secret="github-oauth", json_key="client_id"),
     SecretReference(variable="GITHUB_SECRET", secret="github-oauth", json_key="client_secret"),
 )
-BACKEND_ENVIRONMENT = {"NODE_ENV": "production", "PORT": "3001"}
+BACKEND_ENVIRONMENT = {"NODE_ENV": "production", "PORT": "3001", "AWS_REGION": "ap-northeast-2"}
 BACKEND_SECRETS = (
-    SecretReference(variable="DATABASE_USERNAME", secret="database", json_key="username"),
+    SecretReference(variable="DATABASE_USER", secret="database", json_key="username"),
     SecretReference(variable="DATABASE_PASSWORD", secret="database", json_key="password"),
     SecretReference(variable="NEXTAUTH_SECRET", secret="nextauth"),
     SecretReference(variable="ANTHROPIC_API_KEY", secret="anthropic"),
@@ -41,8 +41,13 @@ BACKEND_HEALTH_CHECK = (
     " r => process.exit(r.statusCode < 400 ? 0 : 1)).on('error', () => process.exit(1))\""
 )
 
-PLACEHOLDER_DOMAIN = "codemate.example.com"
-"""Placeholder public hosted zone of staging and prod: replace it with the real zone before deploying."""
+DOMAIN = "code1398.io"
+"""The document's public hosted zone (Route 53): every environment serves HTTPS under it with the wildcard
+certificate ``*.code1398.io``: ``codemate-dev``, ``codemate-staging``, and ``codemate`` (prod)."""
+DOCKERFILE = "Dockerfile.prod"
+"""The document builds each image with ``docker build -f Dockerfile.prod .``."""
+POSTGRES_VERSION = "17"
+"""The document's PostgreSQL (a dump from 17 does not restore into 16)."""
 
 PLACEHOLDER_GITHUB_REPOSITORY = "codemate-dev/codemate"
 """Placeholder GitHub repository (``owner/name``) of every environment's pipeline, with the frontend's

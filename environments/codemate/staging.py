@@ -5,11 +5,13 @@ from environments.codemate.project import (
     BACKEND_HEALTH_CHECK,
     BACKEND_PATHS,
     BACKEND_SECRETS,
+    DOCKERFILE,
+    DOMAIN,
     FRONTEND_ENVIRONMENT,
     FRONTEND_HEALTH_CHECK,
     FRONTEND_SECRETS,
-    PLACEHOLDER_DOMAIN,
     PLACEHOLDER_GITHUB_REPOSITORY,
+    POSTGRES_VERSION,
     PROJECT,
     SECRET_NAMES,
 )
@@ -47,6 +49,7 @@ SETTINGS = CodemateSettings(
         ),
     ),
     database=DatabaseOptions(
+        engine_version=POSTGRES_VERSION,
         instance_class="db.t4g.small",
         allocated_storage_gb=20,
         max_allocated_storage_gb=50,
@@ -63,12 +66,12 @@ SETTINGS = CodemateSettings(
     ),
     log_retention_days=14,
     load_balancer=LoadBalancerOptions(
-        domain=PLACEHOLDER_DOMAIN,
+        domain=DOMAIN,
         idle_timeout_seconds=3600,
         deregistration_delay_seconds=300,
         stickiness=True,
         deletion_protection=False,
     ),
     secrets=SecretsOptions(names=SECRET_NAMES, recovery_window_days=7),
-    cicd=PipelineOptions(repository=PLACEHOLDER_GITHUB_REPOSITORY, branch="staging"),
+    cicd=PipelineOptions(repository=PLACEHOLDER_GITHUB_REPOSITORY, branch="staging", dockerfile=DOCKERFILE),
 )

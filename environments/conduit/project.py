@@ -19,3 +19,6 @@ SECRETS = (SecretReference(variable="JWT_SECRET", secret="jwt"),)
 
 PLACEHOLDER_DOMAIN = "conduit.example.com"
 """Placeholder Route 53 public hosted zone of prod: replace it with the real zone before deploying."""
+
+PLACEHOLDER_GITHUB_REPOSITORY = "conduit-dev/conduit"
+"""Placeholder GitHub repository (``owner/name``) of the document's ``backend-deploy.yml``: replace it."""

@@ -12,7 +12,8 @@ from environments.nest_api.project import (
 from modules.compute.options import EcsServiceOptions
 from modules.networking.options import LoadBalancerOptions, NatMode, VpcOptions
 from modules.secrets.options import SecretsOptions
-from systems.nest_api.settings import GithubDeployOptions, NestApiSettings
+from modules.iam.options import GithubDeployOptions
+from systems.nest_api.settings import NestApiSettings
 
 SETTINGS = NestApiSettings(
     name="prod",

@@ -30,6 +30,6 @@ SETTINGS = UniSyncSettings(
                                          description="Sync Canvas courses every hour"),
     queues=QUEUES,
     load_balancer=LoadBalancerOptions(domain=None, waf=False),
-    secrets=SecretsOptions(names=("jwt", "database", "canvas", "cognito"), recovery_window_days=0),
+    secrets=SecretsOptions(names=("encryption-key", "database", "canvas", "cognito"), recovery_window_days=0),
     force_destroy=True,  # one `destroy` removes dev with its logs, uploads and images
 )

@@ -40,5 +40,5 @@ SETTINGS = UniSyncSettings(
                                          description="Sync Canvas courses every hour"),
     queues=QUEUES,
     load_balancer=LoadBalancerOptions(domain=PLACEHOLDER_DOMAIN, deletion_protection=True, waf=True),
-    secrets=SecretsOptions(names=("jwt", "database", "canvas", "cognito"), recovery_window_days=30),
+    secrets=SecretsOptions(names=("encryption-key", "database", "canvas", "cognito"), recovery_window_days=30),
 )

@@ -3,7 +3,7 @@
 from modules.compute.options import SecretReference, EcsServiceOptions
 from modules.project import ProjectSettings
 from modules.messaging.options import DeadLetterOptions, QueueOptions
-from modules.serverless.options import FunctionOptions
+from modules.serverless.options import Architecture, FunctionOptions
 
 PROJECT = ProjectSettings(
     name="unisync",
@@ -14,7 +14,8 @@ PROJECT = ProjectSettings(
 )
 
 HEALTH_CHECK_PATH = "/actuator/health"
-JWT = SecretReference(variable="JWT_SECRET", secret="jwt")
+ENCRYPTION_KEY = SecretReference(variable="ENCRYPTION_KEY", secret="encryption-key")
+"""The document keeps its encryption key in unisync/<env>/encryption-key (not a JWT secret)."""
 DB_USER = SecretReference(variable="DB_USERNAME", secret="database", json_key="username")
 DB_PASSWORD = SecretReference(variable="DB_PASSWORD", secret="database", json_key="password")
 COGNITO = (
@@ -30,23 +31,24 @@ def services(*, spot: bool, count: int) -> tuple[EcsServiceOptions, ...]:
     """The four Spring services, 256 CPU / 512 MiB each; ``spot`` runs them on FARGATE_SPOT."""
     common = dict(cpu=256, memory=512, health_check_path=HEALTH_CHECK_PATH, desired_count=count,
                   min_count=count, max_count=count * 2, fargate_spot=spot, health_check_grace_seconds=120)
-    gateway = EcsServiceOptions(name="api-gateway", port=8080, secrets=(JWT, *COGNITO),
-                              environment={"SPRING_PROFILES_ACTIVE": "aws"}, **common)
+    gateway = EcsServiceOptions(name="api-gateway", port=8080, secrets=(ENCRYPTION_KEY, *COGNITO),
+                              environment={"SPRING_PROFILES_ACTIVE": "prod"}, **common)
     internal = tuple(
         EcsServiceOptions(name=name, port=port, load_balanced=False, discovery_name=name,
-                        secrets=(JWT, DB_USER, DB_PASSWORD, *(COGNITO if name == "user-service" else ())),
-                        environment={"SPRING_PROFILES_ACTIVE": "aws", "DB_SCHEMA": SCHEMAS[name]}, **common)
+                        secrets=(ENCRYPTION_KEY, DB_USER, DB_PASSWORD, *(COGNITO if name == "user-service" else ())),
+                        environment={"SPRING_PROFILES_ACTIVE": "prod", "DB_SCHEMA": SCHEMAS[name]}, **common)
         for name, port in (("user-service", 8081), ("course-service", 8082), ("schedule-service", 8083))
     )
     return (gateway, *internal)
 
 
 CANVAS_SYNC = FunctionOptions(
-    name="canvas-sync", source="systems/unisync/functions/canvas_sync", runtime="python3.11",
-    handler="handler.handle", memory_mb=512, timeout_seconds=300, in_vpc=True,
+    name="canvas-sync", source="systems/unisync/functions/canvas_sync", runtime="python3.13",
+    handler="src.handler.lambda_handler", architecture=Architecture.X86_64,  # the document's build: x86_64 wheels
+    memory_mb=512, timeout_seconds=300, in_vpc=True,
     reserved_concurrency=2,  # one sync at a time plus a manual run; a runaway loop cannot take the account pool
 )
-CANVAS_API_BASE_URL = "https://canvas.instructure.com"
+CANVAS_API_BASE_URL = "https://canvas.instructure.com/api/v1"
 
 QUEUES = (
     # visibility: a consumer has 5 minutes per message before another may receive it

@@ -105,7 +105,7 @@ def buildspec(*, docker_hub_login: bool = False) -> dict[str, Any]:
 
     It reads only the project's environment variables: ``REPOSITORY_URI``,
     ``REPOSITORY_NAME``, ``AWS_DEFAULT_REGION``, ``AWS_ACCOUNT_ID``, ``CONTAINER_NAME``,
-    ``BUILD_CONTEXT`` (and ``DOCKERHUB_USERNAME`` / ``DOCKERHUB_TOKEN`` from Secrets Manager
+    ``BUILD_CONTEXT``, ``DOCKERFILE`` (the build file, relative to the context) (and ``DOCKERHUB_USERNAME`` / ``DOCKERHUB_TOKEN`` from Secrets Manager
     with ``docker_hub_login``). No ``${...}``: Terraform would take it for an interpolation.
     Variables persist across phases (buildspec 0.2), and
     ``on-failure: ABORT`` stops the build at the first failing phase, so no
@@ -134,7 +134,7 @@ def buildspec(*, docker_hub_login: bool = False) -> dict[str, Any]:
             "pre_build": {"on-failure": "ABORT", "commands": pre_build},
             "build": {"on-failure": "ABORT", "commands": [
                 'if [ "$IMAGE_EXISTS" = yes ]; then echo "$IMAGE_URI exists (immutable tag): reusing it";'
-                ' else docker build --tag "$IMAGE_URI" "$BUILD_CONTEXT"; fi',
+                ' else docker build --file "$BUILD_CONTEXT/$DOCKERFILE" --tag "$IMAGE_URI" "$BUILD_CONTEXT"; fi',
                 'if [ "$IMAGE_EXISTS" = no ]; then docker push "$IMAGE_URI"; fi',
             ]},
             "post_build": {"on-failure": "ABORT", "commands": [
@@ -367,6 +367,7 @@ class CodePipeline(Construct):
             ("AWS_ACCOUNT_ID", self._account_id),
             ("CONTAINER_NAME", name),
             ("BUILD_CONTEXT", terraform_literal(target.source_directory)),
+            ("DOCKERFILE", terraform_literal(self.options.dockerfile)),
         ]
         environment_variables = [
             _cb.CodebuildProjectEnvironmentEnvironmentVariable(name=k, value=v, type="PLAINTEXT")

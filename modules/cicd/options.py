@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from modules.validation import branch_problem, github_repository_problem
+from modules.validation_rules import branch_problem, github_repository_problem
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,6 +37,9 @@ class PipelineOptions:
     ``BUILD_GENERAL1_MEDIUM`` (4 vCPU, 7 GB) for builds that run out of memory."""
     build_timeout_minutes: int = 30
     """A build running longer fails (CodeBuild allows 5-2160). Defaults to 30."""
+    dockerfile: str = "Dockerfile"
+    """The build file of every service, relative to its build context (``docker build -f``), e.g.
+    ``Dockerfile.prod``. Defaults to ``Dockerfile``."""
     artifact_retention_days: int = 30
     """Days pipeline artifacts (source zips, image definitions) are kept. Defaults to 30."""
 
@@ -65,6 +68,9 @@ def pipeline_problems(c: PipelineOptions) -> Iterator[tuple[str, object, str, st
         if directory != "." and (not _SOURCE_DIRECTORY.match(directory) or ".." in directory.split("/")):
             yield (f"source_directories[{service}]", directory, "not a directory inside the repository",
                    "give a relative path without '..', e.g. 'apps/web', or '.' for the root")
+    if not _SOURCE_DIRECTORY.match(c.dockerfile) or ".." in c.dockerfile.split("/") or c.dockerfile.endswith("/"):
+        yield ("dockerfile", c.dockerfile, "not a file inside the build context",
+               "give a relative path without '..', e.g. 'Dockerfile.prod'")
     if c.build_compute_type not in CODEBUILD_COMPUTE_TYPES:
         yield ("build_compute_type", c.build_compute_type, "not a CodeBuild Linux compute type",
                f"use one of {', '.join(CODEBUILD_COMPUTE_TYPES)}")

@@ -191,7 +191,7 @@ class EcsService(Construct):
 
         autoscaled = max_count > min_count
         self.service = aws.ecs_service.EcsService(
-            self, "service", name=naming.ecs_service_name(name), cluster=cluster.cluster_arn,
+            self, "service", name=o.service_name or naming.ecs_service_name(name), cluster=cluster.cluster_arn,
             task_definition=self.task_definition.arn, desired_count=desired_count,
             capacity_provider_strategy=[aws.ecs_service.EcsServiceCapacityProviderStrategy(
                 capacity_provider=FARGATE_SPOT if fargate_spot else FARGATE, weight=1,

@@ -59,6 +59,9 @@ class EcsServiceOptions:
     ``("PASSWORD_MIN_LENGTH",)``: the explicit override of the secret-name check. Defaults to none."""
     secrets: tuple[SecretReference, ...] = ()
     """Environment variables filled from Secrets Manager when a task starts. Defaults to none."""
+    service_name: str | None = None
+    """The ECS service's name when the application's scripts name it (``aws ecs update-service --service
+    <name>``): unique within its cluster. Defaults to ``<project>-<name>-service``."""
     discovery_name: str | None = None
     """Cloud Map name (``<name>.<cluster.discovery_namespace>``) for service-to-service calls; other
     tasks may then reach this service's port. Defaults to none: no registration."""

@@ -29,6 +29,15 @@ ECR_PUSH_ACTIONS = (
 )
 
 
+VERIFY_ACTIONS = (
+    "ecs:DescribeClusters", "ecs:DescribeServices", "ecs:DescribeTaskDefinition", "ecs:DescribeTasks",
+    "ecs:ListTasks", "elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeLoadBalancers",
+    "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth",
+    "ec2:DescribeNetworkInterfaces", "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets",
+)
+"""What a verify-deployment script reads after a deploy (read-only; IAM scopes these to ``*``)."""
+
+
 class GithubDeployRole(Construct):
     """Attributes: ``role_arn``, ``role_name``, ``oidc_provider_arn``."""
 
@@ -43,6 +52,7 @@ class GithubDeployRole(Construct):
         service: EcsService,
         oidc_provider_arn: str | None = None,
         extra_subjects: Sequence[str] = (),
+        verify: bool = False,
     ) -> None:
         """
         :param repository: the GitHub repository ``owner/name`` whose workflows may deploy.
@@ -51,6 +61,10 @@ class GithubDeployRole(Construct):
             (``account-<name>``) creates: an environment stack never creates it (one per account).
         :param extra_subjects: further ``sub`` claims admitted (e.g. ``repo:o/n:environment:prod``);
             defaults to none.
+        :param verify: defaults to off; on, the role may also read what a verify-deployment script checks
+            (the cluster, its services and tasks, the load balancer and target health, subnets, security
+            groups and network interfaces): read-only ``Describe``/``List`` actions, which IAM scopes
+            to ``*`` only.
         """
         super().__init__(scope, id)
         stack = ProjectStack.of(self)
@@ -87,6 +101,7 @@ class GithubDeployRole(Construct):
                       [service.execution_role.arn, service.task_role.arn],
                       condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}),
                 allow("UpdateService", ["ecs:DescribeServices", "ecs:UpdateService"], service.service.id),
+                *([allow("VerifyDeployment", list(VERIFY_ACTIONS), "*")] if verify else []),
             ),
         )
         self.role_arn: str = self.role.arn

@@ -147,6 +147,8 @@ class Function(Construct):
             dead_letter_config={"target_arn": dead_letter_queue.queue_arn} if dead_letter_queue else None,
             tags=naming.tag(o.name, "fn"),
             depends_on=[self.log_group, self.policy.resource],
+            # CI delivers the code: an apply must not put the synth's zip back over it
+            lifecycle={"ignore_changes": ["filename", "source_code_hash"]} if o.code_from_ci else None,
         )
         self.function_arn: str = self.function.arn
         self.function_name: str = self.function.function_name

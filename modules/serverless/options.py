@@ -112,6 +112,11 @@ class FunctionOptions:
     in_vpc: bool = False
     """Run in the VPC's private app subnets with the function's own security group (to reach
     services or databases by private address; AWS APIs through NAT). Defaults to off."""
+    code_from_ci: bool = True
+    """The application's CI owns the code (``aws lambda update-function-code``): Terraform uploads the
+    zip of ``source`` when it creates the function and then ignores the code (``ignore_changes`` on
+    ``filename`` and ``source_code_hash``), so an apply never puts the first zip back over a delivered
+    one. Defaults to on; off, every synth's zip is deployed by ``terraform apply``."""
     reserved_concurrency: int | None = None
     """Concurrent executions reserved for (and limited to) the function. Defaults to none: the
     account's unreserved pool, no limit of its own."""

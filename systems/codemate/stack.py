@@ -116,7 +116,11 @@ class CodemateStack(ProjectStack):
         and the files bucket's name, for the services that use them."""
         environment = self._data_tier_environment(settings) if service.data_tier_access else {}
         if service.files_bucket_access and self.buckets:
-            environment["FILES_BUCKET"] = self.buckets.files_bucket_name
+            environment["AWS_S3_BUCKET"] = self.buckets.files_bucket_name
+        lb = settings.load_balancer
+        if lb.domain and any(r.variable == "NEXTAUTH_SECRET" for r in service.secrets):
+            host = lb.host_name or f"{settings.project.name}-{settings.name}.{lb.domain}"  # the load balancer's
+            environment["NEXTAUTH_URL"] = f"https://{host}"  # NextAuth does not start without it
         return environment
 
     def _data_tier_environment(self, settings: CodemateSettings) -> dict[str, str]:

@@ -9,6 +9,7 @@ from modules.compute.options import EcsServiceOptions
 from modules.errors import ConfigError
 from modules.networking.options import LoadBalancerOptions, NatMode, VpcOptions
 from modules.patterns.options import SingleServiceSettings, single_service_problems
+from modules.iam.options import GithubDeployOptions, github_deploy_problems
 from modules.secrets.options import SecretsOptions
 
 
@@ -29,6 +30,9 @@ class ConduitSettings(SingleServiceSettings):
     secret the document put in a plain environment variable)."""
     load_balancer: LoadBalancerOptions = field(default_factory=lambda: LoadBalancerOptions(waf=False))
     """Defaults to HTTP only and no WAF (cost-minimal); access logs on, to the stack's logs bucket."""
+    github: GithubDeployOptions
+    """The document's ``backend-deploy.yml`` (build, push to ECR, update the service, verify the
+    deployment): the repository and branch whose workflow may assume the deploy role."""
 
 
 def validate(settings: ConduitSettings) -> None:
@@ -53,3 +57,5 @@ def validate(settings: ConduitSettings) -> None:
                           "set load_balanced=True", system="conduit")
     for problem in single_service_problems(settings):
         raise ConfigError(env, *problem, system="conduit")
+    for field_, value, problem, fix in github_deploy_problems(settings.github):
+        raise ConfigError(env, f"github.{field_}", value, problem, fix, system="conduit")

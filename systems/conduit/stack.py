@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from modules.framework import Construct
+from modules.iam.github_oidc import GithubDeployRole
 from modules.patterns.single_service_app import SingleServiceApp
 from modules.stack import ProjectStack
 from systems.conduit.settings import ConduitSettings, validate
@@ -17,6 +18,12 @@ class ConduitStack(ProjectStack):
         super().__init__(scope, settings, stack_name=stack_name)
         app = SingleServiceApp(self, options=settings)
         self.app = app
+        # the document's backend-deploy.yml: push, update the service, then its verify-deployment script
+        self.deploy_role = GithubDeployRole(
+            self, "github-deploy", repository=settings.github.repository, branch=settings.github.branch,
+            image_repository=app.repository, service=app.service, oidc_provider_arn=settings.github.oidc_provider_arn,
+            extra_subjects=settings.github.subjects()[1:], verify=True,
+        )
         monitoring = app.add_monitoring(settings.monitoring)
 
         self.output("vpc_id", app.vpc.vpc_id, "VPC of the environment")
@@ -28,3 +35,5 @@ class ConduitStack(ProjectStack):
         self.output("ecr_repository_url", app.repository.repository_url, "ECR repository (push images here)")
         self.output("secret_names", app.secrets.secret_names, "Secrets Manager containers (set values out of band)")
         self.output("alarm_topic_arn", monitoring.topic_arn, "SNS topic of every alarm (subscribe here)")
+        self.output("github_deploy_role_arn", self.deploy_role.role_arn,
+                    "Role backend-deploy.yml assumes (aws-actions/configure-aws-credentials role-to-assume)")

@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from modules.validation import WEB_SERVICE_CHECKS, force_destroy_problem, validate_parts
 from modules.errors import ConfigError
 from modules.networking.options import LoadBalancerOptions, NatMode, VpcOptions
 from modules.patterns.options import SingleServiceSettings, single_service_problems
+from modules.iam.options import GithubDeployOptions, github_deploy_problems
 from modules.secrets.options import SecretsOptions
 
-_GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}/[A-Za-z0-9._-]{1,100}$")
-_BRANCH = re.compile(r"^(?!/)(?!.*//)(?!.*\.\.)[A-Za-z0-9._/-]{1,244}(?<![/.])$")
-
-
-@dataclass(frozen=True, kw_only=True)
-class GithubDeployOptions:
-    """The GitHub Actions workflow that builds, pushes and deploys the service."""
-
-    repository: str
-    """``owner/name`` of the repository whose workflow may assume the deploy role."""
-    branch: str
-    """The only branch whose workflow runs may deploy, e.g. ``main``."""
-    oidc_provider_arn: str | None = None
-    """The account's GitHub OIDC provider. Defaults to the one the account stack (``account-<name>``)
-    creates, named by its known ARN: an environment never creates it."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,14 +55,7 @@ def validate(settings: NestApiSettings) -> None:
     if settings.load_balancer.domain is None:
         fail("load_balancer.domain", None, "the API is served over HTTPS only (document 004)",
              "set the Route 53 public hosted zone, e.g. 'api.example.com'")
-    if not _GITHUB_REPOSITORY.match(gh.repository):
-        fail("github.repository", gh.repository, "not a GitHub repository 'owner/name'", "write it as 'owner/name'")
-    if not _BRANCH.match(gh.branch):
-        fail("github.branch", gh.branch, "not a valid branch name", "use e.g. 'main'")
-    if gh.oidc_provider_arn is not None and not re.fullmatch(
-            r"arn:aws(?:-[a-z]+)*:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com",
-            gh.oidc_provider_arn):
-        fail("github.oidc_provider_arn", gh.oidc_provider_arn, "not the ARN of a GitHub OIDC provider",
-             "use arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com, or leave it out")
+    for field_, value, problem, fix in github_deploy_problems(gh):
+        fail(f"github.{field_}", value, problem, fix)
     for problem in single_service_problems(settings):
         fail(*problem)

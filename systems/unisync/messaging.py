@@ -41,6 +41,10 @@ def add_messaging(stack, settings) -> None:
         },
     )
     stack.secrets.grant_read(stack.canvas_sync, "canvas")
+    if settings.canvas_sync.runtime != "python3.11":
+        stack.notes.append(f"function canvas-sync: {settings.canvas_sync.runtime} — the document's python3.11 was "
+                           "deprecated on 2026-06-30 (no security patches; creation blocked after): the newest Python "
+                           "the pinned provider accepts")
     if settings.canvas_sync_schedule is not None:
         ScheduleSource(stack, "canvas-sync-schedule", function=stack.canvas_sync,
                        options=settings.canvas_sync_schedule)

@@ -78,8 +78,8 @@ class UniSyncSettings(SystemSettings):
     """When EventBridge Scheduler runs the sync. Defaults to none: invoked by hand or another system."""
     load_balancer: LoadBalancerOptions = field(default_factory=lambda: LoadBalancerOptions(access_logs=False, waf=False))
     """Defaults to HTTP only (no domain), no access logs, no WAF."""
-    secrets: SecretsOptions = field(default_factory=lambda: SecretsOptions(names=("jwt", "database", "canvas", "cognito")))
-    """Defaults to ``jwt``, ``database`` (the app user), ``canvas`` (API token), ``cognito`` (``{userPoolId, clientId}``)."""
+    secrets: SecretsOptions = field(default_factory=lambda: SecretsOptions(names=("encryption-key", "database", "canvas", "cognito")))
+    """Defaults to ``encryption-key`` (the document's ``ENCRYPTION_KEY``), ``database`` (the app user), ``canvas`` (API token), ``cognito`` (``{userPoolId, clientId}``)."""
     cluster: EcsClusterOptions = field(default_factory=lambda: EcsClusterOptions())
     monitoring: MonitoringOptions = field(default_factory=lambda: MonitoringOptions())
     images_to_keep: int = 10

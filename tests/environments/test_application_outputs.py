@@ -46,24 +46,24 @@ def test_outputs_the_secret_and_bucket_names(env, stack):
 
 
 @pytest.mark.parametrize("env_name, url", [
-    ("staging", "https://codemate-staging.codemate.example.com"),
-    ("prod", "https://codemate-prod.codemate.example.com"),
+    ("dev", "https://codemate-dev.code1398.io"),  # SPEC §7: the document's host names
+    ("staging", "https://codemate-staging.code1398.io"),
+    ("prod", "https://codemate.code1398.io"),
 ])
 def test_app_url_is_https_on_the_environment_host_name(request, env_name, url):
     assert value(request.getfixturevalue(env_name), "app_url") == url
 
 
-def test_dev_app_url_is_plain_http_on_the_load_balancer(dev):
-    assert value(dev, "app_url") == f"http://{dev.ref(LB, dev.one(LB), 'dns_name')}"
+def test_without_a_domain_the_app_url_is_plain_http_on_the_load_balancer():
+    from tests.data_variants import synthesized_variant
+
+    bare = synthesized_variant("no-domain")
+    assert value(bare, "app_url") == f"http://{bare.ref(LB, bare.one(LB), 'dns_name')}"
 
 
-def test_synth_summary_says_dev_is_http_only_and_prod_is_not(tmp_path, capsys):
+def test_synth_summary_has_no_plain_http_note_now_that_every_environment_has_a_domain(tmp_path, capsys):
     # WHEN dev and prod are synthesized through main
     assert main.main(["dev", "prod", "--outdir", str(tmp_path / "out")]) == 0
     lines = capsys.readouterr().out.splitlines()
-    # THEN exactly one note, under dev, says the load balancer serves plain HTTP
-    notes = [(i, line) for i, line in enumerate(lines) if "note:" in line and "load balancer" in line]
-    dev_line = next(i for i, line in enumerate(lines) if line.strip().startswith("dev "))
-    prod_line = next(i for i, line in enumerate(lines) if line.strip().startswith("prod "))
-    assert len(notes) == 1 and dev_line < notes[0][0] < prod_line
-    assert "plain HTTP on port 80" in notes[0][1] and "load_balancer.domain" in notes[0][1]
+    # THEN no note says a load balancer serves plain HTTP (the note itself: tests/modules/patterns)
+    assert not [line for line in lines if "plain HTTP" in line]

@@ -17,6 +17,8 @@ from modules.errors import ConfigError
 
 def with_db(env: str, **changes) -> CodemateSettings:
     settings = load(env)
+    if "engine" in changes:  # Codemate names PostgreSQL 17; another engine starts from its own default
+        changes.setdefault("engine_version", None)
     return replace(settings, database=replace(settings.database, **changes))
 
 

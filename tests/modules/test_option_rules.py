@@ -96,5 +96,8 @@ def test_the_single_service_settings_extend_with_their_own_defaults_and_check_th
     assert fields(single_service_problems(replace(base, images_to_keep=0))) == ["images_to_keep"]
     assert fields(single_service_problems(replace(base, images_to_keep=1001))) == ["images_to_keep"]
     # a system's settings redeclare a field to give it a default: Conduit's secrets and load balancer
-    conduit = ConduitSettings(name="dev", project=project, network=network, service=SERVICE, log_retention_days=7)
+    from modules.iam.options import GithubDeployOptions
+
+    conduit = ConduitSettings(name="dev", project=project, network=network, service=SERVICE, log_retention_days=7,
+                              github=GithubDeployOptions(repository="shop/api", branch="main"))
     assert conduit.secrets == SecretsOptions(names=("jwt",)) and conduit.load_balancer.waf is False

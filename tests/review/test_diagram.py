@@ -116,9 +116,14 @@ def test_users_reach_the_load_balancer_through_dns_and_waf(dots):
     (alb,) = graph.nodes("codemate-alb-prod")
     hops = {(e[0], e[1]) for e in graph.edges if e[2].get("style") != "dashed"}
     assert {(users, dns), (dns, waf), (waf, alb)} <= hops
-    dev = dots["dev"]   # no domain, no WAF: straight to the load balancer's AWS name
-    assert dev.nodes("Route 53") == [] and dev.nodes("WAF") == []
-    assert dev.edges_labelled("HTTP(S) to its AWS DNS name")
+    dev = dots["dev"]   # its domain (SPEC §7) but no WAF: Route 53 straight to the load balancer
+    (dev_users,) = dev.nodes("users")
+    (dev_dns,) = dev.nodes("Route 53")
+    (dev_alb,) = dev.nodes("codemate-alb-dev")
+    assert dev.nodes("WAF") == []
+    dev_hops = {(e[0], e[1]) for e in dev.edges if e[2].get("style") != "dashed"}
+    assert {(dev_users, dev_dns), (dev_dns, dev_alb)} <= dev_hops
+    assert not dev.edges_labelled("HTTP(S) to its AWS DNS name")
 
 
 def test_regional_services_with_counts_and_cicd_outside_the_vpc(dots, synth_out):

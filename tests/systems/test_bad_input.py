@@ -138,7 +138,7 @@ def test_unisync_deprecated_runtime_in_the_settings_file_exits_2_with_one_line(p
     # GIVEN a copy of the project whose UniSync function asks for Python 3.8, and an earlier output
     copy = project_copy
     project = copy / "environments" / "unisync" / "project.py"
-    project.write_text(project.read_text().replace('runtime="python3.11"', 'runtime="python3.8"', 1))
+    project.write_text(project.read_text().replace('runtime="python3.13"', 'runtime="python3.8"', 1))
     (copy / "cdktf.out").mkdir()
     (copy / "cdktf.out" / "marker").write_text("previous")
     # WHEN the user synthesizes UniSync

@@ -40,7 +40,7 @@ def test_network_is_two_public_subnets_with_a_route_to_the_internet_only(conduit
 
 
 def test_service_runs_in_public_subnets_with_a_public_ip_on_8080(conduit):
-    service = conduit.one("aws_ecs_service", name="conduit-backend-service")
+    service = conduit.one("aws_ecs_service", name="conduit-backend")  # SPEC §7: the document's update-service names it
     assert service["network_configuration"]["assign_public_ip"] is True
     public = {conduit.ref("aws_subnet", s) for s in conduit.resources("aws_subnet").values()}
     assert set(service["network_configuration"]["subnets"]) == public

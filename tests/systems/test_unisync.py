@@ -103,9 +103,9 @@ def test_secrets_are_injected_by_json_key_never_as_plain_values(uni):
     assert secrets["COGNITO_CLIENT_ID"] == f"{cognito}:clientId::"
     assert secrets["DB_PASSWORD"].endswith(":password::")
     assert {s["name"] for s in uni.resources("aws_secretsmanager_secret").values()} == {
-        f"unisync/{env}/{n}" for n in ("jwt", "database", "canvas", "cognito")}
+        f"unisync/{env}/{n}" for n in ("encryption-key", "database", "canvas", "cognito")}
     plain = {e["name"] for e in user["environment"]}
-    assert not plain & {"DB_PASSWORD", "JWT_SECRET", "COGNITO_CLIENT_ID"}
+    assert not plain & {"DB_PASSWORD", "ENCRYPTION_KEY", "COGNITO_CLIENT_ID"}
 
 
 def test_an_ecr_repository_per_service(uni):
@@ -165,12 +165,12 @@ def test_canvas_sync_runs_python_311_512_mb_300_s_in_the_private_subnets(uni):
     fn = uni.one("aws_lambda_function")
     env = env_of(uni)
     assert (fn["function_name"], fn["runtime"], fn["memory_size"], fn["timeout"]) == (
-        f"unisync-canvas-sync-{env}", "python3.11", 512, 300)
+        f"unisync-canvas-sync-{env}", "python3.13", 512, 300)
     private = {uni.ref("aws_subnet", uni.one("aws_subnet", cidr_block=c)) for c in ("10.0.11.0/24", "10.0.12.0/24")}
     assert set(fn["vpc_config"]["subnet_ids"]) == private
     variables = fn["environment"]["variables"]
     assert variables["USER_SERVICE_URL"] == f"http://user-service.{env}.unisync.internal:8081"
-    assert variables["CANVAS_API_BASE_URL"] == "https://canvas.instructure.com"
+    assert variables["CANVAS_API_BASE_URL"] == "https://canvas.instructure.com/api/v1"
     assert not [k for k in variables if "TOKEN" in k and not k.endswith("_ARN")]
     reads = [s for s in policy(uni, "fn-canvas-sync/policy") if "secretsmanager:GetSecretValue" in s["Action"]]
     assert [s["Resource"] for s in reads] == [[uni.ref("aws_secretsmanager_secret", uni.by_path(
@@ -244,11 +244,13 @@ def test_the_deployed_zip_holds_a_handler_lambda_can_import_and_run(stack_of, al
     synth = stack_of("unisync-dev")
     fn = synth.one("aws_lambda_function")
     archive = zipfile.ZipFile(all_stacks_output / "stacks" / "unisync-dev" / fn["filename"])
-    assert sorted(archive.namelist()) == ["__init__.py", "handler.py"]  # no tests, no caches
-    # WHEN its handler module is loaded from the zip's root, as Lambda does for "handler.handle"
+    assert sorted(archive.namelist()) == ["__init__.py", "requirements.txt", "src/__init__.py",
+                                          "src/handler.py"]  # no tests, no caches
+    # WHEN its handler module is loaded from the zip's root, as Lambda does for "src.handler.lambda_handler"
     archive.extractall(tmp_path)
-    module_name, function_name = fn["handler"].split(".")
-    spec = importlib.util.spec_from_file_location("canvas_sync_from_zip", tmp_path / f"{module_name}.py")
+    *package, function_name = fn["handler"].split(".")
+    assert (package, function_name) == (["src", "handler"], "lambda_handler")
+    spec = importlib.util.spec_from_file_location("canvas_sync_from_zip", tmp_path.joinpath(*package).with_suffix(".py"))
     module = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(__import__("sys").modules, spec.name, module)
     spec.loader.exec_module(module)
@@ -259,6 +261,6 @@ def test_the_deployed_zip_holds_a_handler_lambda_can_import_and_run(stack_of, al
 
     deps = module.Dependencies(get=lambda url, headers: [], sqs=Sqs(), canvas_token="t", canvas_base_url="https://c",
                                user_service_url="http://u", assignment_queue_url="a", submission_queue_url="s")
-    # THEN the entry point runs
-    assert getattr(module, function_name)({"course_ids": [1]}, None, deps) == {
+    # THEN the entry point runs (its work, given fakes)
+    assert getattr(module, function_name) and module.handle({"course_ids": [1]}, None, deps) == {
         "courses": 1, "assignments": 0, "submissions": 0}

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from systems.unisync.functions.canvas_sync import handler
+from systems.unisync.functions.canvas_sync.src import handler
 
 
 class FakeSqs:
@@ -21,7 +21,7 @@ class FakeSqs:
 
 
 def deps(get, sqs):
-    return handler.Dependencies(get=get, sqs=sqs, canvas_token="t0ken", canvas_base_url="https://canvas.test",
+    return handler.Dependencies(get=get, sqs=sqs, canvas_token="t0ken", canvas_base_url="https://canvas.test/api/v1",
                                 user_service_url="http://user-service.dev.unisync.internal:8081",
                                 assignment_queue_url="q-assign", submission_queue_url="q-submit")
 

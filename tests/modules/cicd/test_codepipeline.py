@@ -217,6 +217,7 @@ def test_build_gets_its_own_repository_region_account_and_container(stack, servi
         "AWS_ACCOUNT_ID": f"${{data.aws_caller_identity.{account}.account_id}}",
         "CONTAINER_NAME": service,  # the container's name in the task definition
         "BUILD_CONTEXT": service,
+        "DOCKERFILE": "Dockerfile.prod",  # SPEC §7: docker build -f Dockerfile.prod . per service
     }
     assert {v["type"] for v in found.values()} == {"PLAINTEXT"}  # none of them is a secret
 
@@ -256,7 +257,7 @@ def test_buildspec_logs_in_to_ecr_builds_tags_with_the_commit_pushes_and_writes_
     assert any("cut -c 1-7" in c and "CODEBUILD_RESOLVED_SOURCE_VERSION" in c for c in pre)
     assert any(c.startswith("aws ecr get-login-password") and "docker login --username AWS --password-stdin" in c
                for c in pre)
-    assert any('docker build --tag "$IMAGE_URI" "$BUILD_CONTEXT"' in c for c in build)
+    assert any('docker build --file "$BUILD_CONTEXT/$DOCKERFILE" --tag "$IMAGE_URI" "$BUILD_CONTEXT"' in c for c in build)
     assert any('docker push "$IMAGE_URI"' in c for c in build)
     assert post == ['printf \'[{"name":"%s","imageUri":"%s"}]\' "$CONTAINER_NAME" "$IMAGE_URI" > imagedefinitions.json']
     assert spec["artifacts"] == {"files": ["imagedefinitions.json"]}
@@ -301,7 +302,7 @@ def run_buildspec(tmp_path: Path, *, commit: str | None, image_in_ecr: bool = Fa
         "IMAGE_IN_ECR": "yes" if image_in_ecr else "no", "REPOSITORY_URI": URI,
         "REPOSITORY_NAME": "codemate-backend-dev", "AWS_DEFAULT_REGION": "ap-northeast-2",
         "AWS_ACCOUNT_ID": "123456789012", "CONTAINER_NAME": "backend", "BUILD_CONTEXT": "backend",
-        "DOCKERHUB_USERNAME": "codemate", "DOCKERHUB_TOKEN": "hub-token",
+        "DOCKERFILE": "Dockerfile.prod", "DOCKERHUB_USERNAME": "codemate", "DOCKERHUB_TOKEN": "hub-token",
     }
     if commit is not None:
         env["CODEBUILD_RESOLVED_SOURCE_VERSION"] = commit
@@ -322,7 +323,7 @@ def test_buildspec_pushes_the_commit_tagged_image_and_names_it_for_the_ecs_deplo
         "docker login --username AWS --password-stdin 123456789012.dkr.ecr.ap-northeast-2.amazonaws.com "
         "<stdin:ecr-password>",
         "aws ecr describe-images --repository-name codemate-backend-dev --image-ids imageTag=3f9c2ab",
-        f"docker build --tag {URI}:3f9c2ab backend",
+        f"docker build --file backend/Dockerfile.prod --tag {URI}:3f9c2ab backend",
         f"docker push {URI}:3f9c2ab",
     ]
     assert json.loads(files[IMAGE_DEFINITIONS_FILE]) == [{"name": "backend", "imageUri": f"{URI}:3f9c2ab"}]

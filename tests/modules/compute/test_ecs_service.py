@@ -43,7 +43,7 @@ RETENTION = {"dev": 7, "staging": 14, "prod": 30}
 SECRETS = {  # variable -> (secret, JSON key)
     "frontend": {"NEXTAUTH_SECRET": ("nextauth", None), "GITHUB_ID": ("github-oauth", "client_id"),
                  "GITHUB_SECRET": ("github-oauth", "client_secret")},
-    "backend": {"DATABASE_USERNAME": ("database", "username"), "DATABASE_PASSWORD": ("database", "password"),
+    "backend": {"DATABASE_USER": ("database", "username"), "DATABASE_PASSWORD": ("database", "password"),
                 "NEXTAUTH_SECRET": ("nextauth", None), "ANTHROPIC_API_KEY": ("anthropic", None),
                 # data_tier_access: the stack-generated Redis AUTH token, from the data tier's secret
                 "REDIS_AUTH_TOKEN": ("cache/auth-secret", None)},
@@ -119,20 +119,24 @@ def test_no_task_definition_holds_a_secret_value(stack, service):
     assert not set(plain) & set(SECRETS[service])
     assert all(s["valueFrom"].startswith(f"${{{SECRET}.") for s in c["secrets"])
     # ... plain values are only non-secret configuration
-    assert set(plain) <= {"NODE_ENV", "PORT", "HOSTNAME", "FILES_BUCKET"} | (
-        DATA_TIER_PLAIN if service == "backend" else set())
+    assert set(plain) <= {"NODE_ENV", "PORT", "HOSTNAME", "NEXTAUTH_URL"} | (
+        DATA_TIER_PLAIN | {"AWS_S3_BUCKET", "AWS_REGION"} if service == "backend" else set())
     # ... and the stack creates no secret version, so no value can be in the JSON or the state
     # the only secret version is the generated Redis token, written write-only (never a value in the JSON)
     assert [stack.path(v) for v in stack.resources(SECRET_VERSION).values()] == ["cache/auth-value"]
     assert all("secret_string" not in v for v in stack.resources(SECRET_VERSION).values())
 
 
-def test_backend_gets_the_files_bucket_name_and_frontend_does_not(stack):
+def test_backend_gets_the_files_bucket_name_and_region_by_the_applications_names_and_frontend_does_not(env, stack):
+    # SPEC §7 (Codemate): AWS_S3_BUCKET, AWS_REGION; NEXTAUTH_URL is the environment's HTTPS host
     files = stack.by_path(BUCKET, "storage/files")
     backend = {e["name"]: e["value"] for e in container(stack, "backend")["environment"]}
     frontend = {e["name"]: e["value"] for e in container(stack, "frontend")["environment"]}
-    assert backend["FILES_BUCKET"] == stack.ref(BUCKET, files, "bucket")
-    assert "FILES_BUCKET" not in frontend
+    assert backend["AWS_S3_BUCKET"] == stack.ref(BUCKET, files, "bucket")
+    assert backend["AWS_REGION"] == "ap-northeast-2"
+    assert not {"AWS_S3_BUCKET", "AWS_REGION", "FILES_BUCKET"} & set(frontend)
+    host = {"dev": "codemate-dev", "staging": "codemate-staging", "prod": "codemate"}[env]
+    assert backend["NEXTAUTH_URL"] == frontend["NEXTAUTH_URL"] == f"https://{host}.code1398.io"
 
 
 # -- service --------------------------------------------------------------------

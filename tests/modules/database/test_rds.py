@@ -42,9 +42,11 @@ def data_key_arn(synth) -> str:
 
 
 # -- PostgreSQL, per environment ---------------------------------------------------
-def test_database_is_postgresql_16_on_5432_by_default(stack):
+def test_codemate_database_is_postgresql_17_on_5432_as_its_application_expects(stack):
+    # SPEC §7: the application's docker-compose and Prisma migrations run on PostgreSQL 17
+    # (the library's default stays 16; Codemate's settings name 17).
     db = stack.one(DB_INSTANCE)
-    assert (db["engine"], db["engine_version"], db["port"]) == ("postgres", "16", 5432)
+    assert (db["engine"], db["engine_version"], db["port"]) == ("postgres", "17", 5432)
 
 
 def test_database_class_and_gp3_storage_follow_the_environment(env, stack):
@@ -102,7 +104,7 @@ def test_database_uses_the_rds_group_that_admits_only_ecs_on_5432(stack):
 
 def test_tls_is_enforced_by_the_postgresql_parameter_group(stack):
     group = stack.one(DB_PARAMS)
-    assert group["family"] == "postgres16"
+    assert group["family"] == "postgres17"
     assert group["parameter"] == [{"name": "rds.force_ssl", "value": "1"}]
     assert stack.one(DB_INSTANCE)["parameter_group_name"] == stack.ref(DB_PARAMS, group, "name")
 

@@ -123,8 +123,11 @@ def test_everything_else_goes_to_the_frontend(stack):
     ]
 
 
-def test_dev_without_a_domain_serves_http_only(dev):
-    # GIVEN dev has no domain THEN one HTTP listener forwards, no HTTPS listener, no certificate
+def test_an_environment_without_a_domain_serves_http_only():
+    from tests.data_variants import synthesized_variant
+
+    # GIVEN dev without its domain THEN one HTTP listener forwards, no HTTPS listener, no certificate
+    dev = synthesized_variant("no-domain")
     (http,) = dev.resources(LISTENER).values()
     assert (http["port"], http["protocol"]) == (80, "HTTP")
     assert http["default_action"][0]["type"] == "forward"

@@ -12,21 +12,23 @@ VALIDATION = aws.acm_certificate_validation.AcmCertificateValidation.TF_RESOURCE
 RECORD = aws.route53_record.Route53Record.TF_RESOURCE_TYPE
 LB = aws.lb.Lb.TF_RESOURCE_TYPE
 
-with_domain = pytest.mark.parametrize("env_name", ["staging", "prod"])
+with_domain = pytest.mark.parametrize("env_name", ["dev", "staging", "prod"])
+# SPEC §7: zone code1398.io, prod codemate.code1398.io, dev codemate-dev.code1398.io (staging: ours)
+HOSTS = {"dev": "codemate-dev.code1398.io", "staging": "codemate-staging.code1398.io", "prod": "codemate.code1398.io"}
 
 
 @with_domain
 def test_hosted_zone_is_looked_up_by_domain(request, env_name):
     stack = request.getfixturevalue(env_name)
     (zone,) = stack.data(ZONE).values()
-    assert zone == {"name": "codemate.example.com", "private_zone": False}
+    assert zone == {"name": "code1398.io", "private_zone": False}
 
 
 @with_domain
 def test_wildcard_certificate_is_dns_validated_in_the_zone(request, env_name):
     stack = request.getfixturevalue(env_name)
     certificate = stack.one(CERTIFICATE)
-    assert (certificate["domain_name"], certificate["validation_method"]) == ("*.codemate.example.com", "DNS")
+    assert (certificate["domain_name"], certificate["validation_method"]) == ("*.code1398.io", "DNS")
     assert "subject_alternative_names" not in certificate  # one name: exactly one validation record
     record = stack.by_path(RECORD, "tls/validation")
     option = f"tolist({stack.ref(CERTIFICATE, certificate, 'domain_validation_options')[2:-1]}).0"
@@ -38,16 +40,19 @@ def test_wildcard_certificate_is_dns_validated_in_the_zone(request, env_name):
     assert validation["validation_record_fqdns"] == [stack.ref(RECORD, record, "fqdn")]
 
 
-@pytest.mark.parametrize("env_name", ["staging", "prod"])
+@with_domain
 def test_alias_record_points_the_environment_host_name_at_the_load_balancer(request, env_name):
     stack = request.getfixturevalue(env_name)
     alb = stack.one(LB)
     alias = stack.by_path(RECORD, "dns/alias")
-    assert (alias["name"], alias["type"]) == (f"codemate-{env_name}.codemate.example.com", "A")
+    assert (alias["name"], alias["type"]) == (HOSTS[env_name], "A")
     assert alias["alias"] == {"name": stack.ref(LB, alb, "dns_name"), "zone_id": stack.ref(LB, alb, "zone_id"),
                               "evaluate_target_health": True}
 
 
-def test_dev_has_no_zone_certificate_or_record(dev):
-    assert not dev.data(ZONE)
-    assert dev.count(CERTIFICATE) == dev.count(VALIDATION) == dev.count(RECORD) == 0
+def test_an_environment_without_a_domain_has_no_zone_certificate_or_record():
+    from tests.data_variants import synthesized_variant
+
+    bare = synthesized_variant("no-domain")
+    assert not bare.data(ZONE)
+    assert bare.count(CERTIFICATE) == bare.count(VALIDATION) == bare.count(RECORD) == 0

@@ -188,15 +188,23 @@ def test_files_cors_allows_the_app_origin(prod):
     (cors,) = prod.resources(CORS).values()
     assert cors["bucket"] == prod.ref(BUCKET, prod.by_path(BUCKET, "storage/files"))
     (rule,) = cors["cors_rule"]
-    assert rule["allowed_origins"] == ["https://codemate-prod.codemate.example.com"]
+    assert rule["allowed_origins"] == ["https://codemate.code1398.io"]
     assert rule["allowed_methods"] == ["GET", "PUT", "POST", "DELETE"]
     assert rule["max_age_seconds"] == 3000
 
 
-def test_dev_cors_allows_the_load_balancer_and_localhost(dev):
+def test_dev_cors_allows_its_host_and_localhost(dev):
     (cors,) = dev.resources(CORS).values()
+    assert cors["cors_rule"][0]["allowed_origins"] == ["https://codemate-dev.code1398.io", "http://localhost:3000"]
+
+
+def test_without_a_domain_cors_allows_the_load_balancer():
+    from tests.data_variants import synthesized_variant
+
+    bare = synthesized_variant("no-domain")
+    (cors,) = bare.resources(CORS).values()
     assert cors["cors_rule"][0]["allowed_origins"] == [
-        f"http://{dev.ref(LB, dev.one(LB), 'dns_name')}", "http://localhost:3000"]
+        f"http://{bare.ref(LB, bare.one(LB), 'dns_name')}", "http://localhost:3000"]
 
 
 def test_logs_bucket_lets_the_regions_elb_account_write_alb_logs(stack):

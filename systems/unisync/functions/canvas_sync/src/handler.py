@@ -1,14 +1,16 @@
 """canvas-sync: copy the assignments and submissions of linked Canvas courses onto UniSync's queues.
 
 Invoked by a schedule (or by hand with ``{"course_ids": [...]}``). For each course it reads the
-Canvas REST API (``GET /api/v1/courses/<id>/assignments`` and ``.../students/submissions``) with
+Canvas REST API (``GET <CANVAS_API_BASE_URL>/courses/<id>/assignments`` and ``.../students/submissions``,
+the base URL being the API's, ``https://canvas.instructure.com/api/v1``) with
 the API token from Secrets Manager, and sends one message per item to ``assignment-events`` and
 ``submission-events`` (``SendMessageBatch``, 10 at a time). Without ``course_ids`` in the event it
 asks the user service which courses users have linked (``GET <USER_SERVICE_URL>/internal/canvas/courses``).
 
 Environment: ``USER_SERVICE_URL``, ``CANVAS_API_BASE_URL``, ``CANVAS_TOKEN_SECRET_ARN``,
-``ASSIGNMENT_EVENTS_QUEUE_URL``, ``SUBMISSION_EVENTS_QUEUE_URL``. Only the standard library and
-boto3 (part of the Lambda Python runtime): nothing to vendor.
+``ASSIGNMENT_EVENTS_QUEUE_URL``, ``SUBMISSION_EVENTS_QUEUE_URL``. The document's handler is
+``src.handler.lambda_handler`` in a zip built with ``pip install -r requirements.txt -t build/``
+(x86_64 wheels); this code needs only the standard library and boto3 (part of the runtime).
 """
 
 from __future__ import annotations
@@ -91,8 +93,8 @@ def sync(event: dict, deps: Dependencies) -> dict:
     counts = {"courses": 0, "assignments": 0, "submissions": 0}
     for course_id in course_ids:
         course = urllib.parse.quote(str(course_id))
-        assignments = deps.get(f"{deps.canvas_base_url}/api/v1/courses/{course}/assignments?per_page=100", auth)
-        submissions = deps.get(f"{deps.canvas_base_url}/api/v1/courses/{course}/students/submissions"
+        assignments = deps.get(f"{deps.canvas_base_url}/courses/{course}/assignments?per_page=100", auth)
+        submissions = deps.get(f"{deps.canvas_base_url}/courses/{course}/students/submissions"
                                "?student_ids[]=all&per_page=100", auth)
         counts["assignments"] += send_all(deps.sqs, deps.assignment_queue_url,
                                           (assignment_message(course_id, a) for a in assignments))
@@ -103,5 +105,10 @@ def sync(event: dict, deps: Dependencies) -> dict:
 
 
 def handle(event: dict, context: Any, deps: Dependencies | None = None) -> dict:
-    """Lambda entry point (``handler.handle``)."""
+    """The work of one invocation (``lambda_handler`` calls it; tests give fakes as ``deps``)."""
     return sync(event or {}, deps or Dependencies.from_environment())
+
+
+def lambda_handler(event: dict, context: Any) -> dict:
+    """The document's entry point (``--handler src.handler.lambda_handler``)."""
+    return handle(event, context)

@@ -8,7 +8,9 @@ What it checks: each ECS cluster is ACTIVE; each service is ACTIVE, runs its des
 newest revision of its family, whose image comes from the contract's repository and whose container
 has every variable and secret of the contract; each target group exists with its health-check path;
 each load balancer exists with its listeners' ports; each queue exists, with its dead-letter queue when
-it has one; each function has its runtime and handler; each alarm exists.
+it has one; each function has its runtime and handler (and subnets, when the stack puts it in the VPC);
+each EKS cluster is ACTIVE with its add-ons and the Pod Identity associations of its service accounts;
+each alarm exists.
 """
 
 from __future__ import annotations
@@ -132,6 +134,11 @@ def checks(document: dict, *, system: str, environment: str, client: Callable[[s
         same = (answer.get("Runtime"), answer.get("Handler")) == (function["runtime"], function["handler"])
         found.append(Check(same, f"function {name} runs {function['runtime']} {function['handler']}",
                            f"{answer.get('Runtime')} {answer.get('Handler')}"))
+        if function.get("vpc_config"):
+            subnets = (answer.get("VpcConfig") or {}).get("SubnetIds") or []
+            found.append(Check(bool(subnets), f"function {name} runs in the VPC", f"{len(subnets)} subnet(s)"))
+    for cluster in _resources(document, "aws_eks_cluster").values():
+        found += _eks_checks(client("eks"), resolved(cluster["name"]), document)
     names = [n for a in _resources(document, "aws_cloudwatch_metric_alarm").values()
              if (n := resolved(a["alarm_name"]))]
     if names:
@@ -141,6 +148,25 @@ def checks(document: dict, *, system: str, environment: str, client: Callable[[s
             present |= {a["AlarmName"] for a in cloudwatch.describe_alarms(AlarmNames=names[start:start + 100])["MetricAlarms"]}
         missing = [n for n in names if n not in present]
         found.append(Check(not missing, f"{len(names)} alarms present", f"missing {', '.join(missing[:5])}" if missing else ""))
+    return found
+
+
+def _eks_checks(eks, name: str, document: dict) -> list[Check]:
+    try:
+        status = eks.describe_cluster(name=name)["cluster"]["status"]
+    except Exception:  # noqa: BLE001 (ResourceNotFoundException)
+        return [Check(False, f"EKS cluster {name}", "missing")]
+    found = [Check(status == "ACTIVE", f"EKS cluster {name} is ACTIVE", status)]
+    want = sorted(a["addon_name"] for a in _resources(document, "aws_eks_addon").values())
+    have = sorted(eks.list_addons(clusterName=name)["addons"])
+    missing = [a for a in want if a not in have]
+    found.append(Check(not missing, f"EKS cluster {name} has its {len(want)} add-ons",
+                       f"missing {', '.join(missing)}" if missing else ""))
+    bound = {(a["namespace"], a["serviceAccount"])
+             for a in eks.list_pod_identity_associations(clusterName=name)["associations"]}
+    for association in _resources(document, "aws_eks_pod_identity_association").values():
+        account = (association["namespace"], association["service_account"])
+        found.append(Check(account in bound, f"service account {'/'.join(account)} has its Pod Identity role"))
     return found
 
 

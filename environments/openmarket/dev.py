@@ -2,13 +2,14 @@
 on weekdays 09:00-18:00 KST, Redis primary + replica, 7 days of logs, nothing protected from destroy."""
 
 from environments.openmarket.project import (
-    DATA_SYNC_SCHEDULE,
     FUNCTIONS,
     PLACEHOLDER_OFFICE_CIDR,
     PLACEHOLDER_WEB_ORIGIN,
     PLATFORM_ADMIN_ROLE,
     PROJECT,
-    REPORT_SCHEDULE,
+    WORKING_HOURS_DATA_SYNC_SCHEDULE,
+    WORKING_HOURS_REPORT_SCHEDULE,
+    github,
 )
 from modules.database.engines import DatabaseEngine
 from modules.database.options import CacheOptions, DatabaseOptions
@@ -40,8 +41,9 @@ SETTINGS = OpenMarketSettings(
     uploads=UploadsOptions(cors_origins=(PLACEHOLDER_WEB_ORIGIN, "http://localhost:3000")),
     database_working_hours=True,
     functions=FUNCTIONS,
-    report_schedule=REPORT_SCHEDULE,
-    data_sync_schedule=DATA_SYNC_SCHEDULE,
+    report_schedule=WORKING_HOURS_REPORT_SCHEDULE,
+    data_sync_schedule=WORKING_HOURS_DATA_SYNC_SCHEDULE,
+    github=github("develop"),
     log_retention_days=7,
     force_destroy=True,  # one `destroy` removes dev with its logs, uploads and images
 )

@@ -8,6 +8,7 @@ from environments.openmarket.project import (
     PLATFORM_ADMIN_ROLE,
     PROJECT,
     REPORT_SCHEDULE,
+    github,
 )
 from modules.database.engines import DatabaseEngine
 from modules.database.options import BackupReplicaOptions, CacheOptions, DatabaseOptions
@@ -41,5 +42,6 @@ SETTINGS = OpenMarketSettings(
     functions=FUNCTIONS,
     report_schedule=REPORT_SCHEDULE,
     data_sync_schedule=DATA_SYNC_SCHEDULE,
+    github=github("main", "production"),
     log_retention_days=30,
 )

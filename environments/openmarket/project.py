@@ -1,5 +1,6 @@
 """What every OpenMarket environment shares: name, region, zones, state backend, placeholders."""
 
+from modules.iam.options import GithubDeployOptions
 from modules.project import ProjectSettings
 from modules.serverless.options import FunctionOptions, ScheduleOptions
 
@@ -31,12 +32,31 @@ FUNCTIONS = (
                     handler="index.handler", memory_mb=512, timeout_seconds=60, log_retention_days=LAMBDA_LOG_DAYS),
     FunctionOptions(name="order-notification", source=f"{_CODE}/order-notification", runtime=RUNTIME,
                     handler="index.handler", memory_mb=256, timeout_seconds=30, log_retention_days=LAMBDA_LOG_DAYS),
+    # report-generator and data-sync use Aurora and Redis: in the private subnets (document 003)
     FunctionOptions(name="report-generator", source=f"{_CODE}/report-generator", runtime=RUNTIME,
-                    handler="index.handler", memory_mb=1024, timeout_seconds=300, log_retention_days=LAMBDA_LOG_DAYS),
+                    handler="index.handler", memory_mb=1024, timeout_seconds=300, log_retention_days=LAMBDA_LOG_DAYS,
+                    in_vpc=True),
     FunctionOptions(name="data-sync", source=f"{_CODE}/data-sync", runtime=RUNTIME,
-                    handler="index.handler", memory_mb=512, timeout_seconds=120, log_retention_days=LAMBDA_LOG_DAYS),
+                    handler="index.handler", memory_mb=512, timeout_seconds=120, log_retention_days=LAMBDA_LOG_DAYS,
+                    in_vpc=True),
 )
 REPORT_SCHEDULE = ScheduleOptions(name="daily-report", expression="cron(0 0 * * ? *)", timezone="Asia/Seoul",
                                   description="report-generator, daily at 00:00 KST")
 DATA_SYNC_SCHEDULE = ScheduleOptions(name="hourly-sync", expression="rate(1 hour)",
                                      description="data-sync, every hour")
+# dev stops Aurora outside 09:00-18:00 KST on weekdays: its functions run inside those hours, once the
+# database has started (validation refuses a schedule that could fire at a stopped database)
+WORKING_HOURS_REPORT_SCHEDULE = ScheduleOptions(
+    name="daily-report", expression="cron(30 9 ? * MON-FRI *)", timezone="Asia/Seoul",
+    description="report-generator, weekdays at 09:30 KST (the database runs 09:00-18:00)")
+WORKING_HOURS_DATA_SYNC_SCHEDULE = ScheduleOptions(
+    name="hourly-sync", expression="cron(30 9-17 ? * MON-FRI *)", timezone="Asia/Seoul",
+    description="data-sync, hourly 09:30-17:30 KST on weekdays (the database runs 09:00-18:00)")
+
+PLACEHOLDER_GITHUB_REPOSITORY = "openmarket-dev/openmarket"
+"""Placeholder repository of the document's backend-ci, frontend-ci and lambda-ci workflows: replace it."""
+
+
+def github(branch: str, *environments: str) -> GithubDeployOptions:
+    """Who may assume an environment's CI role: the repository's ``branch`` and GitHub ``environments``."""
+    return GithubDeployOptions(repository=PLACEHOLDER_GITHUB_REPOSITORY, branch=branch, environments=environments)

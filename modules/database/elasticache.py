@@ -66,6 +66,7 @@ class RedisCache(Construct):
             stack's ``log_retention_days``).
         """
         super().__init__(scope, id)
+        self._secret_key_arn: str = kms_key.key_arn
         stack = ProjectStack.of(self)
         naming, availability_zones, log_retention_days = stack.naming, stack.availability_zones, \
             stack.log_retention_days
@@ -165,3 +166,11 @@ class RedisCache(Construct):
         if self.connections is None:
             raise ValueError("allow_default_port_from needs the cache built with a SecurityGroup construct")
         self.connections.allow_from(peer, self.port, description)
+
+    def grant_read_auth_token(self, grantee) -> None:
+        """Let ``grantee`` (a :class:`~modules.iam.grants.Grantee`) read the AUTH token secret and decrypt it through
+        Secrets Manager only."""
+        from modules.iam.grants import secret_read_statements
+
+        grantee.add_to_role_policy(*secret_read_statements(
+            self.node.id, self.auth_token_secret_arn, self._secret_key_arn, ProjectStack.of(self).region))

@@ -75,6 +75,7 @@ class RdsDatabase(Construct):
             Every log group is kept the stack's ``log_retention_days``.
         """
         super().__init__(scope, id)
+        self._secret_key_arn: str = kms_key.key_arn
         stack = ProjectStack.of(self)
         naming, availability_zones, log_retention_days = stack.naming, stack.availability_zones, \
             stack.log_retention_days
@@ -329,3 +330,11 @@ class RdsDatabase(Construct):
         if self.connections is None:
             raise ValueError("allow_default_port_from needs the database built with a SecurityGroup construct")
         self.connections.allow_from(peer, self.port, description)
+
+    def grant_read_master_secret(self, grantee) -> None:
+        """Let ``grantee`` (a :class:`~modules.iam.grants.Grantee`) read the master user secret (generated and rotated by RDS) and decrypt it through
+        Secrets Manager only."""
+        from modules.iam.grants import secret_read_statements
+
+        grantee.add_to_role_policy(*secret_read_statements(
+            self.node.id, self.master_user_secret_arn, self._secret_key_arn, ProjectStack.of(self).region))

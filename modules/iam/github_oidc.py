@@ -38,6 +38,49 @@ VERIFY_ACTIONS = (
 """What a verify-deployment script reads after a deploy (read-only; IAM scopes these to ``*``)."""
 
 
+def github_trust(oidc_provider_arn: str, subjects: Sequence[str]) -> dict:
+    """Trust for GitHub Actions through the account's OIDC provider: the ``sts.amazonaws.com`` audience
+    and exactly these ``sub`` claims (``StringLike`` only when one carries a wildcard)."""
+    host = GITHUB_OIDC_URL.removeprefix("https://")
+    condition: dict[str, dict] = {"StringEquals": {f"{host}:aud": GITHUB_OIDC_AUDIENCE}}
+    if any("*" in s for s in subjects):
+        condition["StringLike"] = {f"{host}:sub": list(subjects)}
+    else:
+        condition["StringEquals"][f"{host}:sub"] = list(subjects)
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Federated": oidc_provider_arn},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": condition,
+        }],
+    }
+
+
+class GithubActionsRole(Construct):
+    """A role GitHub Actions workflows assume through the account's OIDC provider, allowed exactly
+    ``statements``. Attributes: ``role``, ``role_arn``, ``role_name``. Construct IDs ``role``, ``policy``."""
+
+    def __init__(self, scope: Construct, id: str, *, name: str, subjects: Sequence[str], description: str,
+                 statements: Sequence, oidc_provider_arn: str | None = None) -> None:
+        """
+        :param name: short name: the role is ``<project>-<name>-<env>``.
+        :param subjects: the ``sub`` claims admitted (:meth:`GithubDeployOptions.subjects`).
+        :param oidc_provider_arn: defaults to the account's provider (its account stack creates it).
+        """
+        super().__init__(scope, id)
+        stack = ProjectStack.of(self)
+        provider = oidc_provider_arn or github_oidc_provider_arn(stack)
+        self.role = aws.iam_role.IamRole(
+            self, "role", name=stack.naming.role_name(name), assume_role_policy=json.dumps(github_trust(provider, subjects)),
+            description=description, max_session_duration=3600,
+        )
+        aws.iam_role_policy.IamRolePolicy(self, "policy", role=self.role.id, name=name, policy=document(*statements))
+        self.role_arn: str = self.role.arn
+        self.role_name: str = self.role.name
+
+
 class GithubDeployRole(Construct):
     """Attributes: ``role_arn``, ``role_name``, ``oidc_provider_arn``."""
 
@@ -71,22 +114,7 @@ class GithubDeployRole(Construct):
         if oidc_provider_arn is None:
             oidc_provider_arn = github_oidc_provider_arn(stack)
         self.oidc_provider_arn: str = oidc_provider_arn
-        host = GITHUB_OIDC_URL.removeprefix("https://")
-        subjects = [f"repo:{repository}:ref:refs/heads/{branch}", *extra_subjects]
-        condition: dict[str, dict] = {"StringEquals": {f"{host}:aud": GITHUB_OIDC_AUDIENCE}}
-        if any("*" in s for s in subjects):
-            condition["StringLike"] = {f"{host}:sub": subjects}
-        else:
-            condition["StringEquals"][f"{host}:sub"] = subjects
-        trust = {
-            "Version": "2012-10-17",
-            "Statement": [{
-                "Effect": "Allow",
-                "Principal": {"Federated": oidc_provider_arn},
-                "Action": "sts:AssumeRoleWithWebIdentity",
-                "Condition": condition,
-            }],
-        }
+        trust = github_trust(oidc_provider_arn, [f"repo:{repository}:ref:refs/heads/{branch}", *extra_subjects])
         self.role = aws.iam_role.IamRole(
             self, "role", name=stack.naming.role_name("github-deploy"), assume_role_policy=json.dumps(trust),
             description=f"GitHub Actions deploys of {repository}@{branch}", max_session_duration=3600,

@@ -15,7 +15,7 @@ import re
 from typing import Protocol, Sequence, runtime_checkable
 
 from modules.framework import Construct, aws
-from modules.iam.policy import Statement, document
+from modules.iam.policy import Statement, allow, document
 
 
 @runtime_checkable
@@ -63,3 +63,14 @@ def sid(*parts: str) -> str:
     """A statement ID from construct names: ``sid("files", "read-write") == "FilesReadWrite"``."""
     words = re.split(r"[^A-Za-z0-9]+", " ".join(parts))
     return "".join(w[:1].upper() + w[1:] for w in words if w)
+
+
+def secret_read_statements(name: str, secret_arn: str, kms_key_arn: str, region: str) -> list[Statement]:
+    """Read one secret (``GetSecretValue``, ``DescribeSecret``) and decrypt it with its key, through
+    Secrets Manager in ``region`` only; Sids from ``name``."""
+    label = "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", name) if part)
+    return [
+        allow(f"Read{label}Secret", ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"], secret_arn),
+        allow(f"Decrypt{label}Secret", ["kms:Decrypt"], kms_key_arn,
+              condition={"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}}),
+    ]

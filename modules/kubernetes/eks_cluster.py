@@ -13,11 +13,16 @@
   creator gets no implicit admin: each role of ``admin_roles`` gets ``AmazonEKSClusterAdminPolicy``.
 * **IRSA**: an IAM OIDC provider for the cluster's issuer (audience ``sts.amazonaws.com``).
 * **Add-ons** pinned: ``vpc-cni`` and ``eks-pod-identity-agent`` with the cluster,
-  ``kube-proxy`` and ``coredns`` with the first node group (:meth:`EksCluster.add_node_group`).
+  ``kube-proxy`` and ``coredns`` with the first node group (:meth:`EksCluster.add_node_group`);
+  with ``storage_driver``, ``aws-ebs-csi-driver`` too, after its Pod Identity role
+  (``ebs-csi``: AWS's ``AmazonEBSCSIDriverPolicy`` for ``kube-system/ebs-csi-controller-sa``).
+* **Namespace access** (:meth:`EksCluster.grant_namespace`): an access entry whose policy is
+  scoped to namespaces (a CI role that deploys one namespace and nothing else).
 
 Construct IDs (Terraform addresses): ``role``, ``role-cluster-policy``, ``secrets-key``,
 ``log-group``, ``cluster``, ``oidc``, ``admin-<n>``, ``admin-<n>-policy``, ``addon-<name>``,
-``nodes-<group>`` (:class:`ManagedNodeGroup`).
+``ebs-csi`` (:class:`PodIdentityRole`), ``nodes-<group>`` (:class:`ManagedNodeGroup`),
+``access-<id>``, ``access-<id>-policy``.
 """
 
 from __future__ import annotations
@@ -29,6 +34,9 @@ from modules.framework import Construct, aws
 from modules.iam.policy import service_trust
 from modules.kubernetes.options import (
     CONTROL_PLANE_LOG_TYPES,
+    STORAGE_ADDON,
+    STORAGE_ADDON_POLICY,
+    STORAGE_ADDON_SERVICE_ACCOUNT,
     EksClusterOptions,
     NodeGroupOptions,
     cluster_problem,
@@ -41,6 +49,9 @@ from modules.stack import ProjectStack
 
 CLUSTER_POLICY = "AmazonEKSClusterPolicy"
 CLUSTER_ADMIN_ACCESS_POLICY = "AmazonEKSClusterAdminPolicy"
+NAMESPACE_EDIT_ACCESS_POLICY = "AmazonEKSEditPolicy"
+"""Read and write most namespaced objects (deployments, services, config maps, secrets), no RBAC and
+no cluster-scoped objects: what a deploy needs inside its namespaces."""
 BEFORE_NODES = ("vpc-cni", "eks-pod-identity-agent")
 AFTER_NODES = ("kube-proxy", "coredns")
 
@@ -138,6 +149,7 @@ class EksCluster(Construct):
         for name in BEFORE_NODES:
             self._addon(name)
         self.node_groups: dict[str, "ManagedNodeGroup"] = {}
+        self.storage_role = None
 
     def _addon(self, name: str, depends_on: Sequence = ()) -> None:
         self.addons[name] = aws.eks_addon.EksAddon(
@@ -157,5 +169,32 @@ class EksCluster(Construct):
         if not self.node_groups:
             for name in AFTER_NODES:
                 self._addon(name, depends_on=[group.node_group])
+            if self.options.storage_driver:
+                from modules.kubernetes.pod_identity import PodIdentityRole
+
+                namespace, account = STORAGE_ADDON_SERVICE_ACCOUNT
+                self.storage_role = PodIdentityRole(
+                    self, "ebs-csi", cluster=self, namespace=namespace, service_account=account, name="ebs-csi",
+                    description="EBS CSI driver: volumes for persistent volume claims",
+                    managed_policies=(STORAGE_ADDON_POLICY,),
+                )
+                self._addon(STORAGE_ADDON, depends_on=[group.node_group, self.storage_role.association])
         self.node_groups[options.name] = group
         return group
+
+    def grant_namespace(self, id: str, *, principal_arn: str, namespaces: Sequence[str],
+                        policy: str = NAMESPACE_EDIT_ACCESS_POLICY):
+        """An access entry for ``principal_arn`` with ``policy`` (an EKS access policy name) scoped
+        to ``namespaces`` only. Construct IDs ``access-<id>`` and ``access-<id>-policy``."""
+        partition = partition_of(ProjectStack.of(self).region)
+        entry = aws.eks_access_entry.EksAccessEntry(
+            self, f"access-{id}", cluster_name=self.cluster.name, principal_arn=principal_arn, type="STANDARD",
+            tags=ProjectStack.of(self).naming.tag("eks", id),
+        )
+        aws.eks_access_policy_association.EksAccessPolicyAssociation(
+            self, f"access-{id}-policy", cluster_name=self.cluster.name, principal_arn=entry.principal_arn,
+            policy_arn=f"arn:{partition}:eks::aws:cluster-access-policy/{policy}",
+            access_scope=aws.eks_access_policy_association.EksAccessPolicyAssociationAccessScope(
+                type="namespace", namespaces=list(namespaces)),
+        )
+        return entry

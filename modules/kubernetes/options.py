@@ -45,18 +45,31 @@ group (their pods need nodes, and an add-on waits until it is ACTIVE)."""
 
 ADDON_VERSIONS: dict[str, dict[str, str]] = {
     "1.35": {"vpc-cni": "v1.20.4-eksbuild.2", "eks-pod-identity-agent": "v1.3.9-eksbuild.5",
-             "kube-proxy": "v1.35.0-eksbuild.2", "coredns": "v1.12.4-eksbuild.1"},
+             "kube-proxy": "v1.35.0-eksbuild.2", "coredns": "v1.12.4-eksbuild.1",
+             "aws-ebs-csi-driver": "v1.64.0-eksbuild.1"},
     "1.34": {"vpc-cni": "v1.20.4-eksbuild.2", "eks-pod-identity-agent": "v1.3.9-eksbuild.5",
-             "kube-proxy": "v1.34.1-eksbuild.2", "coredns": "v1.12.4-eksbuild.1"},
+             "kube-proxy": "v1.34.1-eksbuild.2", "coredns": "v1.12.4-eksbuild.1",
+             "aws-ebs-csi-driver": "v1.64.0-eksbuild.1"},
     "1.33": {"vpc-cni": "v1.20.4-eksbuild.2", "eks-pod-identity-agent": "v1.3.9-eksbuild.5",
-             "kube-proxy": "v1.33.5-eksbuild.2", "coredns": "v1.12.4-eksbuild.1"},
+             "kube-proxy": "v1.33.5-eksbuild.2", "coredns": "v1.12.4-eksbuild.1",
+             "aws-ebs-csi-driver": "v1.64.0-eksbuild.1"},
     "1.32": {"vpc-cni": "v1.20.4-eksbuild.2", "eks-pod-identity-agent": "v1.3.9-eksbuild.5",
-             "kube-proxy": "v1.32.9-eksbuild.2", "coredns": "v1.11.4-eksbuild.24"},
+             "kube-proxy": "v1.32.9-eksbuild.2", "coredns": "v1.11.4-eksbuild.24",
+             "aws-ebs-csi-driver": "v1.64.0-eksbuild.1"},
 }
 """Pinned add-on versions per Kubernetes version (what ``aws eks describe-addon-versions
 --kubernetes-version <v> --addon-name <name>`` listed as the default when recorded). Pinned, so
 an apply never upgrades an add-on by surprise; bump them with the cluster version, or override
-one in ``EksClusterOptions.addon_versions``."""
+one in ``EksClusterOptions.addon_versions``. ``aws-ebs-csi-driver``: the driver's release v1.64.0
+(2026-08, kubernetes-sigs/aws-ebs-csi-driver), which supports Kubernetes 1.32 to 1.35; EKS's first
+build of it — check with ``describe-addon-versions`` before an upgrade."""
+
+STORAGE_ADDON = "aws-ebs-csi-driver"
+"""The add-on that provisions EBS volumes for persistent volume claims (``storage_driver``)."""
+STORAGE_ADDON_SERVICE_ACCOUNT = ("kube-system", "ebs-csi-controller-sa")
+"""The namespace and service account of the driver's controller: its Pod Identity association."""
+STORAGE_ADDON_POLICY = "service-role/AmazonEBSCSIDriverPolicy"
+"""AWS's managed policy for the EBS CSI driver (volumes and snapshots of the driver's own tags)."""
 
 CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 """Every control-plane log type EKS can send to CloudWatch Logs."""
@@ -98,9 +111,62 @@ class EksClusterOptions:
     """Add-on name -> version overriding ``ADDON_VERSIONS[version]``. Defaults to none: the table."""
     log_retention_days: int | None = None
     """Retention of the control-plane log group. Defaults to the environment's log retention."""
+    storage_driver: bool = True
+    """The ``aws-ebs-csi-driver`` add-on with its Pod Identity role (AWS's
+    ``AmazonEBSCSIDriverPolicy``), so persistent volume claims get EBS volumes (encrypted gp3 through
+    the storage class the system documents). Defaults to on: without it a claim stays Pending."""
 
     def effective_addon_versions(self) -> dict[str, str]:
         return {**ADDON_VERSIONS.get(self.version, {}), **self.addon_versions}
+
+
+@dataclass(frozen=True, kw_only=True)
+class IngressOptions:
+    """The way in: the ALB the AWS Load Balancer Controller creates from an Ingress."""
+
+    ports: tuple[int, ...] = (8080, 3000)
+    """Container ports the Ingress's services route to (target type ``ip``): opened on the nodes'
+    group to the ALB's group only. Defaults to 8080 (backend) and 3000 (web front end)."""
+    allowed_cidrs: tuple[str, ...] = ("0.0.0.0/0",)
+    """Who may reach the ALB on 80/443. Defaults to the internet (a public shop)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LogShipperOptions:
+    """Where the cluster's container logs go, and who ships them (Fluent Bit's service account)."""
+
+    namespace: str = "amazon-cloudwatch"
+    """Namespace of the log shipper. Defaults to ``amazon-cloudwatch`` (aws-for-fluent-bit's)."""
+    service_account: str = "fluent-bit"
+    """Its service account, bound to the role that may write the application log group. Defaults to ``fluent-bit``."""
+    retention_days: int | None = None
+    """Retention of the application log group. Defaults to the environment's log retention."""
+
+
+_K8S_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def platform_problems(ingress: IngressOptions, logs: LogShipperOptions) -> list[tuple[str, object, str, str]]:
+    """``(field, value, problem, fix)`` for every wrong ingress or log-shipper option."""
+    found: list[tuple[str, object, str, str]] = []
+    if not ingress.ports:
+        found.append(("ingress.ports", (), "the ALB would reach no pod", "list the containers' ports, e.g. (8080, 3000)"))
+    for port in ingress.ports:
+        if not isinstance(port, int) or not 1 <= port <= 65535:
+            found.append(("ingress.ports", port, "not a TCP port", "use 1-65535"))
+    for cidr in ingress.allowed_cidrs:
+        try:
+            ipaddress.IPv4Network(cidr)
+        except ValueError:
+            found.append(("ingress.allowed_cidrs", cidr, "not an IPv4 CIDR block", "write it like '203.0.113.0/24'"))
+    for name in ("namespace", "service_account"):
+        value = getattr(logs, name)
+        if not isinstance(value, str) or not _K8S_NAME.match(value):
+            found.append((f"log_shipper.{name}", value, "not a Kubernetes name (lowercase, digits, '-', 63 at most)",
+                          "write it like 'fluent-bit'"))
+    if logs.retention_days is not None and logs.retention_days < 1:
+        found.append(("log_shipper.retention_days", logs.retention_days, "must be at least 1 day", "use e.g. 30"))
+    return found
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -205,12 +271,13 @@ def cluster_problem(options: EksClusterOptions, *, production: bool,
         if not (_ROLE_NAME.match(role) or _ROLE_ARN.match(role)):
             return ("admin_roles", role, "not an IAM role name or role ARN",
                     "write a role name like 'platform-admin' or arn:aws:iam::<account>:role/<name>")
-    unknown = sorted(set(options.addon_versions) - set(CORE_ADDONS))
+    pinned = (*CORE_ADDONS, STORAGE_ADDON)
+    unknown = sorted(set(options.addon_versions) - set(pinned))
     if unknown:
-        return ("addon_versions", unknown[0], "not one of the core add-ons this module pins",
-                f"override one of {', '.join(CORE_ADDONS)}")
+        return ("addon_versions", unknown[0], "not one of the add-ons this module pins",
+                f"override one of {', '.join(pinned)}")
     versions = options.effective_addon_versions()
-    for addon in CORE_ADDONS:
+    for addon in (*CORE_ADDONS, *((STORAGE_ADDON,) if options.storage_driver else ())):
         if addon not in versions:
             return ("addon_versions", options.version, f"no pinned {addon} version for Kubernetes {options.version}",
                     f"set addon_versions={{'{addon}': 'v...-eksbuild.N'}} (aws eks describe-addon-versions)")

@@ -43,6 +43,7 @@ alarm and widgets are left out.
 from __future__ import annotations
 
 import json
+import re as _re
 from dataclasses import dataclass
 from enum import Enum
 from typing import Mapping, Sequence
@@ -185,7 +186,7 @@ class Monitoring(Construct):
         :param functions: short name -> ``Function`` (or its name); defaults to none. Each gets an alarm on
             errors and one on throttles (any, in one minute).
         """
-        alarm_email, ecs_cpu_percent, ecs_cpu_minutes = options.alarm_email, options.ecs_cpu_percent, \
+        alarm_emails, ecs_cpu_percent, ecs_cpu_minutes = options.alarm_emails, options.ecs_cpu_percent, \
             options.ecs_cpu_minutes
         unhealthy_host_minutes, target_5xx_per_minute = options.unhealthy_host_minutes, options.target_5xx_per_minute
         database_connections_percent = options.database_connections_percent
@@ -226,11 +227,18 @@ class Monitoring(Construct):
                  "Resource": self.topic_arn, "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
             ]}),
         )
-        self.subscription = None
-        if alarm_email:
-            self.subscription = aws.sns_topic_subscription.SnsTopicSubscription(
-                self, "email", topic_arn=self.topic_arn, protocol="email", endpoint=terraform_literal(alarm_email),
+        # One subscription per address, its construct ID from the address (adding or removing one
+        # address never touches another's subscription).
+        self.subscriptions = [
+            aws.sns_topic_subscription.SnsTopicSubscription(
+                self, f"email-{_re.sub(r'[^a-z0-9]+', '-', address.lower()).strip('-')}", topic_arn=self.topic_arn,
+                protocol="email", endpoint=terraform_literal(address),
             )
+            for address in alarm_emails
+        ]
+        if not alarm_emails:
+            stack.notes.append(f"alarms: topic {self.topic_name} has no subscriber: nobody is told; "
+                               "set monitoring.alarm_emails")
 
         self.alarms: dict[str, aws.cloudwatch_metric_alarm.CloudwatchMetricAlarm] = {}
         for name, service_name in services.items():

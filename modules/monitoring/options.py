@@ -9,9 +9,10 @@ from dataclasses import dataclass
 class MonitoringOptions:
     """CloudWatch alarms to an encrypted SNS topic, and one dashboard."""
 
-    alarm_email: str | None = None
-    """Address subscribed to the alarm topic (AWS mails a confirmation link first). Defaults to
-    none: the topic has no subscriber until one is added out of band (e.g. a chat webhook)."""
+    alarm_emails: tuple[str, ...] = ()
+    """Addresses subscribed to the alarm topic by e-mail (AWS mails each a confirmation link first).
+    Defaults to none: the synth summary notes that nobody is told (a subscriber may still be added
+    out of band, e.g. a chat webhook)."""
     ecs_cpu_percent: int = 80
     """ECS service average CPU (%) above which its alarm fires (1-99). Defaults to 80."""
     ecs_cpu_minutes: int = 5
@@ -40,9 +41,13 @@ _EMAIL = _re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9]([A-Za-z0-9-
 
 
 def monitoring_problems(m: MonitoringOptions) -> Iterator[tuple[str, object, str, str]]:
-    if m.alarm_email is not None and (len(m.alarm_email) > 254 or not _EMAIL.match(m.alarm_email)):
-        yield ("alarm_email", m.alarm_email, "not an email address",
-               "write one address such as 'ops@example.com', or leave it out")
+    for i, address in enumerate(m.alarm_emails):
+        if not isinstance(address, str) or len(address) > 254 or not _EMAIL.match(address):
+            yield (f"alarm_emails[{i}]", address, "not an email address",
+                   "write addresses such as 'ops@example.com', or leave the list empty")
+        elif address.lower() in (a.lower() for a in m.alarm_emails[:i] if isinstance(a, str)):
+            yield (f"alarm_emails[{i}]", address, "listed twice (SNS keeps one subscription per address)",
+                   "list each address once")
     for field, value in (("ecs_cpu_percent", m.ecs_cpu_percent),
                          ("database_connections_percent", m.database_connections_percent)):
         if not 1 <= value <= 99:

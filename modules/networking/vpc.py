@@ -17,7 +17,7 @@ this account and region and may write only to that group.
 from __future__ import annotations
 
 import json
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from modules.framework import Construct, aws
 from modules.naming import NameKind, Naming
@@ -41,6 +41,7 @@ class Vpc(Construct):
         *,
         options: VpcOptions,
         flow_log_key: KmsKey | None = None,
+        subnet_tags: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         """
         :param options: CIDRs of the VPC and its tiers (an empty tier is not created), NAT, S3 endpoint,
@@ -49,6 +50,8 @@ class Vpc(Construct):
             ``log_retention_days``.
         :param flow_log_key: defaults to a key of its own (``flow-log-key``: rotated yearly,
             usable by CloudWatch Logs of this account only).
+        :param subnet_tags: extra tags per tier (``public``, ``app``, ``db``), e.g. the
+            ``kubernetes.io/role/elb`` tag a load balancer controller discovers subnets by. Defaults to none.
         """
         super().__init__(scope, id)
         stack = ProjectStack.of(self)
@@ -75,11 +78,16 @@ class Vpc(Construct):
             self, "igw", vpc_id=self.vpc_id, tags=naming.tag("igw"),
         )
 
+        extra_tags = dict(subnet_tags or {})
+        if unknown := sorted(set(extra_tags) - {"public", "app", "db"}):
+            raise ValueError(f"subnet_tags: unknown tier(s) {unknown}; the tiers are public, app, db")
+
         def subnets(tier: str, cidrs: Sequence[str]) -> list:
             return [
                 aws.subnet.Subnet(
                     self, f"{tier}-{zone}", vpc_id=self.vpc_id, cidr_block=block, availability_zone=az,
-                    map_public_ip_on_launch=False, tags={**naming.tag(tier, zone), "Tier": tier},
+                    map_public_ip_on_launch=False,
+                    tags={**naming.tag(tier, zone), "Tier": tier, **extra_tags.get(tier, {})},
                 )
                 for zone, az, block in zip(zones, availability_zones, cidrs)
             ]

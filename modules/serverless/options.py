@@ -284,3 +284,70 @@ def s3_key_filter_problem(value: str) -> str | None:
     if "*" in value or "?" in value:
         return "S3 notification filters match literally: wildcards are not supported"
     return None
+
+
+# -- a schedule inside working hours ----------------------------------------------------------------
+_DAY_NAMES = _DAYS.split("|")
+
+
+def _days(field: str) -> set[str] | None:
+    """Day names of a day-of-week field (``MON-FRI``, ``MON,WED``, ``*``/``?``: every day), or ``None``
+    when it is written with numbers or steps (not compared here)."""
+    if field in ("*", "?"):
+        return set(_DAY_NAMES)
+    days: set[str] = set()
+    for part in field.upper().split(","):
+        first, _, last = part.partition("-")
+        if first not in _DAY_NAMES or (last and last not in _DAY_NAMES):
+            return None
+        i, j = _DAY_NAMES.index(first), _DAY_NAMES.index(last or first)
+        days |= {_DAY_NAMES[k % 7] for k in range(i, j + 1 if j >= i else j + 8)}
+    return days
+
+
+def _numbers(field: str, low: int, high: int) -> set[int] | None:
+    """The values of a minute or hour field (``30``, ``9-17``, ``9,12``, ``*``), or ``None`` with steps."""
+    if field == "*":
+        return set(range(low, high + 1))
+    values: set[int] = set()
+    for part in field.split(","):
+        first, _, last = part.partition("-")
+        if not first.isdigit() or (last and not last.isdigit()):
+            return None
+        values |= set(range(int(first), int(last or first) + 1))
+    return values
+
+
+def schedule_outside_hours(schedule: ScheduleOptions, *, opens: str, closes: str, time_zone: str,
+                           settle_minutes: int = 30) -> tuple[str, str] | None:
+    """``(problem, fix)`` when ``schedule`` may fire outside the window from ``opens`` (plus
+    ``settle_minutes``: what is started then needs a few minutes) to ``closes`` — two 5-field crons
+    (``0 9 * * MON-FRI``, ``0 18 * * MON-FRI``) in ``time_zone`` — or ``None`` when every run is inside."""
+    open_minute, open_hour, *_, open_days = opens.split()
+    close_minute, close_hour = closes.split()[:2]
+    start = int(open_hour) * 60 + int(open_minute) + settle_minutes
+    end = int(close_hour) * 60 + int(close_minute)
+    first, last = f"{start // 60:02d}:{start % 60:02d}", f"{end // 60:02d}:{end % 60:02d}"
+    fix = (f"run it in the window, e.g. cron({start % 60} {start // 60} ? * {open_days.upper()} *) in "
+           f"{time_zone}, or keep what it needs running")
+    if schedule.expression.startswith("rate("):
+        return f"{schedule.expression} fires around the clock; the window is {first}-{last} {time_zone}", fix
+    match = _CRON.match(schedule.expression)
+    if not match or len(match.group(1).split()) != 6:
+        return "not a cron expression this check reads", fix
+    if schedule.timezone != time_zone:
+        return f"its time zone {schedule.timezone} is not the window's {time_zone}", fix
+    minute, hour, day_of_month, _month, day_of_week, _year = match.group(1).split()
+    minutes, hours, days = _numbers(minute, 0, 59), _numbers(hour, 0, 23), _days(day_of_week)
+    window_days = _days(open_days)
+    if minutes is None or hours is None or days is None or window_days is None or day_of_month not in ("*", "?"):
+        return "written with steps, numbered days or days of the month: cannot show it stays in the window", fix
+    if not days <= window_days:
+        return f"fires on {', '.join(d for d in _DAY_NAMES if d in days - window_days)}, outside the window's days", fix
+    runs = sorted(h * 60 + m for h in hours for m in minutes)
+    outside = [r for r in runs if not start <= r < end]
+    if outside:
+        return (f"fires at {outside[0] // 60:02d}:{outside[0] % 60:02d}, outside {first}-{last} {time_zone} "
+                f"(the window opens at {int(open_hour):02d}:{int(open_minute):02d}; what starts then needs "
+                f"{settle_minutes} minutes)", fix)
+    return None

@@ -110,6 +110,7 @@ EKS_FIELDS = Patch(
 ADDONS: dict[tuple[str, str, str], dict] = store()  # (region, cluster, addon name) -> addon
 ACCESS: dict[tuple[str, str, str], dict] = store()  # (region, cluster, principal ARN) -> access entry
 POLICIES: dict[tuple[str, str, str], dict[str, dict]] = store()  # access entry key -> policy ARN -> association
+ASSOCIATIONS: dict[tuple[str, str, str], dict] = store()  # (region, cluster, association ID) -> pod identity association
 
 
 def _now() -> float:
@@ -131,6 +132,8 @@ def _addons_and_access_entries(method: str, path: str, body: dict, region: str) 
     if not _cluster_exists(region, cluster):
         return not_found(f"No cluster found for name: {cluster}.")
     with LAYER_LOCK:
+        if kind == "pod-identity-associations":
+            return _pod_identity(method, rest, body, region, cluster, not_found)
         if kind == "addons":
             if method == "POST" and not rest:
                 key = (region, cluster, body["addonName"])
@@ -202,6 +205,43 @@ def _addons_and_access_entries(method: str, path: str, body: dict, region: str) 
     return 405, {"__type": "InvalidRequestException", "message": f"{method} {path} is not emulated"}
 
 
+def _pod_identity(method: str, rest: str, body: dict, region: str, cluster: str, not_found) -> tuple[int, dict]:
+    """EKS Pod Identity associations: one per namespace and service account of a cluster."""
+    if method == "POST" and not rest:
+        taken = [a for (r, c, _), a in ASSOCIATIONS.items() if (r, c) == (region, cluster)
+                 and (a["namespace"], a["serviceAccount"]) == (body["namespace"], body["serviceAccount"])]
+        if taken:
+            return 409, {"__type": "ResourceInUseException",
+                         "message": "Association already exists for the service account"}
+        association_id = "a-" + uuid.uuid4().hex[:17]
+        now = _now()
+        ASSOCIATIONS[(region, cluster, association_id)] = association = {
+            "clusterName": cluster, "namespace": body["namespace"], "serviceAccount": body["serviceAccount"],
+            "roleArn": body["roleArn"], "associationId": association_id,
+            "associationArn": f"arn:aws:eks:{region}:{ACCOUNT_ID}:podidentityassociation/{cluster}/{association_id}",
+            "tags": dict(body.get("tags") or {}), "createdAt": now, "modifiedAt": now,
+            "disableSessionTags": bool(body.get("disableSessionTags", False)),
+            **({"targetRoleArn": body["targetRoleArn"]} if body.get("targetRoleArn") else {}),
+        }
+        return 200, {"association": association}
+    if method == "GET" and not rest:
+        return 200, {"associations": [
+            {k: a[k] for k in ("clusterName", "namespace", "serviceAccount", "associationArn", "associationId")}
+            for (r, c, _), a in sorted(ASSOCIATIONS.items()) if (r, c) == (region, cluster)]}
+    key = (region, cluster, rest.split("/")[0])
+    if key not in ASSOCIATIONS:
+        return not_found(f"No Pod Identity Association found with id {key[2]}")
+    if method == "GET":
+        return 200, {"association": ASSOCIATIONS[key]}
+    if method == "POST":  # UpdatePodIdentityAssociation
+        ASSOCIATIONS[key].update({k: body[k] for k in ("roleArn", "disableSessionTags", "targetRoleArn") if k in body},
+                                 modifiedAt=_now())
+        return 200, {"association": ASSOCIATIONS[key]}
+    if method == "DELETE":
+        return 200, {"association": ASSOCIATIONS.pop(key)}
+    return 405, {"__type": "InvalidRequestException", "message": f"{method} pod identity association is not emulated"}
+
+
 def _probe_addons_and_access_entries(session) -> bool:
     """Plain moto answers the add-on and access-entry routes with a bare 404 (no route at all)."""
     eks, ec2, iam = session.client("eks"), session.client("ec2"), session.client("iam")
@@ -221,28 +261,37 @@ def _probe_addons_and_access_entries(session) -> bool:
         eks.delete_access_entry(clusterName="probe", principalArn=role)
         gone = client_error(lambda: eks.describe_addon(clusterName="probe", addonName="coredns"),
                              "ResourceNotFoundException")
+        association = eks.create_pod_identity_association(clusterName="probe", namespace="kube-system",
+                                                          serviceAccount="probe", roleArn=role)["association"]
+        found = eks.describe_pod_identity_association(clusterName="probe",
+                                                      associationId=association["associationId"])["association"]
+        eks.delete_pod_identity_association(clusterName="probe", associationId=association["associationId"])
         return not (addon["status"] == described["status"] == "ACTIVE" and entry["principalArn"] == role
-                    and len(listed) == 1 and gone)
+                    and len(listed) == 1 and gone and found["serviceAccount"] == "probe")
     except Exception:
         return True
 
 
 EKS_ADDONS_AND_ACCESS = RestFake(
     name="eks-addons-and-access-entries",
-    moto="EKS has clusters, node groups and Fargate profiles but no add-on or access-entry API: "
+    moto="EKS has clusters, node groups and Fargate profiles but no add-on, access-entry or Pod Identity API: "
          "CreateAddon, DescribeAddon, DeleteAddon, CreateAccessEntry, DescribeAccessEntry, "
-         "DeleteAccessEntry, AssociateAccessPolicy, ListAssociatedAccessPolicies and "
-         "DisassociateAccessPolicy answer a bare 404 (no route)",
+         "DeleteAccessEntry, AssociateAccessPolicy, ListAssociatedAccessPolicies, "
+         "DisassociateAccessPolicy and Create/Describe/Update/DeletePodIdentityAssociation answer a bare 404 "
+         "(no route)",
     aws="an add-on is created on an existing cluster and reported ACTIVE once installed, with its "
         "version, ARN and tags; an access entry (type STANDARD, generated username) grants an IAM "
-        "principal access, and cluster-access policies are associated with it with a scope; each is "
-        "described, listed and deleted; an unknown cluster, add-on or principal is ResourceNotFoundException",
+        "principal access, and cluster-access policies are associated with it with a scope; a Pod Identity "
+        "association binds one namespace/service account of a cluster to a role (a second one for the same "
+        "account is ResourceInUseException); each is described, listed and deleted; an unknown cluster, add-on, "
+        "principal or association is ResourceNotFoundException",
     reference="https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateAddon.html ; "
               "https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateAccessEntry.html ; "
               "https://docs.aws.amazon.com/eks/latest/APIReference/API_AssociateAccessPolicy.html ; "
-              "https://docs.aws.amazon.com/eks/latest/APIReference/API_ListAssociatedAccessPolicies.html",
+              "https://docs.aws.amazon.com/eks/latest/APIReference/API_ListAssociatedAccessPolicies.html ; "
+              "https://docs.aws.amazon.com/eks/latest/APIReference/API_CreatePodIdentityAssociation.html",
     probe=_probe_addons_and_access_entries,
     service="eks",
-    path=r"/clusters/[^/]+/(addons|access-entries)(/.*)?",
+    path=r"/clusters/[^/]+/(addons|access-entries|pod-identity-associations)(/.*)?",
     handler=_addons_and_access_entries,
 )

@@ -39,5 +39,11 @@ CONTRACT = Contract(
                   "encryption in transit and AUTH on the cache (security standard); the app's client must enable TLS"),
         Deviation("cluster", "`codemate-cluster`", "`codemate-cluster-{env}`",
                   "cluster names are unique per account and region: the environments may share one account"),
+        Deviation("database log group", "`/aws/rds/codemate-db`",
+                  "`/aws/rds/codemate-db-{env}` for the app's own database records (migrations, pool); "
+                  "RDS's exports go to `/aws/rds/instance/codemate-db-{env}/{postgresql,upgrade}`",
+                  "AWS fixes the export groups' names; we create them first, with the retention and the data key, "
+                  "so no export lands in a group without expiry or encryption; the document's group stays for "
+                  "what the application itself writes"),
     ),
 )

@@ -2,9 +2,13 @@
 
 | bucket                               | versioned | encryption               | lifecycle                            |
 |--------------------------------------|-----------|--------------------------|--------------------------------------|
-| ``openmarket-uploads-<env>-<acct>``  | yes       | SSE-KMS, own key, bucket | Standard-IA after 30 d; old versions |
-|                                      |           | key on                   | expire after ``noncurrent_version_days`` |
-| ``openmarket-logs-<env>-<acct>``     | no        | SSE-S3 (log delivery)    | Glacier 90 d, expire 365 d           |
+| ``openmarket-uploads-<env>-<acct>``  | yes       | SSE-KMS, own key, bucket | Standard-IA after 30 d, Glacier IR   |
+|                                      |           | key on                   | after 90 d; old versions expire after|
+|                                      |           |                          | ``noncurrent_version_days``          |
+| ``openmarket-logs-<env>-<acct>``     | yes       | SSE-S3 (log delivery)    | Glacier 90 d, expire 365 d (old      |
+|                                      |           |                          | versions too)                        |
+
+Both versioned, as the document versions every bucket.
 
 Both are :class:`SecureBucket`s (public access blocked, ACLs off, TLS-only policy, incomplete
 uploads aborted after 7 days). The uploads bucket answers CORS for the web app's origins (the
@@ -49,7 +53,10 @@ class UploadBuckets(Construct):
             lifecycle_rules=[_lc.S3BucketLifecycleConfigurationRule(
                 id="tiering", status="Enabled", filter=[_lc.S3BucketLifecycleConfigurationRuleFilter(prefix="")],
                 transition=[_lc.S3BucketLifecycleConfigurationRuleTransition(
-                    days=options.infrequent_access_after_days, storage_class="STANDARD_IA")],
+                    days=options.infrequent_access_after_days, storage_class="STANDARD_IA"),
+                    *([_lc.S3BucketLifecycleConfigurationRuleTransition(
+                        days=options.archive_after_days, storage_class="GLACIER_IR")]
+                      if options.archive_after_days is not None else [])],
                 noncurrent_version_expiration=[_lc.S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
                     noncurrent_days=options.noncurrent_version_days)],
             )],
@@ -61,7 +68,7 @@ class UploadBuckets(Construct):
                 allowed_headers=["*"], expose_headers=["ETag"], max_age_seconds=CORS_MAX_AGE_SECONDS,
             )],
         )
-        self.logs = LogBucket(self, "logs", access_logged_bucket_arns=[self.uploads.bucket_arn])
+        self.logs = LogBucket(self, "logs", access_logged_bucket_arns=[self.uploads.bucket_arn], versioned=True)
         aws.s3_bucket_logging.S3BucketLoggingA(
             self, "uploads-access-logs", bucket=self.uploads.bucket.id, target_bucket=self.logs.bucket_name,
             target_prefix=f"{ACCESS_LOG_PREFIX}/{self.uploads.bucket_name}/", depends_on=[self.logs.policy],

@@ -38,3 +38,12 @@ def add_outputs(stack) -> None:
     stack.output("function_names", {n: f.function_name for n, f in stack.functions.items()}, "Lambda functions")
     stack.output("function_dlq_url", stack.dead_letter_queue.queue_url, "Events the functions failed on after every retry")
     stack.output("alarm_topic_arn", stack.monitoring.topic_arn, "SNS topic of every alarm (subscribe here)")
+    stack.output("github_ci_role_arn", stack.ci_role.role_arn,
+                 "Role of backend-ci, frontend-ci and lambda-ci (aws-actions/configure-aws-credentials role-to-assume)")
+    stack.output("kubernetes_namespace", stack.settings.namespace, "The application's namespace (the CI role deploys here only)")
+    stack.output("ingress_security_group_id", stack.ingress.security_group_id,
+                 "The ALB's group: alb.ingress.kubernetes.io/security-groups on the Ingress")
+    stack.output("lb_controller_role_arn", stack.lb_controller.role_arn,
+                 "AWS Load Balancer Controller role (bound to kube-system/aws-load-balancer-controller)")
+    stack.output("application_log_group", stack.application_logs.log_group_name,
+                 "Container logs (Fluent Bit writes here through its Pod Identity role)")

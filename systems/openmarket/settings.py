@@ -9,7 +9,16 @@ from modules.database.options import CacheOptions, DatabaseOptions
 from modules.validation import PRODUCTION_ENVIRONMENTS, SettingsCheck, force_destroy_problem, validate_parts
 from modules.database.engines import DatabaseEngine
 from modules.errors import ConfigError
-from modules.kubernetes.options import EksClusterOptions, NodeGroupOptions, cluster_problem, node_group_problem
+from modules.iam.options import GithubDeployOptions, github_deploy_problems
+from modules.kubernetes.options import (
+    EksClusterOptions,
+    IngressOptions,
+    LogShipperOptions,
+    NodeGroupOptions,
+    cluster_problem,
+    node_group_problem,
+    platform_problems,
+)
 from modules.monitoring.options import MonitoringOptions
 from modules.networking.options import NatMode, VpcOptions
 from modules.project import SystemSettings
@@ -18,12 +27,16 @@ from modules.serverless.options import (
     ScheduleOptions,
     function_problems,
     schedule_expression_problem,
+    schedule_outside_hours,
     timezone_problem,
 )
 
 SYSTEM = "openmarket"
 FUNCTION_NAMES = ("image-processor", "order-notification", "report-generator", "data-sync")
 """The four functions of document 003, each wired to its trigger by the stack."""
+DATA_FUNCTIONS = ("report-generator", "data-sync")
+"""The functions that use Aurora and Redis (the daily sales report; inventory sync and cache update):
+in the VPC, admitted by the database's and the cache's groups, reading their secrets."""
 _ORIGIN = re.compile(r"^https?://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$")
 _PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()-]+(?:/[A-Za-z0-9!_.*'()-]+)*/$")
 DATA_CHECKS = (SettingsCheck.project, SettingsCheck.network, SettingsCheck.database, SettingsCheck.cache,
@@ -45,6 +58,9 @@ class UploadsOptions:
     leading slash: S3 keys have none)."""
     infrequent_access_after_days: int = 30
     """Days before current objects move to Standard-IA. Defaults to 30 (S3's minimum)."""
+    archive_after_days: int | None = 90
+    """Days before current objects move to Glacier Instant Retrieval (the document's Glacier at 90 days;
+    Instant Retrieval, so an old product image still loads in milliseconds). ``None``: never. Defaults to 90."""
     noncurrent_version_days: int = 30
     """Days an overwritten or deleted upload is kept before it expires. Defaults to 30."""
 
@@ -79,6 +95,19 @@ class OpenMarketSettings(SystemSettings):
     monitoring: MonitoringOptions = field(default_factory=lambda: MonitoringOptions())
     images_to_keep: int = 10
     """Images kept in each ECR repository. Defaults to the last 10."""
+    github: GithubDeployOptions
+    """The repository and branch (and GitHub environments) whose workflows ``backend-ci``,
+    ``frontend-ci`` and ``lambda-ci`` may assume the CI role: push the two images, deploy into the
+    namespace ``openmarket-<env>``, update the four functions' code."""
+    ingress: IngressOptions = field(default_factory=IngressOptions)
+    """The ALB the Load Balancer Controller creates from the Ingress. Defaults to 8080 and 3000 from the internet."""
+    log_shipper: LogShipperOptions = field(default_factory=LogShipperOptions)
+    """Fluent Bit's service account; container logs go to ``/aws/eks/openmarket-<env>/application``."""
+
+    @property
+    def namespace(self) -> str:
+        """The application's Kubernetes namespace (document 003): ``openmarket-<env>``."""
+        return f"{self.project.name}-{self.name}"
 
 
 def scheduler_cron(expression: str) -> str:
@@ -167,6 +196,10 @@ def validate(settings: OpenMarketSettings) -> None:
     if u.infrequent_access_after_days < 30:
         fail("uploads.infrequent_access_after_days", u.infrequent_access_after_days,
              "S3 moves objects to Standard-IA after 30 days at the earliest", "use 30 or more")
+    if u.archive_after_days is not None and u.archive_after_days < u.infrequent_access_after_days + 30:
+        fail("uploads.archive_after_days", u.archive_after_days,
+             f"objects must stay 30 days in Standard-IA (from day {u.infrequent_access_after_days}) before Glacier",
+             f"use {u.infrequent_access_after_days + 30} or more, or None")
     if u.noncurrent_version_days < 1:
         fail("uploads.noncurrent_version_days", u.noncurrent_version_days, "must be at least 1 day", "use e.g. 30")
     names = [f.name for f in settings.functions]
@@ -180,9 +213,11 @@ def validate(settings: OpenMarketSettings) -> None:
     for function in settings.functions:
         for field_name, value, problem, fix in function_problems(function):
             fail(f"functions.{function.name}.{field_name}", value, problem, fix)
-        if function.in_vpc:
-            fail(f"functions.{function.name}.in_vpc", True, "the database and Redis admit only the EKS nodes; "
-                 "a function in the VPC would reach nothing it needs", "set in_vpc=False")
+        if function.in_vpc != (function.name in DATA_FUNCTIONS):
+            fail(f"functions.{function.name}.in_vpc", function.in_vpc,
+                 "it uses Aurora and Redis, which only their VPC reaches" if function.in_vpc is False
+                 else "it uses nothing in the VPC (a NAT-bound function for nothing)",
+                 f"set in_vpc={not function.in_vpc}")
     for field_name in ("report_schedule", "data_sync_schedule"):
         schedule = getattr(settings, field_name)
         if problem := schedule_expression_problem(schedule.expression):
@@ -190,5 +225,14 @@ def validate(settings: OpenMarketSettings) -> None:
                  "write e.g. 'cron(0 0 * * ? *)' (6 fields, '?' in day-of-month or day-of-week) or 'rate(1 hour)'")
         if problem := timezone_problem(schedule.timezone):
             fail(f"{field_name}.timezone", schedule.timezone, problem, "use e.g. 'Asia/Seoul'")
+        hours = settings.node_group.working_hours
+        if settings.database_working_hours and hours is not None and (problem := schedule_outside_hours(
+                schedule, opens=hours.scale_up, closes=hours.scale_down, time_zone=hours.time_zone)):
+            fail(f"{field_name}.expression", schedule.expression,
+                 f"its function uses the database, which is stopped outside working hours: {problem[0]}", problem[1])
+    for field_name, value, problem, fix in platform_problems(settings.ingress, settings.log_shipper):
+        fail(field_name, value, problem, fix)
+    for field_name, value, problem, fix in github_deploy_problems(settings.github):
+        fail(f"github.{field_name}", value, problem, fix)
     if not 1 <= settings.images_to_keep <= 1000:
         fail("images_to_keep", settings.images_to_keep, "ECR lifecycle rules count 1 to 1000 images", "use e.g. 10")

@@ -8,6 +8,12 @@ from modules.database.rds import RdsDatabase
 from modules.framework import Construct
 from modules.kubernetes.eks_cluster import EksCluster
 from modules.kubernetes.options import support_note as kubernetes_support_note
+from modules.kubernetes.platform import (
+    ApplicationLogs,
+    IngressSecurityGroup,
+    LoadBalancerController,
+    load_balancer_subnet_tags,
+)
 from modules.networking.security_group import SecurityGroup
 from modules.networking.vpc import Vpc
 from modules.security.kms import KmsKey
@@ -18,6 +24,7 @@ from systems.openmarket.functions import add_functions
 from systems.openmarket.outputs import add_outputs
 from systems.openmarket.buckets import UploadBuckets
 from systems.openmarket.database_hours import DatabaseWorkingHours
+from systems.openmarket.delivery import add_ci_role
 from systems.openmarket.settings import OpenMarketSettings, validate
 
 REPOSITORIES = ("backend", "frontend-web")
@@ -35,7 +42,8 @@ class OpenMarketStack(ProjectStack):
         super().__init__(scope, settings, stack_name=stack_name)
         net = settings.network
 
-        self.vpc = Vpc(self, "network", options=net, flow_log_key=self.logs_key)
+        self.vpc = Vpc(self, "network", options=net, flow_log_key=self.logs_key,
+                       subnet_tags=load_balancer_subnet_tags())
         # One group per tier: the nodes (and their pods) reach the database and Redis; nothing else does.
         self.node_security_group = SecurityGroup(
             self, "nodes-sg", vpc_id=self.vpc.vpc_id, role="eks-nodes", allow_all_outbound=True,
@@ -52,6 +60,7 @@ class OpenMarketStack(ProjectStack):
         self._data_tier(settings)
         self._storage(settings)
         add_functions(self, settings)
+        add_ci_role(self, settings)
         self._monitoring(settings)
         add_outputs(self)
 
@@ -59,6 +68,14 @@ class OpenMarketStack(ProjectStack):
     def _kubernetes(self, settings: OpenMarketSettings) -> None:
         self.eks = EksCluster(self, "eks", options=settings.eks, vpc=self.vpc)
         self.node_group = self.eks.add_node_group(settings.node_group, security_group=self.node_security_group)
+        # The way in (an Ingress -> an ALB by the controller) and where the containers' logs go
+        self.lb_controller = LoadBalancerController(self, "lb-controller", cluster=self.eks)
+        self.ingress = IngressSecurityGroup(self, "ingress", vpc_id=self.vpc.vpc_id, nodes=self.node_security_group,
+                                            ports=settings.ingress.ports, allowed_cidrs=settings.ingress.allowed_cidrs)
+        shipper = settings.log_shipper
+        self.application_logs = ApplicationLogs(
+            self, "app-logs", cluster=self.eks, log_group_name=f"/aws/eks/{self.naming.project}-{settings.name}/application",
+            namespace=shipper.namespace, service_account=shipper.service_account, retention_days=shipper.retention_days)
         self.repositories = {
             name: EcrRepository(self, f"ecr-{name}", name=self.naming.repository_name(f"openmarket/{name}"),
                                 images_to_keep=settings.images_to_keep)

@@ -44,7 +44,7 @@ def topic_arn(stack) -> str:
 def tuned():
     """dev with every monitoring setting changed from its default."""
     return synth_settings(replace(load("dev"), monitoring=MonitoringOptions(
-        alarm_email="ops@example.com", ecs_cpu_percent=90, ecs_cpu_minutes=10, unhealthy_host_minutes=3,
+        alarm_emails=("ops@example.com",), ecs_cpu_percent=90, ecs_cpu_minutes=10, unhealthy_host_minutes=3,
         target_5xx_per_minute=25,
     )))
 

@@ -30,7 +30,7 @@ def fails(settings: CodemateSettings, field: str, value: object, *phrases: str) 
 
 def test_defaults_are_spec_thresholds_without_email():
     assert MonitoringOptions() == MonitoringOptions(
-        alarm_email=None, ecs_cpu_percent=80, ecs_cpu_minutes=5, unhealthy_host_minutes=2,
+        alarm_emails=(), ecs_cpu_percent=80, ecs_cpu_minutes=5, unhealthy_host_minutes=2,
         target_5xx_per_minute=10, database_connections_percent=80, database_max_connections=None)
 
 
@@ -39,7 +39,7 @@ def test_committed_environments_use_the_defaults(env):
 
 
 def test_valid_custom_settings_pass():
-    validate(with_monitoring(alarm_email="oncall+codemate@example.co.kr", ecs_cpu_percent=99, ecs_cpu_minutes=1440,
+    validate(with_monitoring(alarm_emails=("oncall+codemate@example.co.kr", "ops@example.com"), ecs_cpu_percent=99, ecs_cpu_minutes=1440,
                              unhealthy_host_minutes=1, target_5xx_per_minute=0, database_connections_percent=1,
                              database_max_connections=1))
 
@@ -47,7 +47,15 @@ def test_valid_custom_settings_pass():
 @pytest.mark.parametrize("email", ["ops", "ops@", "@example.com", "ops@example", "ops@@example.com",
                                    "ops @example.com", "ops@example.com,dev@example.com", ""])
 def test_fails_on_a_malformed_alarm_email(email):
-    fails(with_monitoring(alarm_email=email), "monitoring.alarm_email", email, "not an email address")
+    fails(with_monitoring(alarm_emails=("ops@example.com", email)), "monitoring.alarm_emails[1]", email,
+          "not an email address")
+
+
+def test_fails_on_an_address_listed_twice_and_on_a_bare_string():
+    fails(with_monitoring(alarm_emails=("ops@example.com", "OPS@example.com")), "monitoring.alarm_emails[1]",
+          "OPS@example.com", "listed twice")
+    fails(with_monitoring(alarm_emails="ops@example.com"), "monitoring.alarm_emails", "ops@example.com",
+          "expected a tuple of str")
 
 
 @pytest.mark.parametrize("value", [0, 100, 150, -5])
@@ -81,12 +89,12 @@ def test_fails_on_a_threshold_of_the_wrong_type():
 
 def test_main_reports_a_bad_email_in_one_line_and_writes_nothing(tmp_path, capsys):
     # GIVEN prod with a malformed alarm email
-    bad = with_monitoring(alarm_email="ops@example")
+    bad = with_monitoring(alarm_emails=("ops@example",))
     # WHEN main synthesizes it
     status = main.main(["prod", "--outdir", str(tmp_path / "out")], loader=lambda name: bad)
     # THEN exit 2, one error line naming environment, field and value, and no output
     err = capsys.readouterr().err.splitlines()
     assert status == 2
-    assert err[0] == ("error: [codemate:prod] monitoring.alarm_email = 'ops@example': not an email address — fix: write one "
-                      "address such as 'ops@example.com', or leave it out")
+    assert err[0] == ("error: [codemate:prod] monitoring.alarm_emails[0] = 'ops@example': not an email address — fix: "
+                      "write addresses such as 'ops@example.com', or leave the list empty")
     assert not (tmp_path / "out").exists()

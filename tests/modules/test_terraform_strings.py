@@ -79,7 +79,7 @@ def hostile():
     )
     settings = replace(
         dev, services=services,
-        monitoring=MonitoringOptions(alarm_email="ops${b}%{c}@example.com"),
+        monitoring=MonitoringOptions(alarm_emails=("ops${b}%{c}@example.com",)),
         cicd=replace(dev.cicd, branch="feature/${b}%{c}"),
     )
     return synth_settings(settings)

@@ -81,11 +81,14 @@ def test_secrets_encrypted_logs_complete_access_by_entries(market):
     assert cluster["encryption_config"]["resources"] == ["secrets"]
     assert cluster["enabled_cluster_log_types"] == ["api", "audit", "authenticator", "controllerManager", "scheduler"]
     assert cluster["access_config"]["authentication_mode"] == "API"
-    entry = market.one("aws_eks_access_entry")
-    assert entry["principal_arn"].endswith(":role/openmarket-platform-admin")
+    # exactly two entries: the administrators' role (cluster-wide) and the CI role (its namespace only)
+    admin = market.by_path("aws_eks_access_entry", "eks/admin-1")
+    assert admin["principal_arn"].endswith(":role/openmarket-platform-admin")
+    assert market.count("aws_eks_access_entry") == 2
+    assert market.by_path("aws_eks_access_policy_association", "eks/admin-1-policy")["access_scope"] == {"type": "cluster"}
     assert market.one("aws_iam_openid_connect_provider")["client_id_list"] == ["sts.amazonaws.com"]
     assert sorted(a["addon_name"] for a in market.resources("aws_eks_addon").values()) == [
-        "coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]
+        "aws-ebs-csi-driver", "coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]
 
 
 def test_node_group_t3_medium_two_to_four_in_private_subnets(market):
@@ -133,14 +136,15 @@ def test_aurora_mysql_writer_and_reader_encrypted_with_tls_and_7_day_backups(mar
     assert {"name": "require_secure_transport", "value": "ON"} in params
 
 
-def test_database_and_redis_admit_only_the_nodes_and_no_cidr(market):
-    nodes = market.by_path("aws_security_group", "nodes-sg/group")
+def test_database_and_redis_admit_only_the_nodes_and_the_two_data_functions_and_no_cidr(market):
+    peers = [market.ref("aws_security_group", market.by_path("aws_security_group", f"{path}/group"), "id")
+             for path in ("nodes-sg", "fn-report-generator/security-group", "fn-data-sync/security-group")]
     for path, port in (("database-sg", 3306), ("cache-sg", 6379)):
         group = market.by_path("aws_security_group", f"{path}/group")
         rules = market.all("aws_vpc_security_group_ingress_rule",
                            security_group_id=market.ref("aws_security_group", group, "id"))
-        assert [(r["referenced_security_group_id"], r["from_port"]) for r in rules] == [
-            (market.ref("aws_security_group", nodes, "id"), port)]
+        assert sorted((r["referenced_security_group_id"], r["from_port"]) for r in rules) == sorted(
+            (peer, port) for peer in peers)
         assert not [r for r in rules if "cidr_ipv4" in r]  # negative: reachable from no CIDR
     assert market.one("aws_rds_cluster")["vpc_security_group_ids"] == [
         market.ref("aws_security_group", market.by_path("aws_security_group", "database-sg/group"), "id")]
@@ -166,7 +170,9 @@ def test_uploads_versioned_tiered_cors_and_logged(market):
     assert market.one("aws_s3_bucket_versioning", bucket=ref)["versioning_configuration"] == {"status": "Enabled"}
     (tiering,) = [r for r in market.one("aws_s3_bucket_lifecycle_configuration", bucket=ref)["rule"]
                   if r["id"] == "tiering"]
-    assert tiering["transition"] == [{"days": 30, "storage_class": "STANDARD_IA"}]
+    # the document: Standard-IA at 30 days, Glacier at 90 (Instant Retrieval: old images still load)
+    assert tiering["transition"] == [{"days": 30, "storage_class": "STANDARD_IA"},
+                                     {"days": 90, "storage_class": "GLACIER_IR"}]
     assert tiering["noncurrent_version_expiration"][0]["noncurrent_days"] >= 30
     (cors,) = market.one("aws_s3_bucket_cors_configuration", bucket=ref)["cors_rule"]
     assert "https://openmarket.example.com" in cors["allowed_origins"]
@@ -174,6 +180,25 @@ def test_uploads_versioned_tiered_cors_and_logged(market):
     logging = market.one("aws_s3_bucket_logging", bucket=ref)
     assert logging["target_bucket"] == market.ref("aws_s3_bucket", market.by_path("aws_s3_bucket", "storage/logs/logs"),
                                                   "bucket")
+
+
+def test_logs_bucket_is_versioned_too_and_its_old_versions_expire(market):
+    # the document versions every bucket
+    logs = market.by_path("aws_s3_bucket", "storage/logs/logs")
+    ref = market.ref("aws_s3_bucket", logs)
+    assert market.one("aws_s3_bucket_versioning", bucket=ref)["versioning_configuration"] == {"status": "Enabled"}
+    (rule,) = [r for r in market.one("aws_s3_bucket_lifecycle_configuration", bucket=ref)["rule"]
+               if r["id"] == "archive-then-expire"]
+    assert rule["transition"] == [{"days": 90, "storage_class": "GLACIER"}]
+    assert rule["expiration"] == [{"days": 365}]
+    assert rule["noncurrent_version_expiration"] == [{"noncurrent_days": 365}]
+
+
+def test_uploads_archive_too_soon_after_standard_ia_is_refused():
+    dev = load("dev", "openmarket")
+    with pytest.raises(ConfigError) as error:
+        validate(replace(dev, uploads=replace(dev.uploads, archive_after_days=45)))
+    assert "uploads.archive_after_days = 45" in str(error.value) and "use 60 or more" in str(error.value)
 
 
 def test_two_image_repositories_scan_on_push_immutable(market):
@@ -193,7 +218,7 @@ def test_four_node_22_functions_with_the_documented_sizes(market):
     for name, (memory, timeout) in FUNCTIONS.items():
         f = functions[f"openmarket-{name}-{env}"]
         assert (f["runtime"], f["memory_size"], f["timeout"]) == ("nodejs22.x", memory, timeout)
-        assert "vpc_config" not in f and "dead_letter_config" in f
+        assert ("vpc_config" in f) is (name in ("report-generator", "data-sync")) and "dead_letter_config" in f
     groups = [g for g in market.resources("aws_cloudwatch_log_group").values() if g["name"].startswith("/aws/lambda/")]
     assert len(groups) == 4 and {g["retention_in_days"] for g in groups} == {30}
 
@@ -219,7 +244,9 @@ def test_order_notification_runs_on_order_created_of_the_environment_bus(market)
     assert target["arn"] == market.ref("aws_lambda_function", order, "arn")
 
 
-def test_report_daily_at_midnight_seoul_and_sync_hourly(market):
+@pytest.mark.parametrize("stack", ["openmarket-staging", "openmarket-prod"])  # dev: in its database's hours
+def test_report_daily_at_midnight_seoul_and_sync_hourly(stack_of, stack):
+    market = stack_of(stack)
     schedules = {s["target"]["arn"]: s for s in market.resources("aws_scheduler_schedule").values()}
     report = schedules[market.ref("aws_lambda_function", market.by_path("aws_lambda_function",
                                                                          "fn-report-generator/function"), "arn")]

@@ -144,7 +144,7 @@ def test_oidc_provider_for_service_account_roles_trusts_the_cluster_issuer(defau
 
 def test_core_addons_are_pinned_cni_first_dns_after_the_nodes(default):
     addons = {a["addon_name"]: a for a in default.resources(ADDON).values()}
-    assert sorted(addons) == ["coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]
+    assert sorted(addons) == ["aws-ebs-csi-driver", "coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]
     assert all(a["addon_version"].startswith("v") and "-eksbuild." in a["addon_version"] for a in addons.values())
     group = f"{NODE_GROUP}.{default.logical_id(default.one(NODE_GROUP))}"
     assert "depends_on" not in addons["vpc-cni"] and "depends_on" not in addons["eks-pod-identity-agent"]

@@ -59,10 +59,10 @@ def test_unknown_version_is_refused():
     assert "not a Kubernetes version" in problem and "modules/kubernetes/options.py" in fix
 
 
-def test_every_buildable_version_pins_every_core_addon():
+def test_every_buildable_version_pins_every_core_addon_and_the_storage_driver():
     for version, known in KUBERNETES_VERSIONS.items():
         if known.extended_support_until >= AS_OF:
-            assert set(ADDON_VERSIONS[version]) == set(CORE_ADDONS), version
+            assert set(ADDON_VERSIONS[version]) == {*CORE_ADDONS, "aws-ebs-csi-driver"}, version
 
 
 def test_default_cluster_options_are_valid():
@@ -75,7 +75,7 @@ def test_default_cluster_options_are_valid():
     (dict(endpoint_public_access=True, public_access_cidrs=("not-a-cidr",)), "public_access_cidrs"),
     (dict(admin_roles=()), "admin_roles"),
     (dict(admin_roles=("has space",)), "admin_roles"),
-    (dict(addon_versions={"aws-ebs-csi-driver": "v1.0.0-eksbuild.1"}), "addon_versions"),
+    (dict(addon_versions={"aws-efs-csi-driver": "v1.0.0-eksbuild.1"}), "addon_versions"),
     (dict(addon_versions={"coredns": "latest"}), "addon_versions"),
     (dict(version="1.28"), "version"),
 ])

@@ -235,9 +235,12 @@ def test_only_this_accounts_alarms_may_publish_and_only_over_tls(full):
                     "Resource": topic_ref(full), "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
 
 
-def test_an_alarm_email_is_subscribed_to_the_topic():
-    s = synth_monitoring(alarm_email="ops@example.com")
-    assert s.one(SUBSCRIPTION) == {"endpoint": "ops@example.com", "protocol": "email", "topic_arn": topic_ref(s)}
+def test_each_alarm_email_is_subscribed_to_the_topic_under_an_address_derived_id():
+    s = synth_monitoring(alarm_emails=("ops@example.com", "Oncall+shop@example.co.kr"))
+    assert s.count(SUBSCRIPTION) == 2
+    assert s.by_path(SUBSCRIPTION, "monitoring/email-ops-example-com") == {
+        "endpoint": "ops@example.com", "protocol": "email", "topic_arn": topic_ref(s)}
+    assert s.by_path(SUBSCRIPTION, "monitoring/email-oncall-shop-example-co-kr")["endpoint"] == "Oncall+shop@example.co.kr"
 
 
 def test_without_an_alarm_email_the_topic_has_no_subscription(full):
@@ -401,3 +404,14 @@ def test_own_alarm_with_a_widget_title_gets_a_panel_and_is_in_the_alarm_widget()
     assert panel["properties"]["metrics"][0][:4] == ["AWS/Lambda", "Errors", "FunctionName", "shop-fn-test"]
     (alarms,) = [w for w in body["widgets"] if w["type"] == "alarm"]
     assert alarms["properties"]["alarms"] == [synth.ref(ALARM, synth.one(ALARM), "arn")]
+
+
+def test_a_topic_without_subscribers_is_noted_in_the_summary_and_one_with_them_is_not():
+    from tests.support import project_stack
+
+    for emails, notes in (((), ["alarms: topic codemate-alarms-test has no subscriber: nobody is told; "
+                                "set monitoring.alarm_emails"]), (("ops@example.com",), [])):
+        stack = project_stack(project="codemate", environment="test")
+        Monitoring(stack, "monitoring", options=MonitoringOptions(alarm_emails=emails), cluster=CLUSTER,
+                   services=SERVICES)
+        assert [n for n in stack.notes if n.startswith("alarms:")] == notes

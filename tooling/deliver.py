@@ -131,8 +131,21 @@ def _function_source(system: str, function: str, root: Path) -> Path:
     raise LookupError(f"no source of function {function} under systems/{package}/functions/")
 
 
-def main(argv: list[str] | None = None) -> int:
+def synthesized_stack(selection: str, outdir: Path) -> tuple[dict, dict]:
+    """``(manifest row, parsed cdk.tf.json)`` of one stack (a name or ``system:env``) under ``outdir``;
+    ``ConfigError`` when it is unknown or not synthesized there."""
     from main import manifest, parse_selection
+    from modules.errors import ConfigError
+
+    (row,) = manifest(parse_selection([selection]))
+    path = outdir / "stacks" / row["stack"] / "cdk.tf.json"
+    if not path.is_file():
+        raise ConfigError(row["environment"], "outdir", str(outdir), "no synthesized stack there",
+                          f"run python main.py {row['stack']} --outdir {outdir}", system=row["system"])
+    return row, json.loads(path.read_text())
+
+
+def main(argv: list[str] | None = None) -> int:
     from modules.errors import ConfigError
 
     parser = argparse.ArgumentParser(prog="python -m tooling.deliver", description=__doc__.split("\n\n")[0])
@@ -142,12 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--endpoint-url", help="an emulator's endpoint (moto); default: the real AWS")
     args = parser.parse_args(argv)
     try:
-        (row,) = manifest(parse_selection([args.stack]))
-        path = args.outdir / "stacks" / row["stack"] / "cdk.tf.json"
-        if not path.is_file():
-            raise ConfigError(row["environment"], "outdir", str(args.outdir), "no synthesized stack there",
-                              f"run python main.py {row['stack']} --outdir {args.outdir}", system=row["system"])
-        for item in deliver_stack(json.loads(path.read_text()), system=row["system"], environment=row["environment"],
+        row, document = synthesized_stack(args.stack, args.outdir)
+        for item in deliver_stack(document, system=row["system"], environment=row["environment"],
                                   tag=args.tag, endpoint_url=args.endpoint_url):
             print(f"delivered {item.what}: {item.detail}")
     except ConfigError as error:

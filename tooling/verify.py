@@ -171,9 +171,8 @@ def _eks_checks(eks, name: str, document: dict) -> list[Check]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from main import manifest, parse_selection
     from modules.errors import ConfigError
-    from tooling.deliver import _client
+    from tooling.deliver import _client, synthesized_stack
 
     parser = argparse.ArgumentParser(prog="python -m tooling.verify", description=__doc__.split("\n\n")[0])
     parser.add_argument("stack", help="a stack name (conduit-dev) or system:env")
@@ -182,12 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the checks as JSON")
     args = parser.parse_args(argv)
     try:
-        (row,) = manifest(parse_selection([args.stack]))
-        path = args.outdir / "stacks" / row["stack"] / "cdk.tf.json"
-        if not path.is_file():
-            raise ConfigError(row["environment"], "outdir", str(args.outdir), "no synthesized stack there",
-                              f"run python main.py {row['stack']} --outdir {args.outdir}", system=row["system"])
-        document = json.loads(path.read_text())
+        row, document = synthesized_stack(args.stack, args.outdir)
         region = next(p["region"] for p in document["provider"]["aws"] if "alias" not in p)
         found = checks(document, system=row["system"], environment=row["environment"],
                        client=lambda service: _client(service, region, args.endpoint_url))

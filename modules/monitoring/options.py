@@ -35,14 +35,12 @@ class MonitoringOptions:
 import re as _re  # noqa: E402
 from typing import Iterator  # noqa: E402
 
-_EMAIL = _re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                     r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+from modules.aws_limits import email_problem  # noqa: E402
 
 
 def monitoring_problems(m: MonitoringOptions) -> Iterator[tuple[str, object, str, str]]:
-    if m.alarm_email is not None and (len(m.alarm_email) > 254 or not _EMAIL.match(m.alarm_email)):
-        yield ("alarm_email", m.alarm_email, "not an email address",
-               "write one address such as 'ops@example.com', or leave it out")
+    if m.alarm_email is not None and (problem := email_problem(m.alarm_email)):
+        yield ("alarm_email", m.alarm_email, *problem)
     for field, value in (("ecs_cpu_percent", m.ecs_cpu_percent),
                          ("database_connections_percent", m.database_connections_percent)):
         if not 1 <= value <= 99:

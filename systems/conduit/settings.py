@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from modules.validation import WEB_SERVICE_CHECKS, force_destroy_problem, validate_parts
+from modules.validation import WEB_SERVICE_CHECKS, check_physical_names, force_destroy_problem, validate_parts
 from modules.compute.options import EcsServiceOptions
 from modules.errors import ConfigError
 from modules.networking.options import LoadBalancerOptions, NatMode, VpcOptions
@@ -53,3 +53,4 @@ def validate(settings: ConduitSettings) -> None:
                           "set load_balanced=True", system="conduit")
     for problem in single_service_problems(settings):
         raise ConfigError(env, *problem, system="conduit")
+    check_physical_names(settings)

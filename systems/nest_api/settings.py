@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from modules.validation import WEB_SERVICE_CHECKS, force_destroy_problem, validate_parts
+from modules.validation import WEB_SERVICE_CHECKS, check_physical_names, force_destroy_problem, validate_parts
 from modules.errors import ConfigError
 from modules.networking.options import LoadBalancerOptions, NatMode, VpcOptions
 from modules.patterns.options import SingleServiceSettings, single_service_problems
@@ -81,3 +81,4 @@ def validate(settings: NestApiSettings) -> None:
              "use arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com, or leave it out")
     for problem in single_service_problems(settings):
         fail(*problem)
+    check_physical_names(settings)

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass, field
 
 from modules.database.options import CacheOptions, DatabaseOptions
-from modules.validation import PRODUCTION_ENVIRONMENTS, SettingsCheck, force_destroy_problem, validate_parts
+from modules.validation import (PRODUCTION_ENVIRONMENTS, SettingsCheck, check_physical_names, force_destroy_problem,
+                                validate_parts)
 from modules.database.engines import DatabaseEngine
 from modules.errors import ConfigError
 from modules.kubernetes.options import EksClusterOptions, NodeGroupOptions, cluster_problem, node_group_problem
@@ -192,3 +193,4 @@ def validate(settings: OpenMarketSettings) -> None:
             fail(f"{field_name}.timezone", schedule.timezone, problem, "use e.g. 'Asia/Seoul'")
     if not 1 <= settings.images_to_keep <= 1000:
         fail("images_to_keep", settings.images_to_keep, "ECR lifecycle rules count 1 to 1000 images", "use e.g. 10")
+    check_physical_names(settings, buckets=("uploads", "logs"))

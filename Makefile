@@ -28,7 +28,7 @@ NPM = PATH="$(NODE_DIR)/bin:$$PATH" $(NODE_DIR)/bin/node $(NODE_DIR)/lib/node_mo
 export CHECKPOINT_DISABLE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install lock synth test bench cli cli-lock clean checkov lock-checkov scan compare-frameworks rehearse
+.PHONY: install lock synth test bench cli cli-lock clean checkov lock-checkov scan compare-frameworks rehearse rehearse-preflight
 
 install: $(STAMP)
 
@@ -77,10 +77,17 @@ bench: install
 # of its own, with its own emulator).  make rehearse STACKS=dev APPLY=1
 # First the suite's long tiers (terraform validate of every stack, the backend's end-to-end runs, the
 # emulator's probes: -m "$(LONG_TIER)"; TIERS=0 skips them), then the rehearsal of the chosen stacks.
+# The prerequisites (terraform on PATH, the provider mirror: MIRROR=DIR or REHEARSAL_PROVIDER_MIRROR) are
+# checked first: without them it stops with one line (exit 2) before it synthesizes or tests anything.
 TIERS ?= 1
-rehearse: synth
+REHEARSAL_ARGS = $(if $(MIRROR),--mirror $(MIRROR))
+rehearse-preflight: install
+	@$(PY) -m rehearsal --preflight $(REHEARSAL_ARGS)
+
+rehearse: rehearse-preflight
+	$(PY) main.py
 	$(if $(filter 1,$(TIERS)),$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "$(LONG_TIER)")
-	$(PY) -m rehearsal --outdir cdktf.out --stacks "$(STACKS)" $(if $(APPLY),--apply) $(if $(JSON),--json) $(if $(JOBS),--jobs $(JOBS))
+	$(PY) -m rehearsal --outdir cdktf.out --stacks "$(STACKS)" $(REHEARSAL_ARGS) $(if $(APPLY),--apply) $(if $(JSON),--json) $(if $(JOBS),--jobs $(JOBS))
 
 # Create or repair the state bucket and lock table: make bootstrap ARGS="--dry-run --profile admin"
 .PHONY: bootstrap

@@ -20,7 +20,6 @@ tool did not write).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -53,17 +52,20 @@ class Selected:
         return self.system.stack_name(self.settings.name)
 
 
-def parse_selection(tokens: Sequence[str]) -> list[tuple[System, str]]:
+def parse_selection(tokens: Sequence[str], notes: list[str] | None = None) -> list[tuple[System, str]]:
     """``(system, environment)`` pairs named on the command line, in order, without repeats.
 
     A token is a primary-system environment (``dev``), a system (``conduit``: all its
     environments), ``system:env`` (``conduit:prod``) or a stack name (``conduit-prod``).
-    No token selects every environment of every system.
+    No token selects every environment of every system. A stack named twice (``dev codemate:dev``,
+    ``conduit conduit:prod``) is built once; ``notes`` receives one line per repeat (the command
+    prints it on stderr and goes on: a repeat is harmless, not an error).
     """
     stacks = {s.stack_name(env): (s, env) for s in SYSTEMS for env in s.environments}
     if not tokens:
         return list(stacks.values())
     chosen: list[tuple[System, str]] = []
+    named_by: dict[tuple[System, str], str] = {}
     for token in tokens:
         if token in BY_NAME:
             found = [(BY_NAME[token], env) for env in BY_NAME[token].environments]
@@ -80,6 +82,16 @@ def parse_selection(tokens: Sequence[str]) -> list[tuple[System, str]]:
                     system=system.name,
                 )
             found = [(system, env)]
+        elif ":" in token:
+            system_name, _, env = token.partition(":")
+            raise ConfigError(
+                env or "?", "stack", token,
+                f"unknown system '{system_name}'; systems: {', '.join(s.name for s in SYSTEMS)}",
+                "name a system listed by --list (system:env, e.g. "
+                f"{next((s for s in SYSTEMS if not s.primary), PRIMARY).name}:{PRIMARY.environments[-1]}); a new system "
+                "is added under systems/<system>/ (README: Adding a system)",
+                system="?",
+            )
         else:
             example = next((s for s in SYSTEMS if not s.primary), PRIMARY)
             raise ConfigError(
@@ -92,7 +104,14 @@ def parse_selection(tokens: Sequence[str]) -> list[tuple[System, str]]:
                 "in systems/<system>/__init__.py",
                 system="?",
             )
-        chosen.extend(pair for pair in found if pair not in chosen)
+        for pair in found:
+            if pair in named_by:
+                if notes is not None:
+                    notes.append(f"note: {token!r} names {pair[0].name}:{pair[1]} again (already named by "
+                                 f"{named_by[pair]!r}); each stack is built once")
+                continue
+            named_by[pair] = token
+            chosen.append(pair)
     return chosen
 
 
@@ -124,7 +143,7 @@ def main(
     loader: Callable[[str], Any] | None = None,
 ) -> int:
     """``loader`` replaces how the primary system's environments are loaded (a test seam)."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = failures.OneLineParser(prog="main.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("stacks", nargs="*", metavar="STACK",
                         help=f"what to synthesize: a {PRIMARY.name} environment ({', '.join(PRIMARY.environments)}), "
                              "a system, system:env or a stack name (default: every stack)")
@@ -138,15 +157,23 @@ def main(
     args = parser.parse_args(argv)
     debug = args.debug or failures.debug_requested([])
 
+    notes: list[str] = []
+
+    def selection() -> list[tuple[System, str]]:
+        pairs = parse_selection(args.stacks, notes)
+        for note in notes:
+            print(note, file=sys.stderr)
+        return pairs
+
     if args.list:
-        return failures.run(lambda: print(list_stacks(parse_selection(args.stacks), as_json=args.json))
+        return failures.run(lambda: print(list_stacks(selection(), as_json=args.json))
                             or failures.EXIT_OK, debug=debug)
 
     stacks: list = []
 
     def build() -> int:
         selected = []
-        for system, env in parse_selection(args.stacks):
+        for system, env in selection():
             with _naming(system.name):
                 settings = loader(env) if (loader and system is PRIMARY) else load(env, system)
                 system.validate(settings)

@@ -11,7 +11,6 @@ prerequisite (one line naming it and the fix, nothing run).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -24,12 +23,13 @@ from pathlib import Path
 
 from rehearsal import runner
 from rehearsal.runner import RehearsalError, StackReport
+from tooling.failures import OneLineParser
 
 EXIT_BAD_INPUT = 2
 
 
 def parse(argv):
-    parser = argparse.ArgumentParser(prog="python -m rehearsal", description=__doc__.split("\n\n")[0])
+    parser = OneLineParser(prog="python -m rehearsal", description=__doc__.split("\n\n")[0])
     parser.add_argument("--outdir", type=Path, default=Path(os.environ.get("CDKTF_OUTDIR", "cdktf.out")),
                         help="the synth output to rehearse (default: $CDKTF_OUTDIR or cdktf.out)")
     parser.add_argument("--stacks", default=os.environ.get("STACKS", ""),
@@ -47,6 +47,9 @@ def parse(argv):
                         help="stacks rehearsed at once (default 2): validated in threads of this process; with "
                              "--apply, each stack's cycle runs in a process of its own with its own emulator")
     parser.add_argument("--parallelism", type=int, default=10, help="terraform -parallelism (default 10)")
+    parser.add_argument("--preflight", action="store_true",
+                        help="only check the prerequisites (terraform on PATH, the provider mirror) and exit: "
+                             "make rehearse runs it before it synthesizes or tests anything")
     return parser.parse_args(argv)
 
 
@@ -68,6 +71,8 @@ def main(argv=None) -> int:
     args = parse(argv)
     try:
         check_prerequisites(args)
+        if args.preflight:
+            return 0
         names = runner.parse_names(args.stacks)
         stacks = runner.select(runner.discover(args.outdir, runner.manifest(sys.executable)), names)
     except RehearsalError as error:

@@ -175,6 +175,7 @@ def cycle_lines(r: StackReport) -> list[str]:
                  f"{f', {len(r.accepted_failures)} reviewed-unsupported' if r.accepted_failures else ''}"
                  f"   plan {r.plan.seconds} s, apply {r.apply.seconds} s")
     lines += [f"{pad}   failed: {f}" for f in r.failed]
+    lines += [f"{pad}   recover: {step}" for step in r.recovery]
     lines += [f"{pad}   reviewed: {f}" for f in r.accepted_failures]
     lines += [f"{pad}   stale reviewed entry (the emulator created it): {t} — remove it from rehearsal/unsupported.toml"
               for t in r.stale_unsupported]

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from rehearsal.copy import write_rehearsal_copy
+from rehearsal.recovery import import_steps, unlock_hint
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MIRROR = Path(os.environ.get("REHEARSAL_PROVIDER_MIRROR", "/opt/tf-plugins"))
@@ -169,6 +170,8 @@ def _run(args: list[str], cwd: Path, env: dict, timeout: int = STEP_TIMEOUT) -> 
     except subprocess.TimeoutExpired as expired:
         done = subprocess.CompletedProcess(expired.cmd, 124, _text(expired.stdout),
                                            _text(expired.stderr) + f"\ntimed out after {timeout} s")
+    if done.returncode != 0 and (hint := unlock_hint(f"{done.stdout}\n{done.stderr}", cwd)):
+        done = subprocess.CompletedProcess(done.args, done.returncode, done.stdout, f"{done.stderr}\n{hint}")
     step = args[0] + ("-detailed" if "-detailed-exitcode" in args else "")
     (cwd / f"{step}.log").write_text(f"$ terraform {' '.join(args)}\n{done.stdout}\n{done.stderr}")
     return done, round(time.monotonic() - start, 1)
@@ -242,6 +245,8 @@ class StackReport:
     destroy: Step | None = None
     destroy_errors: list[str] = field(default_factory=list)
     destroy_protected: list[str] = field(default_factory=list)
+    recovery: list[str] = field(default_factory=list)
+    """Exact steps for what a killed earlier run left (resources to import; see rehearsal/recovery.py)."""
     seconds: float = 0.0
 
     emulator: str = ""  # the endpoint this stack was rehearsed against
@@ -368,6 +373,7 @@ def _cycle(report: StackReport, workdir: Path, env: dict, unsupported: Sequence[
     if missing > 0 and not report.failed:  # every planned resource is created, or its failure is named
         report.failed = [f"{missing} of {report.planned} planned resource(s) were neither created nor reported failed"]
     report.apply = Step(done.returncode == 0, seconds, "\n".join(errors))
+    report.recovery = import_steps(messages, json.loads((workdir / "main.tf.json").read_text()), workdir)
     created_types = {m["hook"]["resource"]["resource_type"] for m in messages
                      if m.get("type") == "apply_complete" and "resource" in m.get("hook", {})}
     failed_types = {a.split(".")[0] for a in accepted}

@@ -303,3 +303,21 @@ def test_a_long_tuple_names_its_item_count():
 def test_the_error_line_carries_the_shortened_value():
     line = str(ConfigError("dev", "service.health_check_path", "/" + "z" * 1100, "too long", "shorten it"))
     assert line == "[dev] service.health_check_path = '/" + "z" * 77 + "… (1,101 characters): too long — fix: shorten it"
+
+
+# -- a system that forgets the call still gets the rules (the registry runs them) ---------------------------
+
+
+def forgetful_validator(settings) -> None:
+    """A new system's validator that checks nothing of what it composes."""
+
+
+def test_the_registry_runs_the_composed_rules_after_any_systems_own_validator():
+    from systems import System
+
+    system = System(name="shop", title="t", environments=("dev",), stack="x:Y", settings_type="x:Y",
+                    validator="tests.modules.test_aws_limits_more:forgetful_validator")
+    system.validate(Composed(queues=(QueueOptions(name="orders"),)))
+    with pytest.raises(ConfigError) as caught:
+        system.validate(Composed(queues=(QueueOptions(name="orders"), QueueOptions(name="orders.fifo"))))
+    assert (caught.value.field, caught.value.value) == ("queues[1](orders.fifo).name", "orders.fifo")

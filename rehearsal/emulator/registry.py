@@ -23,6 +23,7 @@ from rehearsal.emulator.elasticache import (
     ELASTICACHE_DELETED_GROUP,
     ELASTICACHE_MEMBER_CLUSTERS,
 )
+from rehearsal.emulator.elbv2 import ELBV2_DELETION_PROTECTION
 from rehearsal.emulator.iam import IAM_AWS_MANAGED_POLICIES
 from rehearsal.emulator.kms import KMS_ROTATION_PERIOD
 from rehearsal.emulator.lambda_ import LAMBDA_CONFIGURATION
@@ -53,5 +54,6 @@ PATCHES: tuple[Patch, ...] = (
     RDS_PERFORMANCE_INSIGHTS_PATCH,
     ECS_SERVICE_FIELDS_PATCH,
     CODEBUILD_ENCRYPTION_KEY,
+    ELBV2_DELETION_PROTECTION,
 )
 FAKES: tuple[Fake | RestFake, ...] = (CODESTAR_CONNECTIONS, EKS_ADDONS_AND_ACCESS)

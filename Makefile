@@ -79,6 +79,9 @@ bench: install
 # emulator's probes: -m "$(LONG_TIER)"; TIERS=0 skips them), then the rehearsal of the chosen stacks.
 # The prerequisites (terraform on PATH, the provider mirror: MIRROR=DIR or REHEARSAL_PROVIDER_MIRROR) are
 # checked first: without them it stops with one line (exit 2) before it synthesizes or tests anything.
+# TEARDOWN=1 (with APPLY=1): a stack whose destroy its own protection refuses (staging, prod) is then torn
+# down the documented way (main.py --teardown: protections off, applied, destroyed; nothing may be left).
+#   make rehearse APPLY=1 TEARDOWN=1      every environment of every system (.ci/run)
 TIERS ?= 1
 REHEARSAL_ARGS = $(if $(MIRROR),--mirror $(MIRROR))
 rehearse-preflight: install
@@ -86,8 +89,8 @@ rehearse-preflight: install
 
 rehearse: rehearse-preflight
 	$(PY) main.py
-	$(if $(filter 1,$(TIERS)),$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "$(LONG_TIER)")
-	$(PY) -m rehearsal --outdir cdktf.out --stacks "$(STACKS)" $(REHEARSAL_ARGS) $(if $(APPLY),--apply) $(if $(JSON),--json) $(if $(JOBS),--jobs $(JOBS))
+	$(if $(filter 1,$(TIERS)),$(if $(MIRROR),REHEARSAL_PROVIDER_MIRROR=$(MIRROR) )$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "$(LONG_TIER)")
+	$(PY) -m rehearsal --outdir cdktf.out --stacks "$(STACKS)" $(REHEARSAL_ARGS) $(if $(APPLY),--apply) $(if $(TEARDOWN),--teardown) $(if $(JSON),--json) $(if $(JOBS),--jobs $(JOBS))
 
 # Create or repair the state bucket and lock table: make bootstrap ARGS="--dry-run --profile admin"
 .PHONY: bootstrap

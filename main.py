@@ -6,6 +6,7 @@
     python main.py conduit             # every environment of one system
     python main.py conduit:prod nest-api-dev   # system:env, or a stack name
     python main.py --list [--json]     # the stacks, their state and lock (no synth, no jsii)
+    python main.py --teardown conduit:prod    # protections off, into cdktf.teardown: apply it, then destroy
     cdktf synth / cdktf deploy dev     # through the official CLI (cdktf.json runs this file)
 
 Settings are validated before anything is built; a wrong one stops with one
@@ -20,6 +21,7 @@ tool did not write).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -34,10 +36,14 @@ with failures.import_guard():  # an error in a settings file: one line, not a tr
     from environments import load
     from modules.errors import ConfigError
     from modules.project import state_key
+    from modules.teardown import teardown_settings
+    from modules.validation import deliberate_teardown
     from systems import BY_NAME, PRIMARY, SYSTEMS, System
 
 EXIT_CONFIG_ERROR = failures.EXIT_BAD_INPUT
 ROOT = Path(__file__).resolve().parent
+TEARDOWN_OUTDIR = "cdktf.teardown"
+"""Where ``--teardown`` writes unless ``--outdir`` says otherwise: never over the everyday output."""
 
 
 @dataclass(frozen=True)
@@ -147,15 +153,23 @@ def main(
     parser.add_argument("stacks", nargs="*", metavar="STACK",
                         help=f"what to synthesize: a {PRIMARY.name} environment ({', '.join(PRIMARY.environments)}), "
                              "a system, system:env or a stack name (default: every stack)")
-    parser.add_argument("--outdir", default=os.environ.get("CDKTF_OUTDIR", "cdktf.out"),
-                        help="output directory (default: $CDKTF_OUTDIR or cdktf.out)")
+    parser.add_argument("--outdir", default=None,
+                        help=f"output directory (default: $CDKTF_OUTDIR or cdktf.out; with --teardown {TEARDOWN_OUTDIR})")
     parser.add_argument("--list", action="store_true",
                         help="print the selected stacks with their state bucket, key and lock table; synthesize nothing")
     parser.add_argument("--json", action="store_true", help="with --list: print a JSON array")
     parser.add_argument("--debug", action="store_true",
                         help=f"print the traceback of a failure (also: {failures.DEBUG_VARIABLE}=1)")
+    parser.add_argument("--teardown", action="store_true",
+                        help="synthesize the named stacks with every protection against a destroy switched off "
+                             "(deletion protection, force_destroy; modules/teardown.py), for tearing an environment "
+                             "down deliberately: review its plan (protection updates only), apply it, then destroy")
     args = parser.parse_args(argv)
     debug = args.debug or failures.debug_requested([])
+    if args.teardown and not args.stacks:
+        parser.error("--teardown needs the stacks to tear down named, e.g. main.py --teardown conduit:prod")
+    if args.outdir is None:
+        args.outdir = TEARDOWN_OUTDIR if args.teardown else os.environ.get("CDKTF_OUTDIR", "cdktf.out")
 
     notes: list[str] = []
 
@@ -173,27 +187,34 @@ def main(
 
     def build() -> int:
         selected = []
-        for system, env in selection():
-            with _naming(system.name):
-                settings = loader(env) if (loader and system is PRIMARY) else load(env, system)
-                system.validate(settings)
-            selected.append(Selected(system, settings))
-        stacks.extend(synthesize(selected, args.outdir))
+        # --teardown: the committed settings with their protections off, accepted in production too
+        with deliberate_teardown() if args.teardown else contextlib.nullcontext():
+            for system, env in selection():
+                with _naming(system.name):
+                    settings = loader(env) if (loader and system is PRIMARY) else load(env, system)
+                    settings = teardown_settings(settings) if args.teardown else settings
+                    system.validate(settings)
+                selected.append(Selected(system, settings))
+            stacks.extend(synthesize(selected, args.outdir))
         return failures.EXIT_OK
 
     status = failures.run(build, outdir=lambda: args.outdir, debug=debug)
     if status != failures.EXIT_OK:
         return status
     # the new output is in place: a failure from here on must not claim it is unchanged
-    return failures.run(lambda: _report(stacks, Path(args.outdir)), debug=debug)
+    return failures.run(lambda: _report(stacks, Path(args.outdir), teardown=args.teardown), debug=debug)
 
 
-def _report(stacks: Sequence, outdir: Path) -> int:
+def _report(stacks: Sequence, outdir: Path, *, teardown: bool = False) -> int:
     """The summary on stdout; on stderr, one line each if Node loaded the provider eagerly or jsii
     needed its relay process (slower or larger, not wrong)."""
     from modules import jsii_one_process, node_lazy
 
     print(summary(stacks, outdir))
+    if teardown:
+        print("TEARDOWN: these stacks have every protection against a destroy switched off. In each stack's "
+              "directory: terraform init && terraform plan (only protection updates: deletion protection, "
+              "force_destroy), terraform apply, then terraform destroy. Databases leave their final snapshot.")
     for line in [*node_lazy.messages(), *jsii_one_process.messages()]:
         print(line, file=sys.stderr)
     return failures.EXIT_OK

@@ -12,6 +12,8 @@ it into one line on stderr, exit 2, and writes no output.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import ipaddress
 import re
@@ -436,12 +438,29 @@ DATA_TIER_VARIABLES = ("DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "REDIS
 """Variables a service with ``data_tier_access`` receives (modules/patterns/load_balanced_service.py)."""
 
 
+_TEARDOWN = contextvars.ContextVar("deliberate_teardown", default=False)
+
+
+@contextlib.contextmanager
+def deliberate_teardown():
+    """Inside, :func:`force_destroy_problem` lets production tear down with its contents: only for the
+    settings of :func:`modules.teardown.teardown_settings` (``main.py --teardown``), never for a
+    committed environment."""
+    token = _TEARDOWN.set(True)
+    try:
+        yield
+    finally:
+        _TEARDOWN.reset(token)
+
+
 def force_destroy_problem(environment: str, force_destroy: bool) -> tuple[str, str] | None:
     """``(problem, fix)`` when ``force_destroy`` is on in a production environment, else ``None``:
-    every system's ``validate`` refuses it there (a destroy must never delete uploads, logs or images)."""
-    if force_destroy and environment in PRODUCTION_ENVIRONMENTS:
+    every system's ``validate`` refuses it there (a destroy must never delete uploads, logs or images),
+    except in a :func:`deliberate_teardown`."""
+    if force_destroy and environment in PRODUCTION_ENVIRONMENTS and not _TEARDOWN.get():
         return ("a production destroy must never delete uploads, logs or images with their buckets",
-                "set force_destroy=False (empty the buckets yourself if you really mean to destroy)")
+                "set force_destroy=False (to tear production down deliberately: python main.py --teardown "
+                "<system:env>, see README 'Tearing production down')")
     return None
 
 

@@ -67,11 +67,11 @@ def test_main_builds_a_stack_named_twice_once_and_says_so(tmp_path):
     # THEN it is synthesized once (with conduit-prod, from 'conduit'), with a note per repeat on stderr
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in (tmp_path / "out" / "stacks").iterdir()) == ["conduit-dev", "conduit-prod"]
-    assert done.stderr.splitlines() == [
+    assert [line for line in done.stderr.splitlines() if " names " in line] == [
         "note: 'conduit-dev' names conduit:dev again (already named by 'conduit:dev'); each stack is built once",
         "note: 'conduit' names conduit:dev again (already named by 'conduit:dev'); each stack is built once",
     ]
-    assert "Synthesized 2 stack(s)" in done.stdout
+    assert "error" not in done.stderr and "Synthesized 2 stack(s)" in done.stdout
 
 
 def test_main_list_with_repeats_lists_each_stack_once():
@@ -222,7 +222,9 @@ def make_rehearse(project: Path, path: str, *variables: str) -> subprocess.Compl
     return subprocess.run(["/usr/bin/make" if Path("/usr/bin/make").exists() else shutil.which("make"),
                            "--no-print-directory", "-o", ".venv/.installed", "rehearse", "APPLY=1", *variables],
                           cwd=project, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "PATH": path, "PYTHONDONTWRITEBYTECODE": "1"})
+                          env={**{k: v for k, v in os.environ.items()  # as from a shell, also under make test
+                                  if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES")},
+                               "PATH": path, "PYTHONDONTWRITEBYTECODE": "1"})
 
 
 def make_error_line(project: Path) -> str:

@@ -1,8 +1,9 @@
 """What a killed run leaves behind, and the exact steps that recover from it.
 
 A ``terraform apply`` with an S3 backend keeps the new state in memory and writes it to the bucket at
-the end, and in between at most every 20 seconds (Terraform 1.11; ``TF_STATE_PERSIST_INTERVAL`` can only
-make that longer). A run killed with SIGKILL (a lost CI runner, the OOM killer, a power cut) therefore
+the end, and in between when a resource finishes at least 20 seconds after the last write (Terraform
+1.11's default; ``TF_STATE_PERSIST_INTERVAL`` sets it, and the rehearsal clears every ``TF_`` variable).
+A run killed with SIGKILL (a lost CI runner, the OOM killer, a power cut) therefore
 leaves two things:
 
 * its **state lock** (the lock table's item): every later run stops at "Error acquiring the state lock"

@@ -6,7 +6,7 @@ system's stack: each scenario takes seconds, not minutes.
 
 What a killed run leaves is what it leaves against AWS: the lock item in the lock table, and the
 resources created since the state was last written (Terraform writes an S3 state at the end, and at
-most every 20 s in between). The project's tooling names the exact steps (``python -m backend locks``:
+most every 20 s in between by default). The project's tooling names the exact steps (``python -m backend locks``:
 ``terraform force-unlock -force <ID>``; :func:`rehearsal.recovery.import_steps`: ``terraform import``),
 and after them the next run converges with an empty re-plan.
 

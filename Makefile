@@ -28,7 +28,7 @@ NPM = PATH="$(NODE_DIR)/bin:$$PATH" $(NODE_DIR)/bin/node $(NODE_DIR)/lib/node_mo
 export CHECKPOINT_DISABLE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install lock synth test bench cli cli-lock clean checkov lock-checkov scan compare-frameworks rehearse
+.PHONY: install lock synth test bench cli cli-lock clean checkov lock-checkov scan compare-frameworks rehearse rehearse-preflight
 
 install: $(STAMP)
 
@@ -77,10 +77,20 @@ bench: install
 # of its own, with its own emulator).  make rehearse STACKS=dev APPLY=1
 # First the suite's long tiers (terraform validate of every stack, the backend's end-to-end runs, the
 # emulator's probes: -m "$(LONG_TIER)"; TIERS=0 skips them), then the rehearsal of the chosen stacks.
+# The prerequisites (terraform on PATH, the provider mirror: MIRROR=DIR or REHEARSAL_PROVIDER_MIRROR) are
+# checked first: without them it stops with one line (exit 2) before it synthesizes or tests anything.
+# TEARDOWN=1 (with APPLY=1): a stack whose destroy its own protection refuses (staging, prod) is then torn
+# down the documented way (main.py --teardown: protections off, applied, destroyed; nothing may be left).
+#   make rehearse APPLY=1 TEARDOWN=1      every environment of every system (.ci/run)
 TIERS ?= 1
-rehearse: synth
-	$(if $(filter 1,$(TIERS)),$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "$(LONG_TIER)")
-	$(PY) -m rehearsal --outdir cdktf.out --stacks "$(STACKS)" $(if $(APPLY),--apply) $(if $(JSON),--json) $(if $(JOBS),--jobs $(JOBS))
+REHEARSAL_ARGS = $(if $(MIRROR),--mirror $(MIRROR))
+rehearse-preflight: install
+	@$(PY) -m rehearsal --preflight $(REHEARSAL_ARGS)
+
+rehearse: rehearse-preflight
+	$(PY) main.py
+	$(if $(filter 1,$(TIERS)),$(if $(MIRROR),REHEARSAL_PROVIDER_MIRROR=$(MIRROR) )$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "$(LONG_TIER)")
+	$(PY) -m rehearsal --outdir cdktf.out --stacks "$(STACKS)" $(REHEARSAL_ARGS) $(if $(APPLY),--apply) $(if $(TEARDOWN),--teardown) $(if $(JSON),--json) $(if $(JOBS),--jobs $(JOBS))
 
 # A deployed stack checked through the AWS APIs against its JSON and its system's contract (tooling/verify.py):
 #   make verify STACK=conduit-dev [ARGS="--json"]

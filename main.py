@@ -6,6 +6,7 @@
     python main.py conduit             # every environment of one system
     python main.py conduit:prod nest-api-dev   # system:env, or a stack name
     python main.py --list [--json]     # the stacks, their state and lock (no synth, no jsii)
+    python main.py --teardown conduit:prod    # protections off, into cdktf.teardown: apply it, then destroy
     cdktf synth / cdktf deploy dev     # through the official CLI (cdktf.json runs this file)
 
 Settings are validated before anything is built; a wrong one stops with one
@@ -20,7 +21,7 @@ tool did not write).
 
 from __future__ import annotations
 
-import argparse
+import contextlib
 import json
 import os
 import sys
@@ -35,12 +36,16 @@ with failures.import_guard():  # an error in a settings file: one line, not a tr
     from environments import load
     from modules.errors import ConfigError
     from modules.project import state_key
+    from modules.teardown import teardown_settings
+    from modules.validation import deliberate_teardown
     from systems import BY_NAME, PRIMARY, SYSTEMS, System
 
 EXIT_CONFIG_ERROR = failures.EXIT_BAD_INPUT
 ACCOUNT_SYSTEM = "account"
 """The system whose stacks hold each AWS account's singletons (``account-<name>``)."""
 ROOT = Path(__file__).resolve().parent
+TEARDOWN_OUTDIR = "cdktf.teardown"
+"""Where ``--teardown`` writes unless ``--outdir`` says otherwise: never over the everyday output."""
 
 
 @dataclass(frozen=True)
@@ -55,17 +60,25 @@ class Selected:
         return self.system.stack_name(self.settings.name)
 
 
-def parse_selection(tokens: Sequence[str]) -> list[tuple[System, str]]:
+def _example():
+    """The system an error's example names: the first besides the primary one."""
+    return next((s for s in SYSTEMS if not s.primary), PRIMARY)
+
+
+def parse_selection(tokens: Sequence[str], notes: list[str] | None = None) -> list[tuple[System, str]]:
     """``(system, environment)`` pairs named on the command line, in order, without repeats.
 
     A token is a primary-system environment (``dev``), a system (``conduit``: all its
     environments), ``system:env`` (``conduit:prod``) or a stack name (``conduit-prod``).
-    No token selects every environment of every system.
+    No token selects every environment of every system. A stack named twice (``dev codemate:dev``,
+    ``conduit conduit:prod``) is built once; ``notes`` receives one line per repeat (the command
+    prints it on stderr and goes on: a repeat is harmless, not an error).
     """
     stacks = {s.stack_name(env): (s, env) for s in SYSTEMS for env in s.environments}
     if not tokens:
         return list(stacks.values())
     chosen: list[tuple[System, str]] = []
+    named_by: dict[tuple[System, str], str] = {}
     for token in tokens:
         if token in BY_NAME:
             found = [(BY_NAME[token], env) for env in BY_NAME[token].environments]
@@ -82,8 +95,18 @@ def parse_selection(tokens: Sequence[str]) -> list[tuple[System, str]]:
                     system=system.name,
                 )
             found = [(system, env)]
+        elif ":" in token:
+            system_name, _, env = token.partition(":")
+            raise ConfigError(
+                env or "?", "stack", token,
+                f"unknown system '{system_name}'; systems: {', '.join(s.name for s in SYSTEMS)}",
+                "name a system listed by --list (system:env, e.g. "
+                f"{_example().name}:{_example().environments[-1]}); a new system "
+                "is added under systems/<system>/ (README: Adding a system)",
+                system="?",
+            )
         else:
-            example = next((s for s in SYSTEMS if not s.primary), PRIMARY)
+            example = _example()
             raise ConfigError(
                 token, "stack", token,
                 f"unknown system or environment; known: {', '.join(PRIMARY.environments)} ({PRIMARY.name}); "
@@ -94,7 +117,14 @@ def parse_selection(tokens: Sequence[str]) -> list[tuple[System, str]]:
                 "in systems/<system>/__init__.py",
                 system="?",
             )
-        chosen.extend(pair for pair in found if pair not in chosen)
+        for pair in found:
+            if pair in named_by:
+                if notes is not None:
+                    notes.append(f"note: {token!r} names {pair[0].name}:{pair[1]} again (already named by "
+                                 f"{named_by[pair]!r}); each stack is built once")
+                continue
+            named_by[pair] = token
+            chosen.append(pair)
     return chosen
 
 
@@ -126,50 +156,73 @@ def main(
     loader: Callable[[str], Any] | None = None,
 ) -> int:
     """``loader`` replaces how the primary system's environments are loaded (a test seam)."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = failures.OneLineParser(prog="main.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("stacks", nargs="*", metavar="STACK",
                         help=f"what to synthesize: a {PRIMARY.name} environment ({', '.join(PRIMARY.environments)}), "
                              "a system, system:env or a stack name (default: every stack)")
-    parser.add_argument("--outdir", default=os.environ.get("CDKTF_OUTDIR", "cdktf.out"),
-                        help="output directory (default: $CDKTF_OUTDIR or cdktf.out)")
+    parser.add_argument("--outdir", default=None,
+                        help=f"output directory (default: $CDKTF_OUTDIR or cdktf.out; with --teardown {TEARDOWN_OUTDIR})")
     parser.add_argument("--list", action="store_true",
                         help="print the selected stacks with their state bucket, key and lock table; synthesize nothing")
     parser.add_argument("--json", action="store_true", help="with --list: print a JSON array")
     parser.add_argument("--debug", action="store_true",
                         help=f"print the traceback of a failure (also: {failures.DEBUG_VARIABLE}=1)")
+    parser.add_argument("--teardown", action="store_true",
+                        help="synthesize the named stacks with every protection against a destroy switched off "
+                             "(deletion protection, force_destroy; modules/teardown.py), for tearing an environment "
+                             "down deliberately: review its plan (protection updates only), apply it, then destroy")
     args = parser.parse_args(argv)
     debug = args.debug or failures.debug_requested([])
+    if args.teardown and not args.stacks:
+        parser.error("--teardown needs the stacks to tear down named, e.g. main.py --teardown conduit:prod")
+    if args.outdir is None:
+        args.outdir = TEARDOWN_OUTDIR if args.teardown else os.environ.get("CDKTF_OUTDIR", "cdktf.out")
+
+    notes: list[str] = []
+
+    def selection() -> list[tuple[System, str]]:
+        pairs = parse_selection(args.stacks, notes)
+        for note in notes:
+            print(note, file=sys.stderr)
+        return pairs
 
     if args.list:
-        return failures.run(lambda: print(list_stacks(parse_selection(args.stacks), as_json=args.json))
+        return failures.run(lambda: print(list_stacks(selection(), as_json=args.json))
                             or failures.EXIT_OK, debug=debug)
 
     stacks: list = []
 
     def build() -> int:
         selected = []
-        for system, env in parse_selection(args.stacks):
-            with _naming(system.name):
-                settings = loader(env) if (loader and system is PRIMARY) else load(env, system)
-                system.validate(settings)
-            selected.append(Selected(system, settings))
-        check_accounts(selected)
-        stacks.extend(synthesize(selected, args.outdir))
+        # --teardown: the committed settings with their protections off, accepted in production too
+        with deliberate_teardown() if args.teardown else contextlib.nullcontext():
+            for system, env in selection():
+                with _naming(system.name):
+                    settings = loader(env) if (loader and system is PRIMARY) else load(env, system)
+                    settings = teardown_settings(settings) if args.teardown else settings
+                    system.validate(settings)
+                selected.append(Selected(system, settings))
+            check_accounts(selected)
+            stacks.extend(synthesize(selected, args.outdir))
         return failures.EXIT_OK
 
     status = failures.run(build, outdir=lambda: args.outdir, debug=debug)
     if status != failures.EXIT_OK:
         return status
     # the new output is in place: a failure from here on must not claim it is unchanged
-    return failures.run(lambda: _report(stacks, Path(args.outdir)), debug=debug)
+    return failures.run(lambda: _report(stacks, Path(args.outdir), teardown=args.teardown), debug=debug)
 
 
-def _report(stacks: Sequence, outdir: Path) -> int:
+def _report(stacks: Sequence, outdir: Path, *, teardown: bool = False) -> int:
     """The summary on stdout; on stderr, one line each if Node loaded the provider eagerly or jsii
     needed its relay process (slower or larger, not wrong)."""
     from modules import jsii_one_process, node_lazy
 
     print(summary(stacks, outdir))
+    if teardown:
+        print("TEARDOWN: these stacks have every protection against a destroy switched off. In each stack's "
+              "directory: terraform init && terraform plan (only protection updates: deletion protection, "
+              "force_destroy), terraform apply, then terraform destroy. Databases leave their final snapshot.")
     for line in [*node_lazy.messages(), *jsii_one_process.messages()]:
         print(line, file=sys.stderr)
     return failures.EXIT_OK

@@ -4,6 +4,7 @@
     python -m backend bootstrap --dry-run    # print what would change, change nothing
     python -m backend verify                 # list every missing or weaker setting
     python -m backend bootstrap --system conduit   # another system's bucket and table
+    python -m backend locks --system conduit       # state locks held, and how to release one a killed run left
 
 Each system has its own state bucket and lock table. Names and region default
 to ``environments/<system>/project.py`` (``--system``, default the primary
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import traceback
 from typing import Sequence, TextIO
@@ -52,17 +54,25 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
     common.add_argument("--endpoint-url", metavar="URL",
                         help="a local AWS emulator such as moto or LocalStack (skips the TLS-only bucket policy)")
-    top = argparse.ArgumentParser(prog="python -m backend", description=__doc__.split("\n\n")[0])
+    top = failures.OneLineParser(prog="python -m backend", description=__doc__.split("\n\n")[0])
     commands = top.add_subparsers(dest="command", required=True)
     bootstrap = commands.add_parser("bootstrap", parents=[common], help="create and repair the backend")
     bootstrap.add_argument("--dry-run", action="store_true", help="print what would change, change nothing")
     commands.add_parser("verify", parents=[common], help="check the backend; change nothing")
+    locks = commands.add_parser("locks", parents=[common],
+                                help="list the state locks held (lock table items, .tflock objects) and the exact "
+                                     "terraform force-unlock step for each; change nothing")
+    locks.add_argument("--outdir", default=os.environ.get("CDKTF_OUTDIR", "cdktf.out"),
+                       help="the synth output whose stack directories the steps name (default: $CDKTF_OUTDIR or "
+                            "cdktf.out)")
     return top
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     args = parser().parse_args(argv)
+    if args.command == "locks":
+        return _locks(args, out, err)
     mode = Mode.VERIFY if args.command == "verify" else Mode.DRY_RUN if args.dry_run else Mode.APPLY
     system = BY_NAME[args.system]
     source = f"environments/{system.package}/project.py"
@@ -106,6 +116,43 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         return EXIT_ERROR
     print(report.summary, file=out)
     return EXIT_OK if report.as_required else EXIT_NOT_AS_REQUIRED
+
+
+def _locks(args, out: TextIO, err: TextIO) -> int:
+    """``locks``: 0 when no lock is held, 1 when one is (each with its release step), 2 on an error."""
+    from backend.locks import describe, held_locks, stack_directory
+
+    system = BY_NAME[args.system]
+    project = importlib.import_module(f"environments.{system.package}.project").PROJECT
+    spec = BackendSpec.from_project(project, bucket=args.bucket, table=args.table, region=args.region,
+                                    kms_key_id=args.kms_key_id)
+    try:
+        validate_spec(spec)
+        validate_endpoint_url(args.endpoint_url)
+        clients = make_clients(region=spec.region, profile=args.profile, endpoint_url=args.endpoint_url)
+        locks = held_locks(clients.dynamodb, clients.s3, bucket=spec.bucket, table=spec.table)
+    except BackendError as error:
+        print(f"error: {error.message} — fix: {error.fix}", file=err)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted; nothing was changed", file=err)
+        return EXIT_INTERRUPTED
+    except Exception as error:  # noqa: BLE001 - AWS refused (no table, no permission, ...): one line
+        if failures.debug_requested([]):
+            traceback.print_exception(error, file=err)
+        print(f"error: reading the locks of bucket {spec.bucket}, table {spec.table}: {failures.python_message(error)} "
+              f"— fix: check the names (python -m backend verify --system {system.name}) and your credentials",
+              file=err)
+        return EXIT_ERROR
+    for lock in locks:
+        for line in describe(lock, stack_directory(system, lock.key, args.outdir)):
+            print(line, file=out)
+    if not locks:
+        print(f"no state lock held: table {spec.table}, bucket {spec.bucket}", file=out)
+        return EXIT_OK
+    print(f"{len(locks)} state lock(s) held; release one only when no terraform runs on that state any more "
+          "(force-unlock does not stop a running apply)", file=out)
+    return EXIT_NOT_AS_REQUIRED
 
 
 if __name__ == "__main__":

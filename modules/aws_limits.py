@@ -296,3 +296,107 @@ def duplicate_problem(name: str, owner: str, kind: str) -> Problem:
     """Two resources of one kind with one physical name: the second fails at apply."""
     return (f"the {kind} '{name}' is already the one of {owner}",
             f"give each its own {kind} (AWS names are unique per account and region)")
+
+
+# -- time zones ------------------------------------------------------------------------------------
+# EventBridge Scheduler (ScheduleExpressionTimezone) and EC2 Auto Scaling scheduled actions (TimeZone)
+# take an IANA time zone name. The names are this machine's time zone database
+# (zoneinfo.available_timezones(): the system's /usr/share/zoneinfo or the tzdata package), so a
+# zone that exists is never refused for being newer than a table here.
+_NOT_IANA_ZONES = frozenset({"localtime", "Factory", "posixrules"})
+
+
+def time_zone_problem(name: str) -> Problem:
+    """``(problem, fix)`` when ``name`` is not an IANA time zone; ``None`` if it is (or if this machine
+    has no time zone database to check against)."""
+    import difflib
+    from zoneinfo import available_timezones
+
+    zones = available_timezones() - _NOT_IANA_ZONES
+    if not zones or name in zones:
+        return None
+    close = difflib.get_close_matches(name, sorted(zones), n=1)
+    return ("not an IANA time zone name" + (f" (did you mean '{close[0]}'?)" if close else ""),
+            "use a name such as 'Asia/Seoul' or 'UTC'")
+
+
+# -- e-mail addresses ---------------------------------------------------------------------------------
+# An SNS e-mail subscription endpoint (Subscribe, Protocol=email): one address, RFC 5321 limits (local
+# part <= 64, domain <= 253 with labels <= 63, whole address <= 254), a dot-atom local part (no leading,
+# trailing or doubled dot), a domain of letters, digits and inner hyphens with a letter-only top level.
+EMAIL_MAX = 254
+_EMAIL_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+_EMAIL_LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+
+
+def email_problem(address: str) -> Problem:
+    fix = "write one address such as 'ops@example.com', or leave it out"
+    if len(address) > EMAIL_MAX:
+        return f"not an email address: {len(address)} characters, at most {EMAIL_MAX}", fix
+    if any(c.isspace() for c in address) or "," in address or ";" in address or address.count("@") > 1:
+        return ("not an email address: one subscription holds one address (no spaces, commas or second '@')",
+                "subscribe one address (e.g. a team list such as 'ops@example.com'), or leave it out")
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not domain:
+        return "not an email address (a local part, '@' and a domain)", fix
+    if len(local) > 64 or not _EMAIL_LOCAL.match(local):
+        return ("not an email address (before '@': at most 64 letters, digits or !#$%&'*+/=?^_`{|}~-, "
+                "dots only between them)", fix)
+    labels = domain.split(".")
+    if (len(domain) > 253 or len(labels) < 2 or not all(_EMAIL_LABEL.match(label) for label in labels)
+            or not labels[-1].isalpha()):
+        return "not an email address", fix  # the domain is not a host name such as example.com
+    return None
+
+
+# -- SQS queue names ----------------------------------------------------------------------------------
+# CreateQueue (as of 2026-11): 1-80 characters of letters, digits, '-' and '_'; a FIFO queue's name
+# must end in '.fifo' (counted in the 80), a standard queue's may not. The queues this project builds
+# are standard queues.
+QUEUE_NAME_MAX = 80
+_QUEUE_CHARACTERS = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def queue_name_problem(name: str, *, fifo: bool = False) -> Problem:
+    """``(problem, fix)`` for the physical name of an SQS queue."""
+    base = name.removesuffix(".fifo")
+    if name.endswith(".fifo") and not fifo:
+        return ("'.fifo' marks a FIFO queue; this queue is a standard queue, and SQS refuses a standard queue "
+                "named '*.fifo'", f"drop the suffix: '{base}'")
+    if fifo and not name.endswith(".fifo"):
+        return "a FIFO queue's name must end in '.fifo'", f"name it '{name}.fifo'"
+    if not _QUEUE_CHARACTERS.match(base):
+        return ("SQS queue names hold letters, digits, '-' and '_' only",
+                "replace the other characters, e.g. with '-'")
+    if len(name) > QUEUE_NAME_MAX:
+        return (f"the queue name is {len(name)} characters; SQS allows {QUEUE_NAME_MAX}",
+                "shorten the queue's name (or the project or environment name)")
+    return None
+
+
+# -- EC2 instance types --------------------------------------------------------------------------------
+# Generated, dated data: modules/ec2_instance_types.py (moto's recorded DescribeInstanceTypes and
+# DescribeInstanceTypeOfferings; regenerate with `python -m tooling.instance_types`).
+
+
+def instance_type_problem(instance_type: str, region: str) -> Problem:
+    """``(problem, fix)`` if EC2 has no ``instance_type`` at all, or does not offer it in ``region``
+    (for the regions the table covers)."""
+    import difflib
+
+    from modules.ec2_instance_types import INSTANCE_TYPES, OFFERED, SOURCE
+
+    family, _, size = instance_type.partition(".")
+    if size not in INSTANCE_TYPES.get(family, "").split():
+        known = [f"{f}.{s}" for f, sizes in INSTANCE_TYPES.items() for s in sizes.split()]
+        close = difflib.get_close_matches(instance_type, known, n=1)
+        return (f"not an EC2 instance type ({SOURCE})",
+                (f"did you mean '{close[0]}'? " if close else "") + "use an existing type such as 't3.medium'")
+    offered = OFFERED.get(region)
+    if offered is not None and size not in offered.get(family, "").split():
+        sizes = offered.get(family)
+        examples = ", ".join([f for f in ("t3", "m6i", "m7g", "t4g", "m5") if f in offered][:3])
+        return (f"EC2 does not offer {instance_type} in {region} ({SOURCE})",
+                f"use one of {family}.{{{sizes.replace(' ', ',')}}}" if sizes
+                else f"use a family offered in {region}, e.g. {examples}")
+    return None

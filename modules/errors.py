@@ -3,6 +3,22 @@
 from __future__ import annotations
 
 
+VALUE_SHOWN_MAX = 80
+"""Longest value a one-line error echoes; a longer one is cut with an ellipsis and its length."""
+
+
+def shown(value: object, limit: int = VALUE_SHOWN_MAX) -> str:
+    """``repr(value)``, shortened to ``limit`` characters with an ellipsis and the full length
+    (``'aaaa…' (1100 characters)``): a one-line error never echoes a pasted blob whole."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    if isinstance(value, (tuple, list, dict, set, frozenset)):
+        return f"{text[:limit - 1]}… ({len(value):,} items)"
+    size = len(value) if isinstance(value, (str, bytes)) else len(text)
+    return f"{text[:limit - 1]}… ({size:,} characters)"
+
+
 class ConfigError(ValueError):
     """A setting is wrong. The message names system, environment, field, value and fix.
 
@@ -28,7 +44,7 @@ class ConfigError(ValueError):
         return f"{self.system}:{self.environment}" if self.system else str(self.environment)
 
     def __str__(self) -> str:
-        return f"[{self.where}] {self.field} = {self.value!r}: {self.problem} — fix: {self.fix}"
+        return f"[{self.where}] {self.field} = {shown(self.value)}: {self.problem} — fix: {self.fix}"
 
 
 class SettingsFileError(ConfigError):

@@ -12,6 +12,8 @@ it into one line on stderr, exit 2, and writes no output.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import ipaddress
 import re
@@ -437,17 +439,40 @@ class SettingsCheck:
     def monitoring(self) -> None:
         self.first("monitoring", monitoring_problems(self.s.monitoring))
 
+    # -- physical names of functions, queues, schedules, node groups and services --------------------
+    def physical_names(self) -> None:
+        """:func:`physical_name_problems` without buckets (a system whose buckets have their own check)."""
+        for field, value, problem, fix in physical_name_problems(self.s, buckets=()):
+            self.fail(field, value, problem, fix)
+
 DATA_TIER_VARIABLES = ("DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "REDIS_HOST", "REDIS_PORT",
                        "REDIS_TLS", "REDIS_AUTH_TOKEN")
 """Variables a service with ``data_tier_access`` receives (modules/patterns/load_balanced_service.py)."""
 
 
+_TEARDOWN = contextvars.ContextVar("deliberate_teardown", default=False)
+
+
+@contextlib.contextmanager
+def deliberate_teardown():
+    """Inside, :func:`force_destroy_problem` lets production tear down with its contents: only for the
+    settings of :func:`modules.teardown.teardown_settings` (``main.py --teardown``), never for a
+    committed environment."""
+    token = _TEARDOWN.set(True)
+    try:
+        yield
+    finally:
+        _TEARDOWN.reset(token)
+
+
 def force_destroy_problem(environment: str, force_destroy: bool) -> tuple[str, str] | None:
     """``(problem, fix)`` when ``force_destroy`` is on in a production environment, else ``None``:
-    every system's ``validate`` refuses it there (a destroy must never delete uploads, logs or images)."""
-    if force_destroy and environment in PRODUCTION_ENVIRONMENTS:
+    every system's ``validate`` refuses it there (a destroy must never delete uploads, logs or images),
+    except in a :func:`deliberate_teardown`."""
+    if force_destroy and environment in PRODUCTION_ENVIRONMENTS and not _TEARDOWN.get():
         return ("a production destroy must never delete uploads, logs or images with their buckets",
-                "set force_destroy=False (empty the buckets yourself if you really mean to destroy)")
+                "set force_destroy=False (to tear production down deliberately: python main.py --teardown "
+                "<system:env>, see README 'Tearing production down')")
     return None
 
 
@@ -466,3 +491,115 @@ DATA_TIER_CHECKS = (
     SettingsCheck.cache_auth,
 )
 """The checks of a system with a database and a Redis cache (``database``, ``cache``)."""
+
+
+# -- physical names of everything a system composes by hand (functions, queues, schedules, node groups) --
+from modules.aws_limits import queue_name_problem  # noqa: E402
+from modules.compute.options import EcsServiceOptions  # noqa: E402
+from modules.kubernetes.options import NodeGroupOptions, node_group_problem, node_group_region_problem  # noqa: E402
+from modules.messaging.options import QueueOptions, queue_problems  # noqa: E402
+from modules.naming import NameKind  # noqa: E402
+from modules.serverless.options import (  # noqa: E402
+    SCHEDULE_NAME,
+    FunctionOptions,
+    ScheduleOptions,
+    function_problems,
+    schedule_problems,
+)
+
+_COMPOSED = (FunctionOptions, QueueOptions, ScheduleOptions, NodeGroupOptions, EcsServiceOptions)
+
+
+def composed_options(settings: object, prefix: str = "") -> list[tuple[str, object]]:
+    """``(path, options)`` of every function, queue, schedule, node group and service in ``settings``
+    (nested and in tuples), in field order: ``canvas_sync``, ``queues[0](assignment-events)``."""
+    found: list[tuple[str, object]] = []
+    for f in dataclasses.fields(settings):
+        value = getattr(settings, f.name)
+        items = [(f"{prefix}{f.name}", value)] if not isinstance(value, (tuple, list)) else [
+            (f"{prefix}{f.name}[{i}]" + (f"({item.name})" if isinstance(getattr(item, "name", None), str) else ""),
+             item) for i, item in enumerate(value)]
+        for path, item in items:
+            if isinstance(item, _COMPOSED):
+                found.append((path, item))
+            elif dataclasses.is_dataclass(item) and not isinstance(item, type):
+                found.extend(composed_options(item, f"{path}."))
+    return found
+
+
+def physical_name_problems(settings, *, buckets: tuple[str, ...] = ("logs",)):
+    """``(field, value, problem, fix)`` for what a system composes by hand, before any construct is
+    built: each function's, queue's, schedule's and node group's own rules; the physical names AWS
+    will see (``<project>-<name>-<env>``: Lambda 64, SQS 80 with its characters and no ``.fifo``,
+    Scheduler 64, IAM roles 64) and their bucket names; one name per AWS namespace across functions,
+    queues, schedules and services (queue ``a-dlq`` is queue ``a``'s dead-letter queue); instance
+    types EC2 offers in the region. ``field`` is the full path in the settings."""
+    env, project = settings.name, settings.project
+    naming = Naming(project.name, env)
+    taken: dict[str, dict[str, str]] = {}  # AWS namespace -> physical name -> its owner (a settings path)
+
+    def full(*parts: str) -> str:
+        return "-".join([project.name, *parts, env])
+
+    def claim(namespace: str, name: str, path: str, owner: str):
+        if name in taken.setdefault(namespace, {}):
+            return (f"{path}.name", name.removeprefix(f"{project.name}-").removesuffix(f"-{env}"),
+                    *duplicate_problem(name, taken[namespace][name], namespace))
+        taken[namespace][name] = owner
+        return None
+
+    def too_long(path: str, name: str, kind: NameKind):
+        if len(name) > kind.limit:
+            return (f"{path}.name", name, f"the {kind.label} is {len(name)} characters; AWS allows {kind.limit}",
+                    "shorten this name, or the project or environment name")
+        return None
+
+    for purpose in buckets:
+        try:
+            naming.bucket_name(purpose, ACCOUNT_ID_PLACEHOLDER)
+        except ConfigError as error:  # S3's naming rules, on the project and environment names
+            yield error.field, error.value, error.problem, error.fix
+    for path, o in composed_options(settings):
+        own = (function_problems(o) if isinstance(o, FunctionOptions) else queue_problems(o)
+               if isinstance(o, QueueOptions) else schedule_problems(o) if isinstance(o, ScheduleOptions)
+               else [problem] if isinstance(o, NodeGroupOptions) and (problem := node_group_problem(o)) else [])
+        for field, value, problem, fix in own:
+            yield f"{path}.{field}", value, problem, fix
+        checks: list = []
+        if isinstance(o, FunctionOptions):
+            name = full(o.name)
+            checks = [too_long(path, name, NameKind.LAMBDA_FUNCTION),
+                      too_long(path, full(o.name, "fn"), NameKind.IAM_ROLE),
+                      claim("Lambda function", name, path, path),
+                      claim("IAM role", full(o.name, "fn"), path, f"{path} (its role)"),
+                      claim("log group", f"/aws/lambda/{name}", path, path)]
+        elif isinstance(o, QueueOptions):
+            for name, owner in ((full(o.name), path),) + (
+                    ((full(o.name, "dlq"), f"{path}'s dead-letter queue"),) if o.dead_letter else ()):
+                if problem := queue_name_problem(name):
+                    checks.append((f"{path}.name", name, *problem))
+                checks.append(claim("SQS queue", name, path, owner))
+        elif isinstance(o, ScheduleOptions):
+            name = full(o.name)
+            if not SCHEDULE_NAME.match(name):
+                checks.append((f"{path}.name", name, f"the EventBridge Scheduler schedule name is {len(name)} "
+                               "characters; AWS allows 64 of letters, digits, '.', '-' and '_'",
+                               "shorten this name, or the project or environment name"))
+            checks += [too_long(path, full(o.name, "schedule"), NameKind.IAM_ROLE),
+                       claim("EventBridge Scheduler schedule", name, path, path),
+                       claim("IAM role", full(o.name, "schedule"), path, f"{path} (its role)")]
+        elif isinstance(o, EcsServiceOptions):
+            checks = [claim("IAM role", full(o.name, role), path, f"{path} (its {role} role)")
+                      for role in ("exec", "task")]
+            checks.append(claim("log group", f"/aws/ecs/{full(o.name)}", path, path))
+        elif isinstance(o, NodeGroupOptions):
+            if problem := node_group_region_problem(o, project.region):
+                checks.append((f"{path}.{problem[0]}", *problem[1:]))
+        yield from (c for c in checks if c is not None)
+
+
+def check_physical_names(settings, *, buckets: tuple[str, ...] = ("logs",)) -> None:
+    """Raise :class:`ConfigError` for the first of :func:`physical_name_problems` (each system's
+    ``validate`` ends with it)."""
+    for field, value, problem, fix in physical_name_problems(settings, buckets=buckets):
+        raise ConfigError(settings.name, field, value, problem, fix)

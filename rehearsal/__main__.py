@@ -11,7 +11,6 @@ prerequisite (one line naming it and the fix, nothing run).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -24,12 +23,13 @@ from pathlib import Path
 
 from rehearsal import runner
 from rehearsal.runner import RehearsalError, StackReport
+from tooling.failures import OneLineParser
 
 EXIT_BAD_INPUT = 2
 
 
 def parse(argv):
-    parser = argparse.ArgumentParser(prog="python -m rehearsal", description=__doc__.split("\n\n")[0])
+    parser = OneLineParser(prog="python -m rehearsal", description=__doc__.split("\n\n")[0])
     parser.add_argument("--outdir", type=Path, default=Path(os.environ.get("CDKTF_OUTDIR", "cdktf.out")),
                         help="the synth output to rehearse (default: $CDKTF_OUTDIR or cdktf.out)")
     parser.add_argument("--stacks", default=os.environ.get("STACKS", ""),
@@ -47,6 +47,13 @@ def parse(argv):
                         help="stacks rehearsed at once (default 2): validated in threads of this process; with "
                              "--apply, each stack's cycle runs in a process of its own with its own emulator")
     parser.add_argument("--parallelism", type=int, default=10, help="terraform -parallelism (default 10)")
+    parser.add_argument("--teardown", action="store_true",
+                        help="with --apply: after a destroy refused by the stack's own protection, tear it down the "
+                             "documented way (main.py --teardown: protections off, applied to what remains, then "
+                             "destroy); nothing may be left")
+    parser.add_argument("--preflight", action="store_true",
+                        help="only check the prerequisites (terraform on PATH, the provider mirror) and exit: "
+                             "make rehearse runs it before it synthesizes or tests anything")
     return parser.parse_args(argv)
 
 
@@ -59,6 +66,8 @@ def check_prerequisites(args) -> None:
         raise RehearsalError(f"--mirror {args.mirror}: no registry.terraform.io/hashicorp/aws in it — fix: point "
                              "--mirror (or REHEARSAL_PROVIDER_MIRROR) at a filesystem mirror of the provider "
                              "(terraform providers mirror DIR)")
+    if args.teardown and not args.apply:
+        raise RehearsalError("--teardown: tears down what an apply built — fix: add --apply (APPLY=1)")
     if args.jobs < 1 or args.parallelism < 1:
         raise RehearsalError(f"--jobs {args.jobs} / --parallelism {args.parallelism}: must be at least 1 — fix: "
                              "pass a positive number")
@@ -68,6 +77,8 @@ def main(argv=None) -> int:
     args = parse(argv)
     try:
         check_prerequisites(args)
+        if args.preflight:
+            return 0
         names = runner.parse_names(args.stacks)
         stacks = runner.select(runner.discover(args.outdir, runner.manifest(sys.executable)), names)
     except RehearsalError as error:
@@ -112,6 +123,9 @@ def rehearse_here(args, stacks, scratch: Path) -> list[StackReport]:
                 reset(url)
                 runner.apply_cycle(report, scratch, env, unsupported=unsupported, known=known,
                                    parallelism=args.parallelism, endpoint=url)
+                if args.teardown:
+                    ref = next(s for s in stacks if s.stack == report.stack)
+                    runner.teardown(report, ref, scratch, env, parallelism=args.parallelism, endpoint=url)
                 if not args.json:
                     print("\n".join(cycle_lines(report)), flush=True)
     return reports
@@ -128,7 +142,8 @@ def fan_out(args, stacks, scratch: Path) -> list[StackReport]:
     def one(ref: runner.StackRef) -> StackReport:
         command = [sys.executable, "-m", "rehearsal", "--outdir", str(args.outdir.absolute()),
                    "--stacks", ref.label, "--apply", "--json", "--workdir", str(scratch.absolute()),
-                   "--mirror", str(args.mirror.absolute()), "--jobs", "1", "--parallelism", str(args.parallelism)]
+                   "--mirror", str(args.mirror.absolute()), "--jobs", "1", "--parallelism", str(args.parallelism),
+                   *(["--teardown"] if args.teardown else [])]
         started = time.monotonic()
         if not args.json:
             print(f"{ref.label:<20} started: validate, then the cycle, in a process of its own", flush=True)
@@ -170,6 +185,7 @@ def cycle_lines(r: StackReport) -> list[str]:
                  f"{f', {len(r.accepted_failures)} reviewed-unsupported' if r.accepted_failures else ''}"
                  f"   plan {r.plan.seconds} s, apply {r.apply.seconds} s")
     lines += [f"{pad}   failed: {f}" for f in r.failed]
+    lines += [f"{pad}   recover: {step}" for step in r.recovery]
     lines += [f"{pad}   reviewed: {f}" for f in r.accepted_failures]
     lines += [f"{pad}   stale reviewed entry (the emulator created it): {t} — remove it from rehearsal/unsupported.toml"
               for t in r.stale_unsupported]
@@ -194,6 +210,17 @@ def cycle_lines(r: StackReport) -> list[str]:
         lines += [f"{pad}   protected: {e}" for e in r.destroy_protected]
         if r.destroy_protected:
             lines += [f"{pad}     {d}" for d in r.destroy.detail.splitlines()]
+    if r.teardown:
+        state = "ok" if r.teardown.ok else "FAILED"
+        lines.append(f"{pad} teardown (main.py --teardown: protections off, applied to what remained): {state}   "
+                     f"{r.teardown.seconds} s")
+        lines += [f"{pad}   {c}" for c in r.teardown_changes]
+        lines += [f"{pad}   {d}" for d in r.teardown.detail.splitlines()]
+    if r.teardown_destroy:
+        state = "ok, nothing left" if r.teardown_destroy.ok else "FAILED"
+        lines.append(f"{pad} teardown destroy: {state}   {r.teardown_destroy.seconds} s")
+        lines += [f"{pad}   {d}" for d in r.teardown_destroy.detail.splitlines()]
+        lines += [f"{pad}   kept on purpose: {k}" for k in r.kept]
     return lines
 
 

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 import tomllib
 from dataclasses import asdict, dataclass, field
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from rehearsal.copy import write_rehearsal_copy
+from rehearsal.recovery import import_steps, unlock_hint
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MIRROR = Path(os.environ.get("REHEARSAL_PROVIDER_MIRROR", "/opt/tf-plugins"))
@@ -169,6 +171,8 @@ def _run(args: list[str], cwd: Path, env: dict, timeout: int = STEP_TIMEOUT) -> 
     except subprocess.TimeoutExpired as expired:
         done = subprocess.CompletedProcess(expired.cmd, 124, _text(expired.stdout),
                                            _text(expired.stderr) + f"\ntimed out after {timeout} s")
+    if done.returncode != 0 and (hint := unlock_hint(f"{done.stdout}\n{done.stderr}", cwd)):
+        done = subprocess.CompletedProcess(done.args, done.returncode, done.stdout, f"{done.stderr}\n{hint}")
     step = args[0] + ("-detailed" if "-detailed-exitcode" in args else "")
     (cwd / f"{step}.log").write_text(f"$ terraform {' '.join(args)}\n{done.stdout}\n{done.stderr}")
     return done, round(time.monotonic() - start, 1)
@@ -248,6 +252,15 @@ class StackReport:
     verified: list[str] = field(default_factory=list)
     """tooling/verify.py's lines after the delivery (the deployed stack against its JSON and contract)."""
     verify_failed: list[str] = field(default_factory=list)
+    recovery: list[str] = field(default_factory=list)
+    """Exact steps for what a killed earlier run left (resources to import; see rehearsal/recovery.py)."""
+    teardown: Step | None = None
+    """``--teardown``, after a destroy refused by the stack's own protection: the stack re-synthesized with
+    its protections off (``main.py --teardown``) and applied to what the refusal left."""
+    teardown_changes: list[str] = field(default_factory=list)
+    teardown_destroy: Step | None = None
+    kept: list[str] = field(default_factory=list)
+    """What a teardown leaves on purpose (the databases' final snapshots)."""
     seconds: float = 0.0
 
     emulator: str = ""  # the endpoint this stack was rehearsed against
@@ -259,7 +272,7 @@ class StackReport:
     def from_dict(cls, data: dict) -> "StackReport":
         """The report :meth:`as_dict` gave (a stack rehearsed by another process, read back)."""
         values = dict(data)
-        for name in ("init", "validate", "plan", "apply", "replan", "destroy"):
+        for name in ("init", "validate", "plan", "apply", "replan", "destroy", "teardown", "teardown_destroy"):
             if values.get(name) is not None:
                 values[name] = Step(**values[name])
         values["replan_changes"] = [Change(**c) for c in values.get("replan_changes", [])]
@@ -401,6 +414,7 @@ def _cycle(report: StackReport, workdir: Path, env: dict, unsupported: Sequence[
     if missing > 0 and not report.failed:  # every planned resource is created, or its failure is named
         report.failed = [f"{missing} of {report.planned} planned resource(s) were neither created nor reported failed"]
     report.apply = Step(done.returncode == 0, seconds, "\n".join(errors))
+    report.recovery = import_steps(messages, json.loads((workdir / "main.tf.json").read_text()), workdir)
     created_types = {m["hook"]["resource"]["resource_type"] for m in messages
                      if m.get("type") == "apply_complete" and "resource" in m.get("hook", {})}
     failed_types = {a.split(".")[0] for a in accepted}
@@ -443,6 +457,90 @@ def _cycle(report: StackReport, workdir: Path, env: dict, unsupported: Sequence[
     replan_empty = report.replan.ok or (done_replan == 2 and not leftover and report.replan_changes)
     return (not report.failed and bool(replan_empty) and report.destroy.ok and not report.stale_unsupported
             and delivered)
+
+
+def teardown(report: StackReport, ref: StackRef, scratch: Path, env: dict, *, parallelism: int = 10,
+             endpoint: str | None = None, python: str = sys.executable) -> StackReport:
+    """The documented way to tear a protected environment down, after its destroy was refused:
+
+    1. ``main.py --teardown <system:env>``: the same stack with every protection against a destroy off
+       (``modules/teardown.py``), written over the rehearsal copy (the state stays);
+    2. ``plan -target`` each resource the refusal named: it may only update protection attributes
+       (``modules.teardown.PROTECTION_ATTRIBUTES``) — anything else fails the teardown unapplied;
+       then ``apply`` it;
+    3. ``destroy``: nothing may be left in the state. The databases' final snapshots are what a teardown
+       keeps on purpose (``kept``).
+    """
+    if not report.destroy_protected:
+        return report
+    from modules.teardown import PROTECTION_ATTRIBUTES
+
+    started = time.monotonic()
+    workdir = scratch / report.stack
+
+    def failed(detail: str) -> StackReport:
+        report.teardown = Step(False, round(time.monotonic() - started, 1), detail)
+        report.ok = False
+        return report
+
+    if not ref.system:
+        return failed("no system and environment for this stack (main.py --list --json gave no manifest): "
+                      "main.py --teardown cannot name it")
+    out = scratch / f"{ref.stack}.teardown-out"
+    synth = subprocess.run([python, "main.py", "--teardown", f"{ref.system}:{ref.environment}", "--outdir", str(out)],
+                           cwd=ROOT, capture_output=True, text=True, timeout=STEP_TIMEOUT)
+    if synth.returncode != 0:
+        return failed(f"main.py --teardown {ref.system}:{ref.environment} exited {synth.returncode}: "
+                      + (synth.stderr.strip().splitlines() or ["no output"])[0])
+    write_rehearsal_copy(out / "stacks" / ref.stack / "cdk.tf.json", workdir, endpoint or report.emulator)
+    shutil.rmtree(out, ignore_errors=True)
+    targets = [f"-target={address}" for address in report.destroy_protected]
+    par = f"-parallelism={parallelism}"
+    done, _ = _run(["plan", "-input=false", "-no-color", par, *targets, "-out=teardown.tfplan"], workdir, env)
+    if done.returncode != 0:
+        return failed(f"plan: {_tail(done)}")
+    shown, _ = _run(["show", "-json", "teardown.tfplan"], workdir, env)
+    changes = json.loads(shown.stdout).get("resource_changes", []) if shown.returncode == 0 else []
+    other = []
+    for rc in changes:
+        actions = rc.get("change", {}).get("actions", [])
+        if actions in (["no-op"], ["read"]):
+            continue
+        attributes = changed_attributes(rc["change"])
+        report.teardown_changes.append(f"{rc['address']} {'/'.join(actions)} {', '.join(attributes)}")
+        if actions != ["update"] or not set(attributes) <= PROTECTION_ATTRIBUTES:
+            other.append(rc["address"])
+    if other or not report.teardown_changes:
+        return failed("the teardown plan " + (f"changes more than protections: {', '.join(other)}" if other
+                                              else "switches no protection off") + " — not applied")
+    done, _ = _run(["apply", "-input=false", "-no-color", par, "teardown.tfplan"], workdir, env)
+    if done.returncode != 0:
+        return failed(f"apply: {_tail(done)}")
+    report.teardown = Step(True, round(time.monotonic() - started, 1))
+    done, seconds = _run(["destroy", "-auto-approve", "-input=false", "-no-color", "-json", par], workdir, env)
+    (workdir / "teardown-destroy.jsonl").write_text(done.stdout)
+    errors = _errors(_json_lines(done.stdout), "" if done.returncode == 0 else done.stderr)
+    left = left_in_state(workdir / "terraform.tfstate")
+    if left:
+        errors.append(f"left in the state after the teardown's destroy: {', '.join(left[:5])}"
+                      + (f" (+{len(left) - 5} more)" if len(left) > 5 else ""))
+    report.teardown_destroy = Step(done.returncode == 0 and not left, seconds, "\n".join(errors))
+    report.kept = final_snapshots(endpoint or report.emulator)
+    report.ok = report.ok and report.teardown_destroy.ok
+    report.seconds = round(report.seconds + time.monotonic() - started, 1)
+    return report
+
+
+def final_snapshots(endpoint: str) -> list[str]:
+    """The manual DB and DB cluster snapshots in the emulator: what a teardown keeps on purpose."""
+    from rehearsal.emulator import ProbeSession
+
+    rds = ProbeSession(endpoint).client("rds")
+    kept = [f"RDS snapshot {s['DBSnapshotIdentifier']}" for s in rds.describe_db_snapshots(
+        SnapshotType="manual").get("DBSnapshots", [])]
+    kept += [f"Aurora cluster snapshot {s['DBClusterSnapshotIdentifier']}" for s in rds.describe_db_cluster_snapshots(
+        SnapshotType="manual").get("DBClusterSnapshots", [])]
+    return sorted(kept)
 
 
 def left_in_state(state_file: Path) -> list[str]:

@@ -4,19 +4,19 @@ the workflows run: affected | removed | plan-policy | plan-manifest | apply | dr
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
 from typing import Sequence
 
 from modules.errors import ConfigError
+from tooling.failures import OneLineParser
 
 EXIT_CONFIG_ERROR = 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m review", description=__doc__)
+    parser = OneLineParser(prog="python -m review", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     default_outdir = os.environ.get("CDKTF_OUTDIR", "cdktf.out")
 
@@ -163,8 +163,18 @@ def _delivery(args) -> int:
 
 def _cost(args) -> int:
     from review import report
+    from review.stacks import stack_names, stacks_root
     from review.usage import USAGE_FILE
     usage = args.usage or USAGE_FILE
+    if args.compare is not None and not stack_names(args.compare):  # before anything is read or printed
+        state = ("does not exist" if not args.compare.exists() else "is not a directory" if not args.compare.is_dir()
+                 else f"holds no synthesized stacks (no {stacks_root(args.compare).name}/*/cdk.tf.json)")
+        raise ConfigError("review", "--compare", str(args.compare), f"the base output {state}",
+                          "synthesize the base first (e.g. git worktree add ../base main && python main.py "
+                          "--outdir ../base/cdktf.out in it), then pass that directory")
+    if not usage.is_file():
+        raise ConfigError("review", "--usage", str(usage), "no such file",
+                          "pass an existing usage file, or leave --usage out for review/usage.toml")
     extra = [args.compare] if args.compare else []
     head, warnings = report.costs(args.outdir, args.stacks or None, usage_file=usage, extra_outdirs=extra)
     for warning in warnings:
@@ -188,4 +198,6 @@ def _cost(args) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from tooling import failures
+
+    failures.entry(main)  # anything unforeseen: one line (exit 1), Ctrl-C 130, as every command

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,6 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from modules.errors import ConfigError
 from review.registry import Registry, load_registry
 from review.stacks import Stack, first_reference, load_stacks, references
 
@@ -875,11 +877,22 @@ def run(outdir: Path, names: list[str] | None, into: Path | None, formats: tuple
         print(problem, file=sys.stderr)
         return 3
     into = into or outdir / "diagrams"
+    if into.exists() and not into.is_dir():
+        raise ConfigError("review", "--into", str(into), "a file, not a directory",
+                          "name a directory for the diagrams (default: <outdir>/diagrams)")
+    # Drawn in a scratch directory and moved into place only when every picture is drawn: a failure (the
+    # renderer, Ctrl-C) leaves nothing of this run behind, and `into` as it was.
+    staging = Path(tempfile.mkdtemp(prefix="diagrams-"))
     try:
-        written = render_all([build(stack) for stack in stacks], into, formats)
+        drawn = render_all([build(stack) for stack in stacks], staging, formats)
+        into.mkdir(parents=True, exist_ok=True)
+        written = {name: [Path(shutil.move(str(f), str(into / f.name))) for f in files]
+                   for name, files in drawn.items()}
     except RenderError as error:
         print(str(error), file=sys.stderr)
         return 1
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     for stack in stacks:
         print(f"{stack.name}: " + ", ".join(str(f) for f in written[stack.name]))
     return 0

@@ -64,7 +64,15 @@ class System:
         return _resolve(self.settings_type)
 
     def validate(self, settings: Any) -> None:
+        """The system's own validator, then what every system composed by hand must meet
+        (``modules.validation.physical_name_problems``: each function's, queue's, schedule's and node
+        group's rules, physical names, one name per AWS namespace), so a new system gets them without
+        asking; a system's validator also checks its buckets' names (``check_physical_names(settings,
+        buckets=...)``)."""
+        from modules.validation import check_physical_names
+
         _resolve(self.validator)(settings)
+        check_physical_names(settings, buckets=())
 
     def build(self, scope: Any, settings: Any) -> Any:
         """The stack of one environment (starts jsii on first use)."""

@@ -12,6 +12,7 @@ prints the full traceback instead (for a bug report).
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import signal
@@ -35,6 +36,15 @@ DEBUG_VARIABLE = "SYNTH_DEBUG"
 
 class Terminated(BaseException):
     """SIGTERM (a CI timeout, ``kill``), raised like Ctrl-C so that the staging directory is removed."""
+
+class OneLineParser(argparse.ArgumentParser):
+    """``argparse`` whose usage errors are one line and exit 2, like every other bad input:
+    ``error: python -m backend verify: argument --system: invalid choice: 'x' (choose from ...) — fix: see
+    python -m backend verify --help`` (no usage block). Subcommand parsers inherit the class."""
+
+    def error(self, message: str):  # noqa: D401 - argparse's hook
+        self.exit(EXIT_BAD_INPUT, f"error: {self.prog}: {' '.join(message.split())} — fix: see {self.prog} --help\n")
+
 
 def debug_requested(argv: Sequence[str] | None = None) -> bool:
     argv = sys.argv[1:] if argv is None else argv

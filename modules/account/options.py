@@ -11,8 +11,6 @@ Problem = tuple[str, object, str, str]
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _ACCOUNT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
 _ROLE_ARN = re.compile(r"^arn:aws(?:-[a-z]+)*:iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                    r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,9 +65,11 @@ class BudgetOptions:
 
 
 def budget_problems(b: BudgetOptions) -> Iterator[Problem]:
+    from modules.aws_limits import email_problem
+
     for i, email in enumerate(b.emails):
-        if not _EMAIL.match(email):
-            yield (f"emails[{i}]", email, "not an e-mail address", "write it as name@example.com")
+        if problem := email_problem(email):
+            yield (f"emails[{i}]", email, *problem)
     if len(set(b.emails)) != len(b.emails):
         yield ("emails", b.emails, "an address is listed twice", "list each address once")
     if len(b.emails) > 10:

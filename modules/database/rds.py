@@ -107,7 +107,9 @@ class RdsDatabase(Construct):
         if note := support_note(engine, version):
             stack.notes.append(note)
         if o.allow_unprotected_prod and not (deletion_protection and final_snapshot):
-            stack.notes.append("database: allow_unprotected_prod is set — no deletion protection or final snapshot")
+            missing = " or ".join(w for w, on in (("deletion protection", deletion_protection),
+                                                  ("final snapshot", final_snapshot)) if not on)
+            stack.notes.append(f"database: allow_unprotected_prod is set — no {missing}")
         major = major_version(engine, version)
         exports = tuple(log_exports if log_exports is not None else spec.default_log_exports)
         self.engine = engine

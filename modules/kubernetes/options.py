@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
+from modules.aws_limits import instance_type_problem, time_zone_problem
+
 
 class KubernetesVersion(NamedTuple):
     standard_support_until: date
@@ -70,6 +72,13 @@ STORAGE_ADDON_SERVICE_ACCOUNT = ("kube-system", "ebs-csi-controller-sa")
 """The namespace and service account of the driver's controller: its Pod Identity association."""
 STORAGE_ADDON_POLICY = "service-role/AmazonEBSCSIDriverPolicy"
 """AWS's managed policy for the EBS CSI driver (volumes and snapshots of the driver's own tags)."""
+
+NEWEST_COREDNS_MINOR: dict[str, str] = {"1.32": "1.11", "1.33": "1.12", "1.34": "1.12", "1.35": "1.12"}
+"""The newest CoreDNS minor EKS offers as an add-on for each Kubernetes version (Amazon EKS user guide,
+"Manage CoreDNS", the table of the latest add-on version per Kubernetes version, as of 2026-11).
+kube-proxy needs no table: EKS offers kube-proxy builds of the cluster's own minor only (v1.33.x for
+1.33, "Manage kube-proxy"). vpc-cni and eks-pod-identity-agent releases support every version in
+:data:`KUBERNETES_VERSIONS`."""
 
 CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 """Every control-plane log type EKS can send to CloudWatch Logs."""
@@ -220,6 +229,29 @@ def _cron_problem(expression: str) -> str | None:
     return None
 
 
+def _minor(version: str) -> tuple[int, int] | None:
+    match = re.match(r"^v?(\d+)\.(\d+)", version)
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def addon_version_problem(addon: str, version: str, cluster_version: str) -> tuple[str, str] | None:
+    """``(problem, fix)`` when EKS offers no ``version`` of ``addon`` for a ``cluster_version`` cluster."""
+    wanted, cluster = _minor(version), _minor(cluster_version)
+    if wanted is None or cluster is None:
+        return None  # the shape rule reports it
+    if addon == "kube-proxy" and wanted != cluster:
+        return (f"kube-proxy {version} is for Kubernetes {wanted[0]}.{wanted[1]}; EKS offers a {cluster_version} "
+                f"cluster only kube-proxy {cluster_version}.x", "use the table's version for the cluster "
+                f"({ADDON_VERSIONS.get(cluster_version, {}).get('kube-proxy', f'v{cluster_version}.x-eksbuild.N')}) "
+                "or leave the override out")
+    newest = NEWEST_COREDNS_MINOR.get(cluster_version)
+    if addon == "coredns" and newest is not None and wanted > _minor(newest):
+        return (f"CoreDNS {version} is newer than EKS offers for Kubernetes {cluster_version} (up to {newest}.x)",
+                f"use {ADDON_VERSIONS.get(cluster_version, {}).get('coredns', f'v{newest}.x')} or leave the "
+                "override out")
+    return None
+
+
 def version_problem(version: str, *, today: date | None = None) -> tuple[str, str] | None:
     """``(problem, fix)`` if EKS no longer creates ``version`` (or it is unknown here)."""
     today = today or date.today()
@@ -260,7 +292,11 @@ def cluster_problem(options: EksClusterOptions, *, production: bool,
         try:
             network = ipaddress.IPv4Network(cidr)
         except ValueError:
-            return ("public_access_cidrs", cidr, "not an IPv4 CIDR block", "write it like '203.0.113.10/32'")
+            try:
+                loose = ipaddress.IPv4Network(cidr, strict=False)
+            except ValueError:
+                return ("public_access_cidrs", cidr, "not an IPv4 CIDR block", "write it like '203.0.113.10/32'")
+            return ("public_access_cidrs", cidr, "host bits are set", f"use the network address: '{loose}'")
         if production and network.prefixlen == 0:
             return ("public_access_cidrs", cidr, "prod's API endpoint may not be open to the whole internet",
                     "list the networks that may reach it, or keep the endpoint private")
@@ -284,6 +320,8 @@ def cluster_problem(options: EksClusterOptions, *, production: bool,
         if not _ADDON_VERSION.match(versions[addon]):
             return ("addon_versions", versions[addon], f"not an EKS add-on version of {addon}",
                     "write it like 'v1.20.4-eksbuild.2'")
+        if problem := addon_version_problem(addon, versions[addon], options.version):
+            return (f"addon_versions[{addon!r}]", versions[addon], *problem)
     if options.log_retention_days is not None and options.log_retention_days < 1:
         return ("log_retention_days", options.log_retention_days, "must be at least 1 day", "use e.g. 30")
     return None
@@ -327,6 +365,15 @@ def node_group_problem(options: NodeGroupOptions) -> tuple[str, object, str, str
         if w.scale_up == w.scale_down:
             return ("working_hours.scale_down", w.scale_down, "the same time as scale_up",
                     "scale down at the end of working hours, e.g. '0 18 * * MON-FRI'")
-        if not _TIME_ZONE.match(w.time_zone):
-            return ("working_hours.time_zone", w.time_zone, "not an IANA time zone", "use e.g. 'Asia/Seoul'")
+        if not _TIME_ZONE.match(w.time_zone) or time_zone_problem(w.time_zone):
+            problem, fix = time_zone_problem(w.time_zone) or ("not an IANA time zone", "use e.g. 'Asia/Seoul'")
+            return ("working_hours.time_zone", w.time_zone, problem, fix)
+    return None
+
+
+def node_group_region_problem(options: NodeGroupOptions, region: str) -> tuple[str, object, str, str] | None:
+    """``(field, value, problem, fix)`` for an instance type EC2 lacks, or does not offer in ``region``."""
+    for i, instance_type in enumerate(options.instance_types):
+        if _INSTANCE_TYPE.match(instance_type) and (problem := instance_type_problem(instance_type, region)):
+            return (f"instance_types[{i}]", instance_type, *problem)
     return None

@@ -60,7 +60,10 @@ def queue_problems(options: QueueOptions) -> list[tuple[str, object, str, str]]:
         if not limits[0] <= value <= limits[1]:
             found.append((field, value, f"SQS accepts {what} of {limits[0]} to {limits[1]}", fix))
 
-    if not _QUEUE_NAME.match(o.name) or len(o.name) > 60:
+    if o.name.endswith(".fifo"):
+        found.append(("name", o.name, "'.fifo' marks a FIFO queue; this construct builds standard queues, and "
+                      "SQS refuses a standard queue named '*.fifo'", f"drop the suffix: '{o.name.removesuffix('.fifo')}'"))
+    elif not _QUEUE_NAME.match(o.name) or len(o.name) > 60:
         found.append(("name", o.name, "use lowercase letters, digits and inner hyphens (at most 60)",
                       "e.g. 'order-events'"))
     within("visibility_timeout_seconds", o.visibility_timeout_seconds, VISIBILITY_TIMEOUT_SECONDS,
@@ -87,8 +90,14 @@ def queue_problems(options: QueueOptions) -> list[tuple[str, object, str, str]]:
 
 
 def consumer_problem(options: QueueOptions, function_timeout_seconds: int) -> str | None:
-    """Why a function with this timeout must not consume the queue; ``None`` if it may."""
+    """Why a function with this timeout must not consume the queue; ``None`` if it may (AWS refuses an
+    SQS event source mapping whose queue's visibility timeout is below the function's timeout, and
+    recommends 6x the timeout)."""
     if options.visibility_timeout_seconds < function_timeout_seconds:
         return (f"below the timeout of its consuming function ({function_timeout_seconds} s): a message still "
-                "being processed would be received again")
+                "being processed would be received again, and Lambda refuses the event source mapping")
     return None
+
+
+RECOMMENDED_VISIBILITY_FACTOR = 6
+"""AWS's recommendation for a queue a function consumes: visibility timeout = 6 x the function's timeout."""

@@ -33,18 +33,17 @@ class MonitoringOptions:
 
 
 # -- per-field rules (fields relative to MonitoringOptions; see modules/compute/options.py) ------
-import re as _re  # noqa: E402
 from typing import Iterator  # noqa: E402
 
-_EMAIL = _re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                     r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+from modules.aws_limits import email_problem  # noqa: E402
 
 
 def monitoring_problems(m: MonitoringOptions) -> Iterator[tuple[str, object, str, str]]:
     for i, address in enumerate(m.alarm_emails):
-        if not isinstance(address, str) or len(address) > 254 or not _EMAIL.match(address):
-            yield (f"alarm_emails[{i}]", address, "not an email address",
-                   "write addresses such as 'ops@example.com', or leave the list empty")
+        if not isinstance(address, str):
+            yield (f"alarm_emails[{i}]", address, "not an email address", "write addresses such as 'ops@example.com'")
+        elif problem := email_problem(address):
+            yield (f"alarm_emails[{i}]", address, *problem)
         elif address.lower() in (a.lower() for a in m.alarm_emails[:i] if isinstance(a, str)):
             yield (f"alarm_emails[{i}]", address, "listed twice (SNS keeps one subscription per address)",
                    "list each address once")

@@ -231,6 +231,12 @@ def _cron_field(value: str, low: int, high: int, names: str = "", extra: str = "
 def schedule_expression_problem(expression: str) -> str | None:
     """Why ``expression`` is not a valid EventBridge (Scheduler) expression; ``None`` if it is."""
     if _AT.match(expression):
+        from datetime import datetime
+
+        try:
+            datetime.strptime(expression[3:-1], "%Y-%m-%dT%H:%M:%S")
+        except ValueError:
+            return "not a date and time that exists: write at(yyyy-mm-ddThh:mm:ss)"
         return None
     if m := _RATE.match(expression):
         value, unit = int(m.group(1)), m.group(2)
@@ -263,16 +269,34 @@ def schedule_expression_problem(expression: str) -> str | None:
 
 
 def timezone_problem(timezone: str) -> str | None:
-    """Why ``timezone`` is not an IANA time zone name; ``None`` if it is."""
-    try:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-    except ImportError:  # pragma: no cover
-        return None
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return "not an IANA time zone name (e.g. 'Asia/Seoul', 'UTC')"
-    return None
+    """Why ``timezone`` is not an IANA time zone name; ``None`` if it is (``modules.aws_limits``:
+    the names of ``zoneinfo.available_timezones()``)."""
+    from modules.aws_limits import time_zone_problem
+
+    problem = time_zone_problem(timezone)
+    return None if problem is None else problem[0]
+
+
+SCHEDULE_NAME = re.compile(r"^[0-9A-Za-z_.-]{1,64}$")
+"""EventBridge Scheduler ``Name``: 1-64 of letters, digits, '.', '-' and '_'."""
+SCHEDULE_DESCRIPTION_MAX = 512
+
+
+def schedule_problems(options: ScheduleOptions) -> list[tuple[str, object, str, str]]:
+    """Every ``(field, value, problem, fix)`` of a schedule (field relative to the options)."""
+    o, found = options, []
+    if not re.fullmatch(r"[a-z](?:[a-z0-9-]*[a-z0-9])?", o.name) or len(o.name) > 40:
+        found.append(("name", o.name, "use lowercase letters, digits and inner hyphens (at most 40)",
+                      "e.g. 'daily-report'"))
+    if problem := schedule_expression_problem(o.expression):
+        found.append(("expression", o.expression, problem,
+                      "write e.g. 'rate(1 hour)' or 'cron(0 0 * * ? *)' (6 fields, '?' in day-of-month or day-of-week)"))
+    if problem := timezone_problem(o.timezone):
+        found.append(("timezone", o.timezone, problem, "use an IANA name, e.g. 'Asia/Seoul' or 'UTC'"))
+    if len(o.description) > SCHEDULE_DESCRIPTION_MAX:
+        found.append(("description", o.description, f"{len(o.description)} characters; EventBridge Scheduler "
+                      f"keeps at most {SCHEDULE_DESCRIPTION_MAX}", "shorten it"))
+    return found
 
 
 def s3_key_filter_problem(value: str) -> str | None:

@@ -19,7 +19,7 @@ accept what AWS would reject: a configuration error found by a rehearsal is fixe
     core.py                     the shape (Correction, Patch + Replace, Fake, RestFake), stores, ProbeSession
     registry.py                 PATCHES and FAKES: every correction, in one place
     server.py                   Emulator (start, stop, one per process), CompatibilityMiddleware, reset
-    s3.py iam.py lambda_.py ecs.py ec2.py rds.py elasticache.py sqs.py eks.py kms.py codebuild.py
+    s3.py iam.py lambda_.py ecs.py ec2.py rds.py elasticache.py elbv2.py sqs.py eks.py kms.py codebuild.py
     codepipeline.py codestar.py cloud_map.py application_autoscaling.py   one module per AWS service
 """
 

@@ -24,6 +24,7 @@ from rehearsal.emulator.elasticache import (
     ELASTICACHE_DELETED_GROUP,
     ELASTICACHE_MEMBER_CLUSTERS,
 )
+from rehearsal.emulator.elbv2 import ELBV2_DELETION_PROTECTION
 from rehearsal.emulator.iam import IAM_AWS_MANAGED_POLICIES
 from rehearsal.emulator.kms import KMS_ROTATION_PERIOD
 from rehearsal.emulator.lambda_ import LAMBDA_CONFIGURATION
@@ -55,5 +56,6 @@ PATCHES: tuple[Patch, ...] = (
     ECS_SERVICE_FIELDS_PATCH,
     CODEBUILD_ENCRYPTION_KEY,
     BUDGET_TAGS,
+    ELBV2_DELETION_PROTECTION,
 )
 FAKES: tuple[Fake | RestFake, ...] = (CODESTAR_CONNECTIONS, EKS_ADDONS_AND_ACCESS)

@@ -71,13 +71,16 @@ class Emulator:
     ``with Emulator() as url:`` starts it (patches installed) and stops it (patches undone); the
     patches change moto's classes in this process, so only one patched emulator runs at a time.
     ``compatible=False`` gives plain moto (for the probes' "moto still has the gap" side).
+    ``wrap`` puts a WSGI middleware in front of everything (the fault injection of
+    :mod:`rehearsal.faults`: throttling, 5xx, slow answers); defaults to none.
     """
 
     _running = threading.Lock()
 
-    def __init__(self, *, compatible: bool = True, host: str = "127.0.0.1") -> None:
+    def __init__(self, *, compatible: bool = True, host: str = "127.0.0.1", wrap=None) -> None:
         self.compatible = compatible
         self.host = host
+        self.wrap = wrap
         self.url = ""
         self._server = None
         self._undo: list[Undo] = []
@@ -100,6 +103,10 @@ class Emulator:
             server = ThreadedMotoServer(ip_address=self.host, port=0, verbose=False)
             if self.compatible:
                 self._undo.append(FAKES_IN_FRONT_OF_MOTO.install())
+            if self.wrap is not None:
+                wrap = self.wrap
+                self._undo.append(Replace("moto.moto_server.threaded_moto_server", "DomainDispatcherApplication",
+                                          lambda dispatcher: lambda *a, **k: wrap(dispatcher(*a, **k))).install())
             server.start()
             self._server = server
             host, port = server.get_host_and_port()

@@ -141,6 +141,7 @@ CHECKS = (
     SettingsCheck.cluster, SettingsCheck.application_names, SettingsCheck.database_engine,
     SettingsCheck.database_monitoring, SettingsCheck.database_protection, SettingsCheck.teardown,
     SettingsCheck.data_windows, SettingsCheck.cache_auth, SettingsCheck.monitoring, CodemateCheck.cicd,
+    SettingsCheck.physical_names,
 )
 """Codemate's checks, in the order a wrong setting is reported."""
 assert set(DATA_TIER_CHECKS) <= set(CHECKS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from modules.validation import WEB_SERVICE_CHECKS, force_destroy_problem, validate_parts
+from modules.validation import WEB_SERVICE_CHECKS, check_physical_names, force_destroy_problem, validate_parts
 from modules.compute.options import EcsServiceOptions
 from modules.errors import ConfigError
 from modules.networking.options import LoadBalancerOptions, NatMode, VpcOptions
@@ -59,3 +59,4 @@ def validate(settings: ConduitSettings) -> None:
         raise ConfigError(env, *problem, system="conduit")
     for field_, value, problem, fix in github_deploy_problems(settings.github):
         raise ConfigError(env, f"github.{field_}", value, problem, fix, system="conduit")
+    check_physical_names(settings)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from modules.validation import WEB_SERVICE_CHECKS, force_destroy_problem, validate_parts
+from modules.validation import WEB_SERVICE_CHECKS, check_physical_names, force_destroy_problem, validate_parts
 from modules.errors import ConfigError
 from modules.networking.options import LoadBalancerOptions, NatMode, VpcOptions
 from modules.patterns.options import SingleServiceSettings, single_service_problems
@@ -59,3 +59,4 @@ def validate(settings: NestApiSettings) -> None:
         fail(f"github.{field_}", value, problem, fix)
     for problem in single_service_problems(settings):
         fail(*problem)
+    check_physical_names(settings)

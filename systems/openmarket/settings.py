@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass, field
 
 from modules.database.options import CacheOptions, DatabaseOptions
-from modules.validation import PRODUCTION_ENVIRONMENTS, SettingsCheck, force_destroy_problem, validate_parts
+from modules.validation import (PRODUCTION_ENVIRONMENTS, SettingsCheck, check_physical_names, force_destroy_problem,
+                                validate_parts)
 from modules.database.engines import DatabaseEngine
 from modules.errors import ConfigError
 from modules.iam.options import GithubDeployOptions, github_deploy_problems
@@ -236,3 +237,4 @@ def validate(settings: OpenMarketSettings) -> None:
         fail(f"github.{field_name}", value, problem, fix)
     if not 1 <= settings.images_to_keep <= 1000:
         fail("images_to_keep", settings.images_to_keep, "ECR lifecycle rules count 1 to 1000 images", "use e.g. 10")
+    check_physical_names(settings, buckets=("uploads", "logs"))

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass, field
 
 from modules.database.options import DatabaseOptions
-from modules.validation import WEB_SERVICE_CHECKS, SettingsCheck, force_destroy_problem, validate_parts
+from modules.validation import (WEB_SERVICE_CHECKS, SettingsCheck, check_physical_names, force_destroy_problem,
+                                validate_parts)
 from modules.compute.options import EcsClusterOptions, EcsServiceOptions
 from modules.database.engines import DatabaseEngine
 from modules.errors import ConfigError
@@ -170,3 +171,4 @@ def validate(settings: UniSyncSettings) -> None:
                      "name a service reached through service discovery")
     if not 1 <= s.images_to_keep <= 1000:
         fail("images_to_keep", s.images_to_keep, "ECR lifecycle rules count 1 to 1000 images", "use e.g. 10")
+    check_physical_names(settings)

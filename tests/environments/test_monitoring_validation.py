@@ -96,5 +96,5 @@ def test_main_reports_a_bad_email_in_one_line_and_writes_nothing(tmp_path, capsy
     err = capsys.readouterr().err.splitlines()
     assert status == 2
     assert err[0] == ("error: [codemate:prod] monitoring.alarm_emails[0] = 'ops@example': not an email address — fix: "
-                      "write addresses such as 'ops@example.com', or leave the list empty")
+                      "write one address such as 'ops@example.com', or leave it out")
     assert not (tmp_path / "out").exists()

@@ -131,6 +131,15 @@ def rehearse_here(args, stacks, scratch: Path) -> list[StackReport]:
     return reports
 
 
+def _report_text(stdout: str) -> str:
+    """The JSON report of a stack's process: its output from the line ``{`` on. moto prints a line of its
+    own to stdout for a service it has no backend for (``Unable to find appropriate backend for
+    access-analyzer...``), before the report."""
+    lines = stdout.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.rstrip("\n") == "{"), 0)
+    return "".join(lines[start:])
+
+
 def fan_out(args, stacks, scratch: Path) -> list[StackReport]:
     """Rehearse each stack (validate and cycle) in a process of its own, ``--jobs`` at a time.
 
@@ -149,7 +158,7 @@ def fan_out(args, stacks, scratch: Path) -> list[StackReport]:
             print(f"{ref.label:<20} started: validate, then the cycle, in a process of its own", flush=True)
         done = subprocess.run(command, cwd=runner.ROOT, capture_output=True, text=True)
         try:
-            (data,) = json.loads(done.stdout)["stacks"]
+            (data,) = json.loads(_report_text(done.stdout))["stacks"]
             report = StackReport.from_dict(data)
         except (ValueError, KeyError, TypeError):
             detail = (done.stderr.strip() or done.stdout.strip() or "no output").splitlines()[-1][:600]

@@ -20,7 +20,8 @@ accept what AWS would reject: a configuration error found by a rehearsal is fixe
     registry.py                 PATCHES and FAKES: every correction, in one place
     server.py                   Emulator (start, stop, one per process), CompatibilityMiddleware, reset
     s3.py iam.py lambda_.py ecs.py ec2.py rds.py elasticache.py elbv2.py sqs.py eks.py kms.py codebuild.py
-    codepipeline.py codestar.py cloud_map.py application_autoscaling.py   one module per AWS service
+    codepipeline.py codestar.py cloud_map.py application_autoscaling.py budgets.py backup.py
+                                                                          one module per AWS service
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ Order matters only where two patches replace the same attribute: ``sqs-redrive-a
 from __future__ import annotations
 
 from rehearsal.emulator.application_autoscaling import SCALING_TAGS
+from rehearsal.emulator.backup import BACKUP_LIST_TAGS_PATH, BACKUP_SELECTIONS
 from rehearsal.emulator.budgets import BUDGET_TAGS
 from rehearsal.emulator.cloud_map import CLOUD_MAP_CUSTOM_HEALTH_CHECK
 from rehearsal.emulator.codebuild import CODEBUILD_ENCRYPTION_KEY, CODEBUILD_PIPELINE_SOURCE
@@ -57,5 +58,6 @@ PATCHES: tuple[Patch, ...] = (
     CODEBUILD_ENCRYPTION_KEY,
     BUDGET_TAGS,
     ELBV2_DELETION_PROTECTION,
+    BACKUP_LIST_TAGS_PATH,
 )
-FAKES: tuple[Fake | RestFake, ...] = (CODESTAR_CONNECTIONS, EKS_ADDONS_AND_ACCESS)
+FAKES: tuple[Fake | RestFake, ...] = (CODESTAR_CONNECTIONS, EKS_ADDONS_AND_ACCESS, BACKUP_SELECTIONS)

@@ -24,7 +24,7 @@ def corrections_of(module_name: str) -> list[Correction]:
 
 def test_one_module_per_service_each_with_its_corrections():
     assert SERVICE_MODULES == sorted([
-        "application_autoscaling", "budgets", "cloud_map", "codebuild", "codepipeline", "codestar", "ec2", "ecs", "eks",
+        "application_autoscaling", "backup", "budgets", "cloud_map", "codebuild", "codepipeline", "codestar", "ec2", "ecs", "eks",
         "elasticache", "elbv2", "iam", "kms", "lambda_", "rds", "s3", "sqs"])
     for name in SERVICE_MODULES:
         assert corrections_of(name), f"rehearsal/emulator/{name}.py defines no correction"
@@ -34,7 +34,7 @@ def test_every_correction_of_a_service_module_is_registered_once():
     defined = [c for name in SERVICE_MODULES for c in corrections_of(name)]
     registered = [*PATCHES, *FAKES]
     assert sorted(c.name for c in defined) == sorted(c.name for c in registered)
-    assert len({id(c) for c in registered}) == len(registered) == 26
+    assert len({id(c) for c in registered}) == len(registered) == 28
 
 
 def test_a_patch_is_its_replacements_and_each_names_an_existing_moto_module_or_class():

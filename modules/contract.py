@@ -69,7 +69,15 @@ class Function:
     variables: tuple[Variable, ...] = ()
     build: str = ""
     schedule: str | None = None
-    """The schedule expression the document gives (EventBridge Scheduler), if any."""
+    """The schedule the document gives (EventBridge Scheduler): the expression, then its time zone if
+    it has one (``cron(0 0 * * ? *) Asia/Seoul``)."""
+    schedule_in: tuple[tuple[str, str], ...] = ()
+    """Where an environment runs it on another schedule than the document's, on purpose (each one
+    explained by a :class:`Deviation`): ``(("dev", "cron(30 9 ? * MON-FRI *) Asia/Seoul"),)``."""
+
+    def schedule_of(self, environment: str) -> str | None:
+        """The schedule this function must have in ``environment``."""
+        return dict(self.schedule_in).get(environment, self.schedule)
 
 
 @dataclass(frozen=True)
@@ -188,14 +196,17 @@ def check(contract: Contract, document: dict, environment: str) -> list[str]:
                      if g.get("port") == service.port}
             if service.health_path not in paths:
                 problems.append(f"{where}: no target group checks {service.health_path} on port {service.port}")
-    functions = {f.get("function_name", ""): f for f in _resources(document, "aws_lambda_function").values()}
+    functions = {f.get("function_name", ""): (logical, f)
+                 for logical, f in _resources(document, "aws_lambda_function").items()}
     for function in contract.functions:
         where = f"function {function.name}"
-        body = next((f for name, f in functions.items() if name.split("-")[1:-1] and
-                     "-".join(name.split("-")[1:-1]) == function.name), None)
+        logical, body = next(((logical, f) for name, (logical, f) in functions.items() if name.split("-")[1:-1] and
+                              "-".join(name.split("-")[1:-1]) == function.name), (None, None))
         if body is None:
             problems.append(f"{where}: no Lambda function of that name")
             continue
+        if (expected := function.schedule_of(environment)) is not None:
+            problems += _schedule_problems(where, expected, document, logical)
         for key, expected in (("handler", function.handler), ("runtime", function.runtime)):
             if body.get(key) != expected:
                 problems.append(f"{where}: {key} {body.get(key)!r}, the contract's is {expected!r}")
@@ -210,6 +221,25 @@ def check(contract: Contract, document: dict, environment: str) -> list[str]:
             elif variable.value is not None and plain[variable.name] != variable.value.format(env=environment):
                 problems.append(f"{where}: {variable.name} = {plain[variable.name]!r}, the document's value is "
                                 f"{variable.value.format(env=environment)!r}")
+    return problems
+
+
+def _schedule_problems(where: str, expected: str, document: dict, logical: str) -> list[str]:
+    """The EventBridge Scheduler schedules that invoke the function ``logical`` against ``expected``
+    (an expression, then its time zone if it has one; a rate has none)."""
+    target = f"${{aws_lambda_function.{logical}.arn}}"
+    found = [s for s in _resources(document, "aws_scheduler_schedule").values()
+             if (s.get("target") or {}).get("arn") == target]
+    if not found:
+        return [f"{where}: no schedule invokes it, the contract's is {expected!r}"]
+    expression, zone = re.fullmatch(r"(\w+\(.*\))(?: (\S+))?", expected).groups()
+    problems = []
+    for schedule in found:
+        actual = schedule.get("schedule_expression", "")
+        if zone:
+            actual += " " + schedule.get("schedule_expression_timezone", "UTC")
+        if actual != (f"{expression} {zone}" if zone else expression):
+            problems.append(f"{where}: schedule {schedule.get('name')!r} is {actual!r}, the contract's is {expected!r}")
     return problems
 
 
@@ -240,6 +270,7 @@ def render(contract: Contract) -> str:
     for f in contract.functions:
         lines += [f"**Function `{f.name}`** — handler `{f.handler}`, `{f.runtime}`, `{f.architecture}`"
                   + (f", schedule `{f.schedule}`" if f.schedule else "")
+                  + "".join(f" (`{s}` in {env})" for env, s in f.schedule_in)
                   + (f", built with `{f.build}`" if f.build else "") + ".", ""]
         if f.variables:
             lines += ["| variable | value |", "|---|---|"]

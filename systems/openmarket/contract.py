@@ -16,10 +16,11 @@ CONTRACT = Contract(
                  variables=(Variable("UPLOADS_BUCKET"), Variable("IMAGE_PREFIX", "images/"))),
         Function(name="order-notification", handler="index.handler", runtime=RUNTIME, architecture="arm64"),
         Function(name="report-generator", handler="index.handler", runtime=RUNTIME, architecture="arm64",
-                 schedule="cron(0 0 * * ? *) Asia/Seoul",
+                 schedule="cron(0 0 * * ? *) Asia/Seoul", schedule_in=(("dev", "cron(30 9 ? * MON-FRI *) Asia/Seoul"),),
                  variables=(Variable("UPLOADS_BUCKET"), Variable("REPORTS_PREFIX", "reports/"), *DATA)),
         Function(name="data-sync", handler="index.handler", runtime=RUNTIME, architecture="arm64",
-                 schedule="rate(1 hour)", variables=DATA),
+                 schedule="rate(1 hour)", schedule_in=(("dev", "cron(30 9-17 ? * MON-FRI *) Asia/Seoul"),),
+                 variables=DATA),
     ),
     delivery=Delivery(
         workflows=("backend-ci", "frontend-ci", "lambda-ci"), identity="github_ci_role_arn",

@@ -81,3 +81,35 @@ def test_a_wrong_fixed_value_is_found(all_stacks_output):
     task["container_definitions"] = json.dumps(containers)
     problems = check(contract_of(next(s for s in SYSTEMS if s.name == "unisync")), doc, "prod")
     assert problems == ["service api-gateway: SPRING_PROFILES_ACTIVE = 'aws', the document's value is 'prod'"]
+
+
+def _schedules(doc: dict) -> dict:
+    return doc["resource"]["aws_scheduler_schedule"]
+
+
+def test_a_function_run_on_another_schedule_than_the_contracts_is_found(all_stacks_output):
+    contract = contract_of(next(s for s in SYSTEMS if s.name == "openmarket"))
+    doc = copy.deepcopy(document(all_stacks_output, "openmarket-prod"))
+    report = next(s for s in _schedules(doc).values() if s["name"] == "openmarket-daily-report-prod")
+    report["schedule_expression_timezone"] = "UTC"  # midnight in London is 09:00 in Seoul
+    assert check(contract, doc, "prod") == [
+        "function report-generator: schedule 'openmarket-daily-report-prod' is 'cron(0 0 * * ? *) UTC', "
+        "the contract's is 'cron(0 0 * * ? *) Asia/Seoul'"]
+    sync = next(s for s in _schedules(doc).values() if s["name"] == "openmarket-hourly-sync-prod")
+    sync["schedule_expression"] = "rate(2 hours)"
+    assert ("function data-sync: schedule 'openmarket-hourly-sync-prod' is 'rate(2 hours)', the contract's is "
+            "'rate(1 hour)'") in check(contract, doc, "prod")
+
+
+def test_a_scheduled_function_nothing_invokes_is_found_and_dev_keeps_its_working_hours(all_stacks_output):
+    contract = contract_of(next(s for s in SYSTEMS if s.name == "openmarket"))
+    doc = copy.deepcopy(document(all_stacks_output, "openmarket-dev"))
+    doc["resource"]["aws_scheduler_schedule"] = {k: v for k, v in _schedules(doc).items()
+                                                 if v["name"] != "openmarket-hourly-sync-dev"}
+    assert check(contract, doc, "dev") == [
+        "function data-sync: no schedule invokes it, the contract's is 'cron(30 9-17 ? * MON-FRI *) Asia/Seoul'"]
+    # dev's schedule is its deviation, not the document's: the document's midnight run would find the database stopped
+    report = next(s for s in _schedules(doc).values() if s["name"] == "openmarket-daily-report-dev")
+    report["schedule_expression"] = "cron(0 0 * * ? *)"
+    assert ("function report-generator: schedule 'openmarket-daily-report-dev' is 'cron(0 0 * * ? *) Asia/Seoul', "
+            "the contract's is 'cron(30 9 ? * MON-FRI *) Asia/Seoul'") in check(contract, doc, "dev")

@@ -9,11 +9,15 @@
 * :class:`IngressSecurityGroup`: the ALB's own group (HTTP/HTTPS in from the allowed networks) and the
   rules that let it reach the pods' ports on the nodes' group, both in Terraform; the Ingress names
   the group (``alb.ingress.kubernetes.io/security-groups``), so the controller changes no group.
+* :class:`ClusterAutoscaler`: a Pod Identity role for ``kube-system/cluster-autoscaler`` that may
+  read the Auto Scaling groups and change the size of (or remove a node from) only those EKS tags as
+  this cluster's (``k8s.io/cluster-autoscaler/<cluster>``: every managed node group's), so the node
+  group grows to its ``max_size`` under load and shrinks back; :func:`autoscaler_install_command` installs it.
 * :class:`ApplicationLogs`: the application log group (retention, the stack's logs key) and a Pod
   Identity role for the log shipper's service account that may write to that group only.
 
 Construct IDs: ``role``/``document``/``association`` (under the controller's ID), ``group`` and its
-rules, ``log-group`` and ``shipper``.
+rules, ``log-group`` and ``shipper``, ``identity`` (under the autoscaler's ID).
 """
 
 from __future__ import annotations
@@ -75,6 +79,57 @@ class LoadBalancerController(Construct):
             self, "identity", cluster=cluster, namespace=namespace, service_account=account, name="lb-controller",
             description=f"AWS Load Balancer Controller {LB_CONTROLLER_VERSION}: ALBs from Ingresses",
             policy_document=controller_policy(),
+        )
+        self.role_arn: str = self.identity.role_arn
+
+
+CLUSTER_AUTOSCALER_SERVICE_ACCOUNT = ("kube-system", "cluster-autoscaler")
+CLUSTER_AUTOSCALER_CHART = "cluster-autoscaler"
+"""Its Helm chart (https://kubernetes.github.io/autoscaler). The image is pinned to the cluster's
+Kubernetes minor (the autoscaler's rule: one release line per Kubernetes minor)."""
+
+
+def autoscaler_install_command(*, cluster_name: str, region: str, kubernetes_version: str) -> list[str]:
+    """The Helm command that installs the Cluster Autoscaler into ``kube-system`` under the service
+    account its Pod Identity association names, finding the node groups by their EKS tags."""
+    namespace, account = CLUSTER_AUTOSCALER_SERVICE_ACCOUNT
+    return [
+        "helm", "upgrade", "--install", "cluster-autoscaler", CLUSTER_AUTOSCALER_CHART,
+        "--repo", "https://kubernetes.github.io/autoscaler", "--namespace", namespace,
+        "--set", "cloudProvider=aws", "--set", f"awsRegion={region}", "--set", f"autoDiscovery.clusterName={cluster_name}",
+        "--set", f"image.tag=v{kubernetes_version}.0", "--set", "rbac.serviceAccount.create=true",
+        "--set", f"rbac.serviceAccount.name={account}", "--set", "extraArgs.balance-similar-node-groups=true",
+        "--wait",
+    ]
+
+
+class ClusterAutoscaler(Construct):
+    """Attributes: ``identity`` (:class:`PodIdentityRole`), ``role_arn``."""
+
+    def __init__(self, scope: Construct, id: str, *, cluster, node_groups: Sequence) -> None:
+        """
+        :param cluster: the :class:`~modules.kubernetes.eks_cluster.EksCluster`.
+        :param node_groups: its managed node groups the autoscaler may describe (``eks:DescribeNodegroup``).
+        """
+        super().__init__(scope, id)
+        namespace, account = CLUSTER_AUTOSCALER_SERVICE_ACCOUNT
+        self.identity = PodIdentityRole(
+            self, "identity", cluster=cluster, namespace=namespace, service_account=account, name="cluster-autoscaler",
+            description="Cluster Autoscaler: resizes this cluster's managed node groups within their min/max",
+            statements=[
+                # read-only calls that take no resource ARN (the service authorises them on "*" only)
+                allow("DiscoverGroupsAndTypes", [
+                    "autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeAutoScalingInstances",
+                    "autoscaling:DescribeLaunchConfigurations", "autoscaling:DescribeScalingActivities",
+                    "ec2:DescribeImages", "ec2:DescribeInstanceTypes", "ec2:DescribeLaunchTemplateVersions",
+                    "ec2:GetInstanceTypesFromInstanceRequirements"], "*"),
+                allow("DescribeItsNodeGroups", ["eks:DescribeNodegroup"],
+                      [group.node_group.arn for group in node_groups]),
+                allow("ResizeOnlyThisClustersGroups",
+                      ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"], "*",
+                      condition={"StringEquals": {
+                          f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster.cluster_name}": "owned"}}),
+            ],
         )
         self.role_arn: str = self.identity.role_arn
 

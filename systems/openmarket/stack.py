@@ -10,6 +10,7 @@ from modules.kubernetes.eks_cluster import EksCluster
 from modules.kubernetes.options import support_note as kubernetes_support_note
 from modules.kubernetes.platform import (
     ApplicationLogs,
+    ClusterAutoscaler,
     IngressSecurityGroup,
     LoadBalancerController,
     load_balancer_subnet_tags,
@@ -68,6 +69,8 @@ class OpenMarketStack(ProjectStack):
     def _kubernetes(self, settings: OpenMarketSettings) -> None:
         self.eks = EksCluster(self, "eks", options=settings.eks, vpc=self.vpc)
         self.node_group = self.eks.add_node_group(settings.node_group, security_group=self.node_security_group)
+        # The node group grows to its max_size under load (the document's 2-4 nodes) and shrinks back
+        self.autoscaler = ClusterAutoscaler(self, "cluster-autoscaler", cluster=self.eks, node_groups=[self.node_group])
         # The way in (an Ingress -> an ALB by the controller) and where the containers' logs go
         self.lb_controller = LoadBalancerController(self, "lb-controller", cluster=self.eks)
         self.ingress = IngressSecurityGroup(self, "ingress", vpc_id=self.vpc.vpc_id, nodes=self.node_security_group,

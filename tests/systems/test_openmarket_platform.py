@@ -15,6 +15,7 @@ from modules.kubernetes.options import ADDON_VERSIONS
 from modules.kubernetes.platform import (
     LB_CONTROLLER_POLICY,
     LB_CONTROLLER_VERSION,
+    autoscaler_install_command,
     controller_policy,
     helm_install_command,
 )
@@ -110,6 +111,42 @@ def test_the_albs_group_admits_the_web_and_reaches_only_the_pods_ports(market):
     to_nodes = [r for r in market.all(INGRESS, security_group_id=nodes) if r.get("referenced_security_group_id") == alb]
     assert sorted(r["from_port"] for r in to_nodes) == [3000, 8080]
     assert market.outputs["ingress_security_group_id"]["value"] == alb
+
+
+# -- nodes that follow the load -------------------------------------------------------------------
+def test_cluster_autoscaler_may_resize_only_this_clusters_node_groups(market):
+    role, association = pod_identity(market, "cluster-autoscaler/identity")
+    assert_pod_identity_trust(market, role)
+    assert (association["namespace"], association["service_account"]) == ("kube-system", "cluster-autoscaler")
+    (policy,) = market.all(POLICY, role=market.ref(ROLE, role, "id"))
+    discover, describe, resize = statements(market, policy)
+    assert discover["Resource"] == "*" and "Condition" not in discover
+    assert all(a.split(":")[1].startswith(("Describe", "Get")) for a in discover["Action"])  # read-only on "*"
+    assert len(discover["Action"]) == 8
+    group = market.one("aws_eks_node_group")
+    assert describe["Action"] == ["eks:DescribeNodegroup"]
+    assert describe["Resource"] == [market.ref("aws_eks_node_group", group, "arn")]
+    # what changes capacity acts only on the groups EKS tags as this cluster's (a managed node group's ASG)
+    cluster = market.one("aws_eks_cluster")["name"]
+    assert resize["Action"] == ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"]
+    assert resize["Condition"] == {"StringEquals": {f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster}": "owned"}}
+    # negatives: no wildcard action, nothing that creates, updates or deletes a group or its template
+    actions = [a for s in (discover, describe, resize) for a in s["Action"]]
+    assert not [a for a in actions if "*" in a or a.split(":")[1].startswith(("Create", "Update", "Delete", "Put"))]
+    assert market.all(ATTACH, role=market.ref(ROLE, role, "name")) == []
+    # the node group leaves its size to the autoscaler (and the working-hours schedule) after creation
+    assert "scaling_config[0].desired_size" in group["lifecycle"]["ignore_changes"]
+    assert (group["scaling_config"]["min_size"], group["scaling_config"]["max_size"]) == (2, 4)
+
+
+def test_autoscaler_command_installs_the_release_of_the_clusters_minor_for_the_bound_service_account():
+    command = autoscaler_install_command(cluster_name="openmarket-eks-dev", region="ap-northeast-2",
+                                         kubernetes_version="1.35")
+    assert command[:5] == ["helm", "upgrade", "--install", "cluster-autoscaler", "cluster-autoscaler"]
+    assert command[command.index("--repo") + 1] == "https://kubernetes.github.io/autoscaler"
+    for value in ("image.tag=v1.35.0", "autoDiscovery.clusterName=openmarket-eks-dev", "awsRegion=ap-northeast-2",
+                  "rbac.serviceAccount.name=cluster-autoscaler", "cloudProvider=aws"):
+        assert value in command
 
 
 # -- storage --------------------------------------------------------------------------------------

@@ -100,9 +100,25 @@ def main(argv=None) -> int:
     if args.json:
         print(json.dumps({"ok": passed, "stacks": [r.as_dict() for r in reports]}, indent=2, default=str))
     else:
-        print(f"rehearsal: {sum(r.ok for r in reports)} of {len(reports)} stack(s) passed"
-              + ("" if args.apply else " (validate only; --apply for the full cycle)"))
+        print("\n".join(summary_lines(reports, applied=args.apply)))
     return 0 if passed else 1
+
+
+def summary_lines(reports: list[StackReport], *, applied: bool) -> list[str]:
+    """The end of the text report: the stacks that did not pass, their lines repeated (a CI log is often
+    read from its tail, and thirteen stacks' reports scroll the failure away), then the count, naming them."""
+    failed = [r for r in reports if not r.ok]
+    lines = []
+    if failed and len(reports) > 1:
+        lines.append(f"--- the {len(failed)} stack(s) that did not pass, again ---")
+        for r in failed:
+            lines.append(validate_line(r))
+            if applied:
+                lines += cycle_lines(r)
+    lines.append(f"rehearsal: {len(reports) - len(failed)} of {len(reports)} stack(s) passed"
+                 + ("" if applied else " (validate only; --apply for the full cycle)")
+                 + (f"; not passed: {', '.join(r.label for r in failed)}" if failed else ""))
+    return lines
 
 
 def rehearse_here(args, stacks, scratch: Path) -> list[StackReport]:

@@ -74,7 +74,10 @@ def test_the_text_report_says_when_each_stacks_process_starts_and_how_it_ended(t
     for name in ("one", "two"):
         assert f"{name:<20} started: validate, then the cycle, in a process of its own" in lines
         assert any(line.startswith(f"{name:<20} init FAILED") and "without a report" in line for line in lines)
-    assert lines[-1] == "rehearsal: 0 of 2 stack(s) passed" and done.returncode == 1
+    assert lines[-1] == "rehearsal: 0 of 2 stack(s) passed; not passed: one, two" and done.returncode == 1
+    # and the stacks that did not pass are repeated just above it, for a log read from its tail
+    again = lines.index("--- the 2 stack(s) that did not pass, again ---")
+    assert [line.split()[0] for line in lines[again + 1:-1] if not line.startswith(" ")] == ["one", "one", "two", "two"]
     assert list(tmp.iterdir()) == []  # the scratch directory the stacks' processes shared is gone
 
 

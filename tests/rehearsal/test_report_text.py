@@ -1,11 +1,13 @@
 """A stack's process reports in JSON on stdout; moto may print a line of its own there first (for a service
-it has no backend for, e.g. IAM Access Analyzer in the account stack). The report is still read."""
+it has no backend for, e.g. IAM Access Analyzer in the account stack). The report is still read. And the text
+report ends with the stacks that did not pass, named and repeated (CI logs are read from the tail)."""
 
 from __future__ import annotations
 
 import json
 
-from rehearsal.__main__ import _report_text
+from rehearsal.__main__ import _report_text, summary_lines
+from rehearsal.runner import StackReport, Step
 
 REPORT = json.dumps({"ok": True, "stacks": [{"stack": "account-shared", "ok": True}]}, indent=2) + "\n"
 
@@ -26,3 +28,19 @@ def test_output_without_a_report_stays_unreadable():
     except ValueError:
         return
     raise AssertionError("a process without a report must still fail its stack")
+
+
+def test_the_summary_names_the_stacks_that_did_not_pass_and_repeats_their_lines_last():
+    ok = StackReport("dev", "conduit/dev", ok=True, init=Step(True, 0.5), validate=Step(True, 3.0), applied=True,
+                     plan=Step(True, 8.0), apply=Step(True, 70.0), created=55, planned=55)
+    bad = StackReport("prod", "unisync/prod", ok=False, init=Step(True, 0.5), validate=Step(True, 3.0), applied=True,
+                      plan=Step(True, 9.0), apply=Step(True, 99.0), created=170, planned=171,
+                      failed=["aws_backup_selection.x: 500 Internal Server Error"])
+    lines = summary_lines([ok, bad, ok], applied=True)
+    assert lines[0] == "--- the 1 stack(s) that did not pass, again ---"
+    assert lines[-1] == "rehearsal: 2 of 3 stack(s) passed; not passed: unisync/prod"
+    assert any("failed: aws_backup_selection.x: 500 Internal Server Error" in line for line in lines)
+    assert not any(line.startswith("conduit/dev") for line in lines)
+    # every stack passed: the count alone; validate only says so
+    assert summary_lines([ok, ok], applied=True) == ["rehearsal: 2 of 2 stack(s) passed"]
+    assert summary_lines([ok], applied=False) == ["rehearsal: 1 of 1 stack(s) passed (validate only; --apply for the full cycle)"]

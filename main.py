@@ -274,20 +274,30 @@ def synthesize(selected: Sequence[Selected | Any], outdir: str | os.PathLike) ->
             stack.system = item.system
             stacks.append(stack)
         app.synth()
+        for stack in stacks:
+            settle_budget(stack, staging)
     return stacks
 
 
 def add_budget(stack) -> None:
-    """The stack's monthly budget: ``make cost``'s estimate of its Terraform JSON (autoscaling at its
-    maximum, before the budget exists) plus the settings' margin, rounded up (modules/account/budget.py)."""
-    from modules.account.budget import Budget, budget_limit
+    """The stack's monthly budget, its limit settled after the synth (:func:`settle_budget`)."""
+    from modules.account.budget import Budget
+
+    stack.budget = Budget(stack, "budget", options=stack.settings.budget, limit_usd=None)
+
+
+def settle_budget(stack, outdir: Path) -> int:
+    """The budget's limit: ``make cost``'s estimate of the stack's synthesized Terraform JSON (autoscaling at
+    its maximum, without the budget) plus the settings' margin, rounded up, written into the stack's file
+    (modules/account/budget.py). One resolution per stack: the synth's."""
     from review.report import monthly_estimate
 
     every = {s.stack_name(env): env for s in SYSTEMS for env in s.environments}
-    estimate = monthly_estimate(stack.node.id, stack.to_terraform(), known_stacks=set(every),
-                                known_environments=set(every.values()))
-    stack.budget = Budget(stack, "budget", options=stack.settings.budget,
-                          limit_usd=budget_limit(estimate, stack.settings.budget))
+    name = stack.node.id
+    return stack.budget.settle(
+        Path(outdir) / "stacks" / name / "cdk.tf.json",
+        lambda document: monthly_estimate(name, document, known_stacks=set(every),
+                                          known_environments=set(every.values())))
 
 
 def check_accounts(selected: Sequence[Selected]) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 import main
 from environments import load
-from modules.account.budget import budget_limit
+from modules.account.budget import PENDING_LIMIT, BudgetSettleError, budget_limit
 from modules.account.options import AwsAccount, BudgetOptions
 from modules.errors import ConfigError
 from review.report import monthly_estimate
@@ -105,6 +105,47 @@ def test_every_stack_has_a_budget_equal_to_the_estimate_rule(all_stacks_output, 
     assert budget["cost_filter"] == [{"name": "TagKeyValue", "values": [f"user:Stack${name}"]}]
     assert document["provider"]["aws"][0]["default_tags"][0]["tags"]["Stack"] == name
     assert budget["time_unit"] == "MONTHLY" and budget["limit_unit"] == "USD" and budget["budget_type"] == "COST"
+
+
+def test_no_stack_is_left_with_a_pending_budget_amount(all_stacks_output):
+    # the amount is settled after the synth (one resolution per stack): none may stay pending
+    pending = [name for name in STACKS
+               if PENDING_LIMIT in (all_stacks_output / "stacks" / name / "cdk.tf.json").read_text()]
+    assert pending == []
+
+
+def test_the_settled_limit_is_the_files_amount_and_the_summarys(tmp_path):
+    (stack,) = main.synthesize([main.Selected(BY_NAME["conduit"], load("dev", "conduit"))], tmp_path / "out")
+    document = json.loads((tmp_path / "out" / "stacks" / "conduit-dev" / "cdk.tf.json").read_text())
+    (budget,) = document["resource"]["aws_budgets_budget"].values()
+    assert budget["limit_amount"] == str(stack.budget.limit_usd) and stack.budget.limit_usd > 1
+    assert f"budget: {stack.budget.budget_name} ({stack.budget.limit_usd} USD/month) mails nobody; " \
+           "set budget.emails" in stack.notes
+
+
+def test_a_file_without_exactly_one_pending_amount_is_a_bug_and_stays_as_it_was(tmp_path):
+    from modules.framework import new_app
+
+    app = new_app(outdir=str(tmp_path / "synth"))
+    stack = BY_NAME["conduit"].build(app, load("dev", "conduit"))
+    main.add_budget(stack)
+    assert stack.budget.limit_usd is None and not [n for n in stack.notes if n.startswith("budget:")]
+    pending = f'"limit_amount": "{PENDING_LIMIT}"'
+    for text in ("{}", "{" + pending + ", " + pending + "}"):
+        path = tmp_path / "cdk.tf.json"
+        path.write_text(text)
+        with pytest.raises(BudgetSettleError):
+            stack.budget.settle(path, lambda document: 10.0)
+        assert path.read_text() == text and stack.budget.limit_usd is None
+    # the estimate sees the stack without its budget; the amount is written in place, nothing else changes
+    seen = []
+    path.write_text(json.dumps({"resource": {"aws_budgets_budget": {"b": {"limit_amount": PENDING_LIMIT}},
+                                             "aws_sqs_queue": {"q": {"name": "x"}}}}, indent=2))
+    before = path.read_text()
+    assert stack.budget.settle(path, lambda document: seen.append(document) or 100.0) == 120
+    assert seen == [{"resource": {"aws_sqs_queue": {"q": {"name": "x"}}}}]
+    assert path.read_text() == before.replace(pending, '"limit_amount": "120"')
+    assert stack.budget.limit_usd == 120
 
 
 def test_the_rule_rounds_up_with_the_margin():

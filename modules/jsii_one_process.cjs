@@ -3,7 +3,7 @@
 // modules/jsii_one_process.py. jsii's own bin/jsii-runtime.js is a relay: a second Node process
 // (~70 MB) that spawns lib/program.js, copies Python's stdin/stdout to the kernel's descriptor 3
 // and wraps the kernel's own stdout/stderr as {"stdout"|"stderr": base64} lines on stderr.
-// Here the kernel (the same lib/program.js, unmodified) runs in this process instead:
+// Here the kernel (the same lib/program.js; only its tarball digest asks first, below) runs in this process instead:
 //   * its synchronous reads and writes of descriptor 3 go to descriptors 0 and 1 (Python's pipes);
 //   * JavaScript's own output (process.stdout/stderr: console.*, warnings) is wrapped exactly as
 //     the relay wraps it, so it never mixes with the protocol on descriptor 1;
@@ -81,5 +81,52 @@ if (!process.execArgv.includes("--preserve-symlinks")) process.execArgv.push("--
 // sees a closed pipe and reports that instead. It lives until Python goes: then its stdin ends and
 // the kernel exits (the relay, too, outlived the signal until its child had finished).
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => {});
+
+// The tarball digests the kernel asks for (modules/jsii_one_process.py writes its digestFile to call
+// this): kept in tarball-digests.json beside the kernel's lib/, keyed by the tarball's real path, size,
+// modification time, inode and the kernel's extra inputs; computed (and kept) when unknown or changed.
+// Unreadable or unwritable, the digest is simply computed, as jsii does. JSII_DIGEST_MEMO=0: always computed.
+if (!["0", "off", "false", "no"].includes((process.env.JSII_DIGEST_MEMO || "").trim().toLowerCase())) {
+  const path = require("path");
+  const memoFile = path.join(path.dirname(path.dirname(program)), "tarball-digests.json");
+  let memo;
+  globalThis.__jsiiTarballDigest = function (file, extra, compute) {
+    let real, key;
+    try {
+      real = fs.realpathSync(file);
+      const stat = fs.statSync(real);
+      key = JSON.stringify([real, stat.size, stat.mtimeMs, stat.ino, extra]);
+    } catch (error) {
+      return compute();
+    }
+    if (memo === undefined) {
+      try {
+        memo = JSON.parse(fs.readFileSync(memoFile, "utf8"));
+        if (memo === null || typeof memo !== "object" || Array.isArray(memo)) memo = {};
+      } catch (error) {
+        memo = {};
+      }
+    }
+    const known = memo[key];
+    if (typeof known === "string" && /^[0-9a-f]{64}$/.test(known)) return Buffer.from(known, "hex");
+    const digest = compute();
+    for (const other of Object.keys(memo)) {
+      try {
+        if (JSON.parse(other)[0] === real) delete memo[other]; // the same tarball, changed since
+      } catch (error) {
+        delete memo[other];
+      }
+    }
+    memo[key] = digest.toString("hex");
+    const staging = `${memoFile}.${process.pid}`;
+    try {
+      fs.writeFileSync(staging, JSON.stringify(memo));
+      fs.renameSync(staging, memoFile); // atomic: a concurrent run reads the old file or this one
+    } catch (error) {
+      try { fs.unlinkSync(staging); } catch (ignored) { /* never written */ }
+    }
+    return digest;
+  };
+}
 
 require(program);

@@ -5,7 +5,7 @@ a second Node process for the kernel (``lib/program.js``) and copies messages
 between Python's pipes and the kernel's descriptor 3. The relay is a bare Node
 (~70 MB resident) doing nothing but that copy. :func:`install` (called by
 :mod:`modules.framework` before jsii starts) points ``JSII_RUNTIME`` at
-``jsii_one_process.cjs``, which runs the same, unmodified ``lib/program.js`` of
+``jsii_one_process.cjs``, which runs the same ``lib/program.js`` (one function changed, below) of
 the installed jsii in the process Python starts (see that file for how). The
 output is byte-identical; a synth's process tree is one Node process smaller.
 
@@ -16,6 +16,14 @@ line saying so: the relay is used, as without this module — more memory,
 never wrong. A ``JSII_RUNTIME`` you set yourself is left alone.
 
 Switch: ``JSII_ONE_PROCESS=0`` (or ``off``/``false``/``no``) keeps jsii's relay.
+
+One change to the kernel, made where its files are written (:func:`kernel_directory`): its
+``digestFile`` — the SHA-256 of a package's tarball, which names the tarball's entry in jsii's
+package cache — asks the runtime first (``globalThis.__jsiiTarballDigest``): the runtime keeps each
+digest beside the kernel (``tarball-digests.json``), keyed by the tarball's real path, size,
+modification time and inode, like Python's ``.pyc`` check. The provider's tarball is 37 MB: hashing
+it was ~80 ms of every process that starts jsii. A kernel without that exact function is written
+unchanged (every digest computed, as jsii does). ``JSII_DIGEST_MEMO=0`` computes every digest.
 """
 
 from __future__ import annotations
@@ -37,6 +45,10 @@ PRESERVE_SYMLINKS = "--preserve-symlinks"  # what the relay gives the kernel's N
 EXPECTED_CHANNEL = "readFD:3,writeFD:3"
 # jsii's embedded files the kernel needs, and the names it finds them by (lib/ keeps __dirname).
 KERNEL_FILES = {"lib__program.js": "lib/program.js", "lib__runtime-index-worker.js": "lib/runtime-index-worker.js"}
+# The kernel's tarball digest (jsii 1.x's bundled lib/program.js) and the same function asking the runtime first.
+DIGEST_FUNCTION = b"p.digestFile=function digestFile(e,...p){return readFileChunks(e,()=>{},...p)}"
+DIGEST_MEMOIZED = (b"p.digestFile=function digestFile(e,...p){const memo=globalThis.__jsiiTarballDigest;"
+                   b"return memo?memo(e,p,()=>readFileChunks(e,()=>{},...p)):readFileChunks(e,()=>{},...p)}")
 
 _OFF_VALUES = {"0", "off", "false", "no"}
 _OPTION = re.compile(r"(?:^|(?<=\s))--preserve-symlinks(?=\s|$)")
@@ -79,6 +91,8 @@ def kernel_directory(embedded=None, cache: Path | None = None) -> tuple[Path | N
             return None, f"jsii embeds no {resource}"
     if EXPECTED_CHANNEL.encode() not in contents["lib/program.js"]:
         return None, f"jsii's lib/program.js no longer talks on descriptor 3 ({EXPECTED_CHANNEL} not found)"
+    if contents["lib/program.js"].count(DIGEST_FUNCTION) == 1:
+        contents["lib/program.js"] = contents["lib/program.js"].replace(DIGEST_FUNCTION, DIGEST_MEMOIZED)
     digest = hashlib.sha256(b"".join(contents[name] for name in sorted(contents))).hexdigest()[:16]
     target = (cache or _cache_root()) / digest
     if (target / "lib" / "program.js").is_file():

@@ -167,3 +167,78 @@ def test_a_cache_that_cannot_be_written_keeps_the_relay_with_the_reason(tmp_path
     directory, reason = jsii_one_process.kernel_directory(package, cache=tmp_path / "cache")
     assert directory is None and reason.startswith(f"cannot write {tmp_path / 'cache'}")
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no staging left behind
+
+
+# -- the tarball digests: kept beside the kernel instead of hashing 37 MB on every start ------------------
+
+def test_the_kernel_asks_the_runtime_for_its_tarball_digests_when_its_function_is_the_known_one(tmp_path):
+    known = b"new SyncStdio({errorFD:2,readFD:3,writeFD:3})\n" + jsii_one_process.DIGEST_FUNCTION + b"\n"
+    package = _import_package(_fake_jsii(tmp_path, known.decode()))
+    directory, _ = jsii_one_process.kernel_directory(package, cache=tmp_path / "cache")
+    program = (directory / "lib" / "program.js").read_bytes()
+    assert program.count(jsii_one_process.DIGEST_MEMOIZED) == 1 and jsii_one_process.DIGEST_FUNCTION not in program
+    # a kernel whose function differs (or appears twice) is written unchanged: every digest computed
+    for index, other in enumerate((b"p.digestFile=function digestFile(e){return 1}\n", known + known)):
+        (tmp_path / str(index)).mkdir()
+        package = _import_package(_fake_jsii(tmp_path / str(index), (b"readFD:3,writeFD:3\n" + other).decode()))
+        directory, _ = jsii_one_process.kernel_directory(package, cache=tmp_path / "cache")
+        assert (directory / "lib" / "program.js").read_bytes() == b"readFD:3,writeFD:3\n" + other
+
+
+DIGEST_KERNEL = r"""
+const fs = require("fs");
+const memo = globalThis.__jsiiTarballDigest;
+let computed = 0;
+const compute = () => { computed += 1; return Buffer.alloc(32, 7); };
+const digest = memo ? memo(process.env.TARBALL, ["name", "1.0.0"], compute) : compute();
+fs.writeSync(3, Buffer.from(JSON.stringify({ memo: Boolean(memo), computed, digest: digest.toString("hex") }) + "\n"));
+"""
+
+
+@pytest.mark.skipif(wheel_node() is None, reason="needs the Node.js of .venv (make install)")
+def test_a_digest_is_computed_once_per_tarball_state_and_kept_beside_the_kernel(tmp_path):
+    program = tmp_path / "kernel" / "lib" / "program.js"
+    program.parent.mkdir(parents=True)
+    program.write_text(DIGEST_KERNEL)
+    tarball = tmp_path / "package.tgz"
+    tarball.write_bytes(b"tarball")
+
+    def run(**env):
+        done = subprocess.run([wheel_node(), str(jsii_one_process.RUNTIME)], input=b"", capture_output=True,
+                              timeout=60, env={**os.environ, jsii_one_process.PROGRAM: str(program),
+                                               "TARBALL": str(tarball), **env})
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    memo_file = tmp_path / "kernel" / "tarball-digests.json"
+    # the first start computes and keeps it; the next one reads it
+    assert run() == {"memo": True, "computed": 1, "digest": "07" * 32}
+    (key,) = json.loads(memo_file.read_text())
+    assert json.loads(key)[0] == str(tarball.resolve()) and json.loads(key)[-1] == ["name", "1.0.0"]
+    assert run() == {"memo": True, "computed": 0, "digest": "07" * 32}
+    # a changed tarball (size, time) is hashed again, and its old entry dropped
+    tarball.write_bytes(b"another tarball")
+    assert run()["computed"] == 1 and len(json.loads(memo_file.read_text())) == 1
+    # an unreadable memo is no memo; the switch computes every digest without the runtime's help
+    memo_file.write_text("[not json")
+    assert run()["computed"] == 1
+    assert run(JSII_DIGEST_MEMO="0") == {"memo": False, "computed": 1, "digest": "07" * 32}
+    assert sorted(p.name for p in memo_file.parent.iterdir()) == ["lib", "tarball-digests.json"]  # no staging left
+
+
+def test_the_kept_digests_are_jsii_s_own(dev):
+    # GIVEN a synth ran (jsii loaded cdktf, constructs and the provider through the one-process runtime)
+    import hashlib
+
+    memo_file = Path(os.environ[jsii_one_process.PROGRAM]).parents[1] / "tarball-digests.json"
+    memo = json.loads(memo_file.read_text())
+    # THEN every digest kept is SHA-256 of the tarball, then NUL + each of the kernel's extra inputs
+    assert {Path(json.loads(key)[0]).name.split("@")[0] for key in memo} >= {"cdktf", "constructs", "provider-aws"}
+    for key, digest in memo.items():
+        path, size, _mtime, _inode, extra = json.loads(key)
+        if Path(path).stat().st_size != size:
+            continue  # replaced since (another environment's tarball of the same path)
+        expected = hashlib.sha256(Path(path).read_bytes())
+        for value in extra:
+            expected.update(b"\0" + value.encode())
+        assert digest == expected.hexdigest(), path

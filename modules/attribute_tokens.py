@@ -11,9 +11,23 @@ instance; the JSON is the same (a token is a reference, and the same token
 resolves to the same string).
 
 Only classes that are Terraform resources or data sources are touched, and
-only properties named ``id`` or ``arn`` defined on the class itself;
-``ATTRIBUTE_TOKEN_CACHE=0`` turns it off. :mod:`modules.aws_provider` calls
-:func:`cache` on each provider submodule it imports.
+only the properties defined on the class itself: every attribute getter
+(``name``, ``key_id``, ``bucket``, …: each returns the attribute's reference
+token whatever was set), never an ``*_input`` getter (it returns what was set,
+which a setter changes). Meta-arguments (``depends_on``, ``count``,
+``provider``, …) are the framework's properties, not the class's, and stay
+uncached. :mod:`modules.aws_provider` calls :func:`cache` on each provider
+submodule it imports.
+
+:func:`cache_constructs` does the same for what never changes once a construct
+exists: ``construct.node``, ``node.id`` and ``node.path``; and it records, on the
+Python side, the scope a construct of ours (a Python subclass of
+``Construct``) was created in, so :func:`enclosing` finds the enclosing stack
+without asking Node (``TerraformStack.of`` was ~400 round trips for every stack).
+A construct whose scope was not recorded (one the framework created) is
+answered by Node, as before.
+
+``ATTRIBUTE_TOKEN_CACHE=0`` turns all of it off.
 """
 
 from __future__ import annotations
@@ -23,7 +37,8 @@ import sys
 import types
 
 SWITCH = "ATTRIBUTE_TOKEN_CACHE"
-ATTRIBUTES = ("id", "arn")
+INPUT_SUFFIX = "_input"  # getters of what was set: never cached
+SCOPE = "_construct_scope"  # where a Python construct records the scope it was created in
 _MARK = "_attribute_token_cache"
 
 
@@ -46,8 +61,17 @@ def _caching(prop: property, name: str) -> property:
     return property(fget, prop.fset, prop.fdel, prop.__doc__)
 
 
+def _cache_property(klass: type, name: str) -> bool:
+    prop = klass.__dict__.get(name)
+    if isinstance(prop, property) and prop.fget and not getattr(prop.fget, _MARK, False):
+        setattr(klass, name, _caching(prop, name))
+        return True
+    return False
+
+
 def cache(module: types.ModuleType) -> int:
-    """Make the ``id``/``arn`` getters of ``module``'s resource classes cache their token; how many."""
+    """Make the attribute getters of ``module``'s resource and data source classes cache their token;
+    how many."""
     framework = sys.modules.get("cdktf") or sys.modules.get("cdktn")  # cdktn: CDK Terrain
     if not enabled() or framework is None:  # without the framework loaded there is no resource class
         return 0
@@ -58,9 +82,37 @@ def cache(module: types.ModuleType) -> int:
         if not (isinstance(value, type) and value.__module__ == module.__name__
                 and issubclass(value, (TerraformResource, TerraformDataSource))):
             continue
-        for name in ATTRIBUTES:
-            prop = value.__dict__.get(name)
-            if isinstance(prop, property) and prop.fget and not getattr(prop.fget, _MARK, False):
-                setattr(value, name, _caching(prop, name))
-                changed += 1
+        for name in [n for n, v in vars(value).items() if isinstance(v, property) and not n.endswith(INPUT_SUFFIX)]:
+            changed += _cache_property(value, name)
     return changed
+
+
+def cache_constructs(constructs: types.ModuleType) -> int:
+    """``Construct.node``, ``Node.id`` and ``Node.path`` read once per object, and the scope of every
+    construct created from Python recorded on it (:func:`enclosing`); how many members changed."""
+    if not enabled():
+        return 0
+    changed = sum(_cache_property(klass, name) for klass, name in
+                  ((constructs.Construct, "node"), (constructs.Node, "id"), (constructs.Node, "path")))
+    init = constructs.Construct.__init__
+    if not getattr(init, _MARK, False):
+        def __init__(self, scope, id: str) -> None:
+            init(self, scope, id)
+            self.__dict__[SCOPE] = scope
+
+        __init__.__doc__ = init.__doc__
+        setattr(__init__, _MARK, True)
+        constructs.Construct.__init__ = __init__
+        changed += 1
+    return changed
+
+
+def enclosing(construct: object, kind: type) -> object | None:
+    """The first of ``construct`` and its recorded scopes that is a ``kind``; None when the chain of
+    recorded scopes ends before one (the caller then asks Node)."""
+    current = construct
+    while current is not None:
+        if isinstance(current, kind):
+            return current
+        current = getattr(current, "__dict__", {}).get(SCOPE)
+    return None

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from modules import attribute_tokens
 from modules.framework import Construct, TerraformStack
 
 
 def stack_of(construct: Construct) -> Any:
-    """The :class:`~modules.stack.ProjectStack` enclosing ``construct``."""
-    stack = TerraformStack.of(construct)
+    """The :class:`~modules.stack.ProjectStack` enclosing ``construct``: found through the scopes Python
+    recorded (modules/attribute_tokens.py), else asked of Node (``TerraformStack.of``)."""
+    stack = attribute_tokens.enclosing(construct, TerraformStack)
+    if stack is None:
+        stack = TerraformStack.of(construct)
     if not hasattr(stack, "naming") or not hasattr(stack, "region"):
         raise TypeError(f"{construct.node.path} is not inside a ProjectStack (modules/stack.py): constructs read "
                         "naming, region and account from their stack")

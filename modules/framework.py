@@ -92,7 +92,12 @@ else:
         Testing,
         Token,
     )
+import constructs as _constructs  # noqa: E402
 from constructs import Construct  # noqa: E402
+
+from modules import attribute_tokens  # noqa: E402
+
+attribute_tokens.cache_constructs(_constructs)  # node, node.id/path read once; scopes known in Python
 
 from modules.aws_provider import aws  # noqa: E402
 

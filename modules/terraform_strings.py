@@ -18,10 +18,17 @@ from __future__ import annotations
 import re
 from typing import Mapping, TypeVar
 
-from modules.framework import Token
 
 _TOKEN = re.compile(r"(\$\{TfToken\[[^\]]*\]\})")
 """An unresolved cdktf string token, as ``Token.as_string`` renders it."""
+_UNRESOLVED = re.compile(r"\$\{TfToken\[[a-zA-Z0-9:._-]+\]\}")
+"""cdktf's own test of a string (``Token.isUnresolved``: ``TokenString.forString(s).test()``, the
+pattern of cdktf/lib/tokens/private/encoding.js), answered without a round trip to Node."""
+
+
+def is_unresolved(text: str) -> bool:
+    """Whether the string holds a cdktf string token (what ``Token.is_unresolved`` answers for a str)."""
+    return _UNRESOLVED.search(text) is not None
 
 T = TypeVar("T")
 
@@ -38,7 +45,7 @@ def terraform_literal(value: T) -> T:
     """
     if not isinstance(value, str):
         return value
-    if not Token.is_unresolved(value):
+    if not is_unresolved(value):
         return escape_template(value)  # type: ignore[return-value]
     parts = _TOKEN.split(value)  # odd indexes are the tokens
     return "".join(part if i % 2 else escape_template(part) for i, part in enumerate(parts))  # type: ignore[return-value]

@@ -21,7 +21,11 @@ Switches (environment variables):
 * ``NODE_LAZY_INDEX=0`` (or ``off``/``false``/``no``) turns it off, together with the smaller
   young generation (``--max-semi-space-size=4``) it gives Node: the default way, for comparison;
 * ``NODE_LAZY_INDEX_DEBUG=1`` makes ``main.py`` print how many namespaces
-  were deferred and how many Node actually loaded.
+  were deferred and how many Node actually loaded;
+* ``NODE_CODE_CACHE=0`` turns off the preload's code cache: V8's compiled code of the packages'
+  modules kept in ``~/.cache/node-code-cache/`` (or under ``$XDG_CACHE_HOME``), which Node's own
+  compile cache never reuses here because jsii's kernel loads every package from a temporary
+  directory of its own (see the preload).
 
 :func:`status` reports what happened in this process (for tests and benchmarks).
 """
@@ -41,6 +45,8 @@ SWITCH = "NODE_LAZY_INDEX"
 DEBUG = "NODE_LAZY_INDEX_DEBUG"
 PACKAGES = "NODE_LAZY_INDEX_PACKAGE"  # read by the preload: npm package name(s), comma-separated
 REPORT = "NODE_LAZY_INDEX_REPORT"  # read by the preload: the JSON-lines file it reports to
+CODE_CACHE = "NODE_CODE_CACHE"  # switch: 0/off/false/no turns the code cache off
+CODE_CACHE_DIR = "NODE_CODE_CACHE_DIR"  # read by the preload: where V8's cached data is kept
 PRELOAD = Path(__file__).with_name("node_lazy_preload.cjs")
 
 # V8 grows the young generation up to 16 MB semi-spaces x 3 before collecting; the kernel's
@@ -111,8 +117,18 @@ def install(python_package: str | None = None) -> bool:
         os.environ["NODE_OPTIONS"] = " ".join(filter(None, [current, *missing]))
     os.environ[PACKAGES] = name
     os.environ[REPORT] = report
+    if os.environ.get(CODE_CACHE, "1").strip().lower() in _OFF_VALUES:
+        os.environ.pop(CODE_CACHE_DIR, None)
+    else:
+        os.environ[CODE_CACHE_DIR] = str(code_cache_dir())
     _installed.update(package=name, report=report)
     return True
+
+
+def code_cache_dir() -> Path:
+    """Where the preload keeps V8's cached data of the packages' modules."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "node-code-cache"
 
 
 def _require_option() -> str:
@@ -127,6 +143,7 @@ def _uninstall_inherited() -> None:
     """
     os.environ.pop(PACKAGES, None)
     os.environ.pop(REPORT, None)
+    os.environ.pop(CODE_CACHE_DIR, None)
     current = os.environ.get("NODE_OPTIONS", "")
     if _require_option() in current:
         kept = current.replace(_require_option(), " ").replace(YOUNG_GENERATION, " ")

@@ -119,6 +119,91 @@ function rewrite(content, libDir) {
   return { source: lines.join("\n") + helpers.join("\n"), rewritten, namespaces, shape: [...shapes].join("+") };
 }
 
+// A code cache for the packages' modules (NODE_CODE_CACHE_DIR, set by modules/node_lazy.py).
+// jsii's kernel loads every package from a temporary directory of its own (/tmp/jsii-kernel-*),
+// so Node's compile cache (NODE_COMPILE_CACHE, keyed by path) never hits: each run compiled
+// cdktf, constructs and the provider's namespaces again (~100 ms). Here a module inside a
+// node_modules directory is compiled with V8's cached data, kept in that directory under a key of
+// its real path, size, modification time and source length (the lazy index's rewritten source is
+// longer than the file: its own entry). jsii's kernel links the packages from its package cache
+// (~/.cache/aws/jsii/package-cache): their real paths stay; a module whose real path is in the
+// temporary directory is never the same twice and is compiled the usual way (no entry). Installed before the lazy index's hook, so it compiles what
+// that hook hands on. V8 rejects data of another V8 or other flags: then it compiles and keeps new
+// data. A source it cannot handle (a #! line) and any failure of the cache are compiled the usual way.
+const codeCacheDir = process.env.NODE_CODE_CACHE_DIR || "";
+if (codeCacheDir) {
+  const crypto = require("crypto");
+  const vm = require("vm");
+  const compileUsual = Module.prototype._compile;
+  const temporary = (() => {
+    try {
+      return fs.realpathSync(require("os").tmpdir()) + path.sep;
+    } catch (_) {
+      return require("os").tmpdir() + path.sep;
+    }
+  })();
+  const fresh = [];
+  const dynamicImport = vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER;
+  Module.prototype._compile = function (content, filename) {
+    if (typeof filename !== "string" || !filename.includes(`${path.sep}node_modules${path.sep}`)
+        || typeof content !== "string" || content.startsWith("#!")) {
+      return compileUsual.call(this, content, filename);
+    }
+    let script;
+    let entry;
+    try {
+      const real = fs.realpathSync(filename);
+      if (real.startsWith(temporary)) return compileUsual.call(this, content, filename); // never the same twice
+      const stat = fs.statSync(real);
+      const key = JSON.stringify([real, stat.size, stat.mtimeMs, content.length, process.version]);
+      entry = path.join(codeCacheDir, crypto.createHash("sha256").update(key).digest("hex").slice(0, 32));
+      let cachedData;
+      try {
+        cachedData = fs.readFileSync(entry);
+      } catch (_) {
+        cachedData = undefined;
+      }
+      script = new vm.Script(Module.wrap(content), {
+        filename, cachedData, ...(dynamicImport ? { importModuleDynamically: dynamicImport } : {}),
+      });
+      if (cachedData === undefined || script.cachedDataRejected) fresh.push([entry, script]);
+    } catch (_) {
+      return compileUsual.call(this, content, filename);
+    }
+    const module = this;
+    const dirname = path.dirname(filename);
+    // What Node's own loader gives a module (lib/internal/modules/helpers.js: makeRequireFunction).
+    function requireHere(id) {
+      return module.require(id);
+    }
+    requireHere.resolve = (request, options) => Module._resolveFilename(request, module, false, options);
+    requireHere.resolve.paths = (request) => Module._resolveLookupPaths(request, module);
+    requireHere.main = process.mainModule;
+    requireHere.extensions = Module._extensions;
+    requireHere.cache = Module._cache;
+    const wrapper = script.runInThisContext({ displayErrors: true });
+    return wrapper.call(module.exports, module.exports, requireHere, module, filename, dirname);
+  };
+  process.on("exit", () => {
+    if (fresh.length) {
+      try {
+        fs.mkdirSync(codeCacheDir, { recursive: true });
+      } catch (_) {
+        return;
+      }
+    }
+    for (const [entry, script] of fresh) {
+      const staging = `${entry}.${process.pid}`;
+      try {
+        fs.writeFileSync(staging, script.createCachedData());
+        fs.renameSync(staging, entry); // atomic: another process reads the old entry or this one
+      } catch (_) {
+        try { fs.unlinkSync(staging); } catch (ignored) { /* never written */ }
+      }
+    }
+  });
+}
+
 if (wanted.size) {
   const compile = Module.prototype._compile;
   Module.prototype._compile = function (content, filename) {

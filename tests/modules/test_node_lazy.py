@@ -261,3 +261,84 @@ def test_only_the_main_index_of_the_package_is_rewritten(tmp_path):
     result, records = probe(tmp_path, package)
     assert result["value"] == "gamma"
     assert [r.get("state") for r in records if "state" in r] == ["lazy"]
+
+
+# --- the preload's code cache -------------------------------------------------------------------
+
+SEMANTICS = {
+    "lib/index.js": '"use strict";\nconst helper = require("./helper");\nmodule.exports = function probe() {\n'
+                    '  return { dirname: __dirname.split("/").slice(-2).join("/"), file: __filename.split("/").pop(),\n'
+                    '           helper: helper.value, resolved: require.resolve("./helper").split("/").pop(),\n'
+                    '           paths: Array.isArray(require.resolve.paths("x")), cached: Boolean(require.cache[__filename]),\n'
+                    '           thisIsExports: this === undefined };\n};\n',
+    "lib/helper.js": 'exports.value = "from the helper";\n',
+}
+CACHE_PROBE = """
+const probe = require(process.argv[1]);
+import(require("path").join(process.argv[1], "lib", "helper.js")).then((m) => {
+  console.log(JSON.stringify({ ...probe(), dynamicImport: m.value }));
+});
+"""
+
+
+def _code_cache_run(tmp_path: Path, package: Path, cache: Path | None) -> dict:
+    env = {**os.environ, "NODE_OPTIONS": f'--require "{node_lazy.PRELOAD}"', "TMPDIR": str(tmp_path / "tmp")}
+    env.pop(node_lazy.CODE_CACHE_DIR, None)
+    if cache is not None:
+        env[node_lazy.CODE_CACHE_DIR] = str(cache)
+    (tmp_path / "tmp").mkdir(exist_ok=True)
+    out = subprocess.run([wheel_node(), "-e", CACHE_PROBE, str(package)], env=env, capture_output=True, text=True,
+                         check=True, timeout=60)
+    return json.loads(out.stdout)
+
+
+def _entries(cache: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in cache.iterdir()} if cache.is_dir() else {}
+
+
+@pytest.mark.skipif(wheel_node() is None, reason="needs the Node.js of .venv (make install)")
+def test_a_packages_modules_are_compiled_once_then_read_from_the_code_cache_and_behave_the_same(tmp_path):
+    # GIVEN a package in a node_modules directory (outside the temporary directory)
+    package = tmp_path / "work" / "node_modules" / "probe"
+    (package / "lib").mkdir(parents=True)
+    (package / "package.json").write_text(json.dumps({"name": "probe", "version": "1.0.0", "main": "lib/index.js"}))
+    for name, text in SEMANTICS.items():
+        (package / name).write_text(text)
+    cache = tmp_path / "cache"
+    usual = _code_cache_run(tmp_path, package, None)
+    # WHEN it is loaded with the code cache: compiled and kept (one entry per module) ...
+    first = _code_cache_run(tmp_path, package, cache)
+    kept = _entries(cache)
+    assert len(kept) == 2
+    # ... then read back: nothing compiled or written again
+    second = _code_cache_run(tmp_path, package, cache)
+    assert _entries(cache) == kept
+    # THEN the module sees what Node's own loader gives it, cached or not
+    assert usual == first == second == {
+        "dirname": "probe/lib", "file": "index.js", "helper": "from the helper", "resolved": "helper.js",
+        "paths": True, "cached": True, "thisIsExports": True, "dynamicImport": "from the helper"}
+    # a changed module is compiled again (its own new entry), never served stale
+    (package / "lib" / "helper.js").write_text('exports.value = "changed, and longer";\n')
+    assert _code_cache_run(tmp_path, package, cache)["helper"] == "changed, and longer"
+    assert len(_entries(cache)) == 3
+
+
+@pytest.mark.skipif(wheel_node() is None, reason="needs the Node.js of .venv (make install)")
+def test_modules_in_the_temporary_directory_or_outside_node_modules_get_no_entry(tmp_path):
+    in_tmp = tmp_path / "tmp" / "node_modules" / "probe"
+    plain = tmp_path / "work" / "plain"
+    for package in (in_tmp, plain):
+        (package / "lib").mkdir(parents=True)
+        (package / "package.json").write_text(json.dumps({"name": "probe", "version": "1.0.0", "main": "lib/index.js"}))
+        for name, text in SEMANTICS.items():
+            (package / name).write_text(text)
+        assert _code_cache_run(tmp_path, package, tmp_path / "cache")["helper"] == "from the helper"
+    assert _entries(tmp_path / "cache") == {}
+
+
+def test_the_code_cache_is_on_by_default_and_has_its_own_switch():
+    assert os.environ[node_lazy.CODE_CACHE_DIR] == str(node_lazy.code_cache_dir())
+    check = ("import os\nfrom modules import node_lazy\nnode_lazy._installed.clear()\nnode_lazy.install()\n"
+             "assert node_lazy.CODE_CACHE_DIR not in os.environ, os.environ.get(node_lazy.CODE_CACHE_DIR)\n")
+    subprocess.run([sys.executable, "-c", check], cwd=ROOT, check=True, timeout=60,
+                   env={**os.environ, node_lazy.CODE_CACHE: "0"})

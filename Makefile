@@ -81,7 +81,9 @@ bench: install
 # checked first: without them it stops with one line (exit 2) before it synthesizes or tests anything.
 # TEARDOWN=1 (with APPLY=1): a stack whose destroy its own protection refuses (staging, prod) is then torn
 # down the documented way (main.py --teardown: protections off, applied, destroyed; nothing may be left).
-#   make rehearse APPLY=1 TEARDOWN=1      every environment of every system (.ci/run)
+# RETRIES=N (with APPLY=1, several stacks): a stack that did not pass is rehearsed again, up to N times,
+# each in a fresh process, emulator and directory; the earlier failures stay in the report and its summary.
+#   make rehearse APPLY=1 TEARDOWN=1 RETRIES=1      every environment of every system (.ci/run)
 TIERS ?= 1
 REHEARSAL_ARGS = $(if $(MIRROR),--mirror $(MIRROR))
 rehearse-preflight: install
@@ -90,7 +92,7 @@ rehearse-preflight: install
 rehearse: rehearse-preflight
 	$(PY) main.py
 	$(if $(filter 1,$(TIERS)),$(if $(MIRROR),REHEARSAL_PROVIDER_MIRROR=$(MIRROR) )$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "$(LONG_TIER)")
-	$(PY) -m rehearsal --outdir cdktf.out --stacks "$(STACKS)" $(REHEARSAL_ARGS) $(if $(APPLY),--apply) $(if $(TEARDOWN),--teardown) $(if $(JSON),--json) $(if $(JOBS),--jobs $(JOBS))
+	$(PY) -m rehearsal --outdir cdktf.out --stacks "$(STACKS)" $(REHEARSAL_ARGS) $(if $(APPLY),--apply) $(if $(TEARDOWN),--teardown) $(if $(JSON),--json) $(if $(JOBS),--jobs $(JOBS)) $(if $(RETRIES),--retries $(RETRIES))
 
 # A deployed stack checked through the AWS APIs against its JSON and its system's contract (tooling/verify.py):
 #   make verify STACK=conduit-dev [ARGS="--json"]

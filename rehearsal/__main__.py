@@ -47,6 +47,10 @@ def parse(argv):
                         help="stacks rehearsed at once (default 2): validated in threads of this process; with "
                              "--apply, each stack's cycle runs in a process of its own with its own emulator")
     parser.add_argument("--parallelism", type=int, default=10, help="terraform -parallelism (default 10)")
+    parser.add_argument("--retries", type=int, default=int(os.environ.get("RETRIES") or 0),
+                        help="with --apply and more than one stack: a stack that did not pass is rehearsed again, up "
+                             "to this many times, each in a fresh process, emulator and directory; every earlier "
+                             "attempt's failure stays in the report and in the summary (default: $RETRIES or 0)")
     parser.add_argument("--teardown", action="store_true",
                         help="with --apply: after a destroy refused by the stack's own protection, tear it down the "
                              "documented way (main.py --teardown: protections off, applied to what remains, then "
@@ -71,6 +75,8 @@ def check_prerequisites(args) -> None:
     if args.jobs < 1 or args.parallelism < 1:
         raise RehearsalError(f"--jobs {args.jobs} / --parallelism {args.parallelism}: must be at least 1 — fix: "
                              "pass a positive number")
+    if not 0 <= args.retries <= 3:
+        raise RehearsalError(f"--retries {args.retries}: must be 0 to 3 — fix: pass 0 (none), 1, 2 or 3")
 
 
 def main(argv=None) -> int:
@@ -108,6 +114,7 @@ def summary_lines(reports: list[StackReport], *, applied: bool) -> list[str]:
     """The end of the text report: the stacks that did not pass, their lines repeated (a CI log is often
     read from its tail, and thirteen stacks' reports scroll the failure away), then the count, naming them."""
     failed = [r for r in reports if not r.ok]
+    later = [r for r in reports if r.ok and r.earlier_attempts]
     lines = []
     if failed and len(reports) > 1:
         lines.append(f"--- the {len(failed)} stack(s) that did not pass, again ---")
@@ -115,8 +122,12 @@ def summary_lines(reports: list[StackReport], *, applied: bool) -> list[str]:
             lines.append(validate_line(r))
             if applied:
                 lines += cycle_lines(r)
+    if later:
+        lines.append(f"--- the {len(later)} stack(s) that passed only on a later attempt (flaky: read why) ---")
+        lines += [f"{r.label:<20} {a}" for r in later for a in r.earlier_attempts]
     lines.append(f"rehearsal: {len(reports) - len(failed)} of {len(reports)} stack(s) passed"
                  + ("" if applied else " (validate only; --apply for the full cycle)")
+                 + (f"; on a later attempt: {', '.join(r.label for r in later)}" if later else "")
                  + (f"; not passed: {', '.join(r.label for r in failed)}" if failed else ""))
     return lines
 
@@ -164,23 +175,37 @@ def fan_out(args, stacks, scratch: Path) -> list[StackReport]:
     the scratch directory, each stack in its own subdirectory. Reports come back as JSON; a process
     that ends without one is reported as that stack's failure.
     """
-    def one(ref: runner.StackRef) -> StackReport:
+    def attempt(ref: runner.StackRef, workdir: Path) -> StackReport:
         command = [sys.executable, "-m", "rehearsal", "--outdir", str(args.outdir.absolute()),
-                   "--stacks", ref.label, "--apply", "--json", "--workdir", str(scratch.absolute()),
+                   "--stacks", ref.label, "--apply", "--json", "--workdir", str(workdir.absolute()),
                    "--mirror", str(args.mirror.absolute()), "--jobs", "1", "--parallelism", str(args.parallelism),
-                   *(["--teardown"] if args.teardown else [])]
+                   "--retries", "0", *(["--teardown"] if args.teardown else [])]
         started = time.monotonic()
-        if not args.json:
-            print(f"{ref.label:<20} started: validate, then the cycle, in a process of its own", flush=True)
         done = subprocess.run(command, cwd=runner.ROOT, capture_output=True, text=True)
         try:
             (data,) = json.loads(_report_text(done.stdout))["stacks"]
-            report = StackReport.from_dict(data)
+            return StackReport.from_dict(data)
         except (ValueError, KeyError, TypeError):
             detail = (done.stderr.strip() or done.stdout.strip() or "no output").splitlines()[-1][:600]
-            report = StackReport(ref.stack, ref.label, seconds=round(time.monotonic() - started, 1),
-                                 init=runner.Step(False, 0.0, f"its rehearsal process exited {done.returncode} "
-                                                               f"without a report: {detail}"))
+            return StackReport(ref.stack, ref.label, seconds=round(time.monotonic() - started, 1),
+                               init=runner.Step(False, 0.0, f"its rehearsal process exited {done.returncode} "
+                                                             f"without a report: {detail}"))
+
+    def one(ref: runner.StackRef) -> StackReport:
+        if not args.json:
+            print(f"{ref.label:<20} started: validate, then the cycle, in a process of its own", flush=True)
+        earlier: list[str] = []
+        for number in range(1, args.retries + 2):
+            report = attempt(ref, scratch if number == 1 else scratch / f"attempt-{number}")
+            validated = report.init is not None and report.init.ok and report.validate is not None
+            if report.ok or number == args.retries + 1 or (validated and not report.applied):
+                break  # a stack that does not validate fails the same way again: no second attempt
+            earlier.append(f"attempt {number}: {failure_summary(report)}")
+            if not args.json:
+                print("\n".join([validate_line(report), *cycle_lines(report),
+                                 f"{'':<20} attempt {number} of {args.retries + 1} did not pass: rehearsed again in a "
+                                 "fresh process, emulator and directory"]), flush=True)
+        report.earlier_attempts = earlier
         if not args.json:
             print("\n".join([validate_line(report), *cycle_lines(report)]), flush=True)
         return report
@@ -198,11 +223,24 @@ def validate_line(r: StackReport) -> str:
     return "\n".join([line, *(f"{'':<20}   {d}" for d in r.diagnostics)])
 
 
+def failure_summary(r: StackReport) -> str:
+    """Why a stack did not pass, in one line (the first failing lines of its report)."""
+    if not r.init or not r.init.ok:
+        return f"init: {r.init.detail if r.init else 'no report'}"
+    if not (r.validate and r.validate.ok) or r.validate_warnings:
+        return f"validate: {r.validate_errors} error(s), {r.validate_warnings} warning(s)"
+    marks = ("FAILED", "failed:", "NOT on the known", "stale reviewed")
+    found = [line.strip() for line in cycle_lines(r)[1:] if any(mark in line for mark in marks)]
+    return "; ".join(found[:3])[:600] or "its report has no failing line (see its lines above)"
+
+
 def cycle_lines(r: StackReport) -> list[str]:
     pad = f"{'':<20}"
     if not r.applied:
         return [f"{r.label:<20} apply skipped: validate did not pass"]
-    lines = [f"{r.label:<20} cycle {'ok' if r.ok else 'FAILED'} in {r.seconds} s"]
+    lines = [f"{r.label:<20} cycle {'ok' if r.ok else 'FAILED'} in {r.seconds} s"
+             + (f" (attempt {len(r.earlier_attempts) + 1})" if r.earlier_attempts else "")]
+    lines += [f"{pad} earlier {a}" for a in r.earlier_attempts]
     lines += [f"{pad} prerequisite: {p}" for p in r.prerequisites]
     if r.plan and not r.plan.ok:
         return lines + [f"{pad} plan FAILED ({r.plan.seconds} s): {r.plan.detail}"]

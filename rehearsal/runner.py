@@ -264,6 +264,8 @@ class StackReport:
     seconds: float = 0.0
 
     emulator: str = ""  # the endpoint this stack was rehearsed against
+    earlier_attempts: list[str] = field(default_factory=list)
+    """``--retries``: why each earlier attempt of this stack did not pass (one line each), oldest first."""
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -109,6 +109,15 @@ def test_a_missing_mirror_is_one_line_exit_2(tmp_path):
     assert done.stderr.startswith(f"error: --mirror {tmp_path / 'no-mirror'}: no registry.terraform.io/hashicorp/aws")
 
 
+@pytest.mark.parametrize("retries", ["-1", "4"])
+def test_a_retry_count_out_of_range_is_one_line_exit_2(tmp_path, retries):
+    mirror, env = fake_prerequisites(tmp_path)
+    out = fake_output(tmp_path / "out", "dev")
+    done = cli("--outdir", str(out), "--mirror", str(mirror), "--apply", "--retries", retries, env=env)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.splitlines() == [f"error: --retries {retries}: must be 0 to 3 — fix: pass 0 (none), 1, 2 or 3"]
+
+
 # -- re-plan classification ---------------------------------------------------------------------------
 
 

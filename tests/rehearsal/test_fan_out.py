@@ -39,8 +39,9 @@ def test_each_stack_is_rehearsed_in_a_process_of_its_own_and_the_reports_come_ba
         invalid_stack(out, name)
     (out / "stacks" / "broken").mkdir(parents=True)
     (out / "stacks" / "broken" / "cdk.tf.json").write_text("{}")
-    # WHEN they are rehearsed with --apply, two at a time
-    report, done = rehearse(out, "--apply", "--jobs", "2", "--workdir", str(tmp_path / "work"), timeout=600)
+    # WHEN they are rehearsed with --apply, two at a time, a stack that did not pass tried once more
+    report, done = rehearse(out, "--apply", "--jobs", "2", "--retries", "1", "--workdir", str(tmp_path / "work"),
+                            timeout=600)
     # THEN every stack has its report, in the stacks' order
     alpha, beta, broken = report["stacks"]
     assert [alpha["stack"], beta["stack"], broken["stack"]] == ["alpha", "beta", "broken"]
@@ -56,6 +57,12 @@ def test_each_stack_is_rehearsed_in_a_process_of_its_own_and_the_reports_come_ba
     assert "exited 1 without a report" in broken["init"]["detail"]
     assert "not a synthesized AWS stack" in broken["init"]["detail"]
     assert report["ok"] is False and done.returncode == 1
+    # the process that ended without a report was tried again, in a directory of its own; the stacks the
+    # provider rejected were not (they fail the same way every time)
+    (first,) = broken["earlier_attempts"]
+    assert first.startswith("attempt 1: init: its rehearsal process exited 1 without a report")
+    assert (tmp_path / "work" / "attempt-2").is_dir()
+    assert alpha["earlier_attempts"] == beta["earlier_attempts"] == []
 
 
 def test_the_text_report_says_when_each_stacks_process_starts_and_how_it_ended(tmp_path):

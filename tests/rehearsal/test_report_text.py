@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from rehearsal.__main__ import _report_text, summary_lines
+from rehearsal.__main__ import _report_text, cycle_lines, failure_summary, summary_lines
 from rehearsal.runner import StackReport, Step
 
 REPORT = json.dumps({"ok": True, "stacks": [{"stack": "account-shared", "ok": True}]}, indent=2) + "\n"
@@ -44,3 +44,27 @@ def test_the_summary_names_the_stacks_that_did_not_pass_and_repeats_their_lines_
     # every stack passed: the count alone; validate only says so
     assert summary_lines([ok, ok], applied=True) == ["rehearsal: 2 of 2 stack(s) passed"]
     assert summary_lines([ok], applied=False) == ["rehearsal: 1 of 1 stack(s) passed (validate only; --apply for the full cycle)"]
+
+
+def test_a_stack_that_passed_on_a_later_attempt_is_named_with_why_the_earlier_one_did_not():
+    flaky = StackReport("dev", "nest-api/dev", ok=True, init=Step(True, 0.5), validate=Step(True, 3.0), applied=True,
+                        plan=Step(True, 8.0), apply=Step(True, 70.0), created=60, planned=60,
+                        earlier_attempts=["attempt 1: failed: aws_ecs_service.api: timeout while waiting for state"])
+    lines = summary_lines([flaky], applied=True)
+    assert lines == [
+        "--- the 1 stack(s) that passed only on a later attempt (flaky: read why) ---",
+        "nest-api/dev         attempt 1: failed: aws_ecs_service.api: timeout while waiting for state",
+        "rehearsal: 1 of 1 stack(s) passed; on a later attempt: nest-api/dev"]
+    assert cycle_lines(flaky)[:2] == [
+        "nest-api/dev         cycle ok in 0.0 s (attempt 2)",
+        "                     earlier attempt 1: failed: aws_ecs_service.api: timeout while waiting for state"]
+
+
+def test_why_a_stack_did_not_pass_fits_one_line():
+    assert failure_summary(StackReport("x", "x", init=Step(False, 0.0, "exited 1 without a report"))) == \
+        "init: exited 1 without a report"
+    assert failure_summary(StackReport("x", "x", init=Step(True, 0.1), validate=Step(False, 1.0), validate_errors=2)) \
+        == "validate: 2 error(s), 0 warning(s)"
+    applied = StackReport("x", "x", init=Step(True, 0.1), validate=Step(True, 1.0), applied=True, plan=Step(True, 1.0),
+                          apply=Step(True, 5.0), planned=2, created=1, failed=["aws_sqs_queue.q: 500"])
+    assert failure_summary(applied) == "failed: aws_sqs_queue.q: 500"

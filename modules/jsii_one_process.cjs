@@ -129,4 +129,27 @@ if (!["0", "off", "false", "no"].includes((process.env.JSII_DIGEST_MEMO || "").t
   };
 }
 
+// The kernel's lazy type table asks for one row of a package's .jsii.runtime-defs file (byte offsets
+// from its index) instead of reading and keeping the whole file (35 MB for the provider). Read with the
+// descriptor-3-unaware readSync of before the patch above, from a descriptor opened once per file.
+// JSII_TYPE_ROWS=0: the kernel reads and keeps the whole file, as jsii does.
+if (!["0", "off", "false", "no"].includes((process.env.JSII_TYPE_ROWS || "").trim().toLowerCase())) {
+  const descriptors = new Map();
+  globalThis.__jsiiReadRow = function (file, start, end) {
+    let fd = descriptors.get(file);
+    if (fd === undefined) {
+      fd = fs.openSync(file, "r");
+      descriptors.set(file, fd);
+    }
+    const row = Buffer.allocUnsafe(end - start);
+    let done = 0;
+    while (done < row.length) {
+      const read = readSync(fd, row, done, row.length - done, start + done);
+      if (read === 0) throw new Error(`${file}: ends before byte ${end} (a type row of the kernel's index)`);
+      done += read;
+    }
+    return row.toString("utf-8");
+  };
+}
+
 require(program);

@@ -24,6 +24,11 @@ digest beside the kernel (``tarball-digests.json``), keyed by the tarball's real
 modification time and inode, like Python's ``.pyc`` check. The provider's tarball is 37 MB: hashing
 it was ~80 ms of every process that starts jsii. A kernel without that exact function is written
 unchanged (every digest computed, as jsii does). ``JSII_DIGEST_MEMO=0`` computes every digest.
+
+And one more: the kernel's lazy type table read a package's whole ``.jsii.runtime-defs`` file on the
+first type lookup (35 MB for the provider) and kept it for the process's life, to parse the rows asked
+for; it now asks the runtime for just the row (``globalThis.__jsiiReadRow``: one positioned read of the
+row's bytes). ``JSII_TYPE_ROWS=0`` keeps the whole file, as jsii does.
 """
 
 from __future__ import annotations
@@ -49,6 +54,20 @@ KERNEL_FILES = {"lib__program.js": "lib/program.js", "lib__runtime-index-worker.
 DIGEST_FUNCTION = b"p.digestFile=function digestFile(e,...p){return readFileChunks(e,()=>{},...p)}"
 DIGEST_MEMOIZED = (b"p.digestFile=function digestFile(e,...p){const memo=globalThis.__jsiiTarballDigest;"
                    b"return memo?memo(e,p,()=>readFileChunks(e,()=>{},...p)):readFileChunks(e,()=>{},...p)}")
+# The kernel's lazy type table (LazyTypes.get): on the first lookup it reads a package's whole
+# .jsii.runtime-defs file (35 MB for the provider) and keeps it for the process's life, to parse the one
+# row asked for. The same lookup reading just that row (globalThis.__jsiiReadRow in the runtime).
+TYPE_ROW_READ = (b'const _=re(this,Z,null!==(p=se(this,Z,"f"))&&void 0!==p?p:(0,ae.readFileSync)(se(this,V,"f")),"f"),'
+                 b'F=se(this,g,"f").readUInt32LE(se(this,B,"f")+4*f),N=se(this,g,"f").readUInt32LE(se(this,B,"f")+4*(f+1)),'
+                 b'K=JSON.parse(_.toString("utf-8",F,N));')
+TYPE_ROW_READ_ONE = (b'const F=se(this,g,"f").readUInt32LE(se(this,B,"f")+4*f),'
+                     b'N=se(this,g,"f").readUInt32LE(se(this,B,"f")+4*(f+1)),'
+                     b'K=JSON.parse(globalThis.__jsiiReadRow?globalThis.__jsiiReadRow(se(this,V,"f"),F,N):'
+                     b're(this,Z,null!==(p=se(this,Z,"f"))&&void 0!==p?p:(0,ae.readFileSync)(se(this,V,"f")),"f")'
+                     b'.toString("utf-8",F,N));')
+# Each change is made only where its original text occurs exactly once; otherwise that part of the kernel
+# is written as jsii ships it (slower or larger, never wrong).
+KERNEL_CHANGES = ((DIGEST_FUNCTION, DIGEST_MEMOIZED), (TYPE_ROW_READ, TYPE_ROW_READ_ONE))
 
 _OFF_VALUES = {"0", "off", "false", "no"}
 _OPTION = re.compile(r"(?:^|(?<=\s))--preserve-symlinks(?=\s|$)")
@@ -91,8 +110,9 @@ def kernel_directory(embedded=None, cache: Path | None = None) -> tuple[Path | N
             return None, f"jsii embeds no {resource}"
     if EXPECTED_CHANNEL.encode() not in contents["lib/program.js"]:
         return None, f"jsii's lib/program.js no longer talks on descriptor 3 ({EXPECTED_CHANNEL} not found)"
-    if contents["lib/program.js"].count(DIGEST_FUNCTION) == 1:
-        contents["lib/program.js"] = contents["lib/program.js"].replace(DIGEST_FUNCTION, DIGEST_MEMOIZED)
+    for original, changed in KERNEL_CHANGES:
+        if contents["lib/program.js"].count(original) == 1:
+            contents["lib/program.js"] = contents["lib/program.js"].replace(original, changed)
     digest = hashlib.sha256(b"".join(contents[name] for name in sorted(contents))).hexdigest()[:16]
     target = (cache or _cache_root()) / digest
     if (target / "lib" / "program.js").is_file():

@@ -171,12 +171,21 @@ def test_a_cache_that_cannot_be_written_keeps_the_relay_with_the_reason(tmp_path
 
 # -- the tarball digests: kept beside the kernel instead of hashing 37 MB on every start ------------------
 
+def test_the_installed_jsii_s_kernel_got_both_changes(dev):
+    # a jsii upgrade that changes either function would silently drop its change: this says so
+    program = Path(os.environ[jsii_one_process.PROGRAM]).read_bytes()
+    for original, changed in jsii_one_process.KERNEL_CHANGES:
+        assert program.count(changed) == 1 and original not in program
+
+
 def test_the_kernel_asks_the_runtime_for_its_tarball_digests_when_its_function_is_the_known_one(tmp_path):
-    known = b"new SyncStdio({errorFD:2,readFD:3,writeFD:3})\n" + jsii_one_process.DIGEST_FUNCTION + b"\n"
+    known = (b"new SyncStdio({errorFD:2,readFD:3,writeFD:3})\n" + jsii_one_process.DIGEST_FUNCTION + b"\n"
+             + jsii_one_process.TYPE_ROW_READ + b"\n")
     package = _import_package(_fake_jsii(tmp_path, known.decode()))
     directory, _ = jsii_one_process.kernel_directory(package, cache=tmp_path / "cache")
     program = (directory / "lib" / "program.js").read_bytes()
     assert program.count(jsii_one_process.DIGEST_MEMOIZED) == 1 and jsii_one_process.DIGEST_FUNCTION not in program
+    assert program.count(jsii_one_process.TYPE_ROW_READ_ONE) == 1 and jsii_one_process.TYPE_ROW_READ not in program
     # a kernel whose function differs (or appears twice) is written unchanged: every digest computed
     for index, other in enumerate((b"p.digestFile=function digestFile(e){return 1}\n", known + known)):
         (tmp_path / str(index)).mkdir()
@@ -242,3 +251,33 @@ def test_the_kept_digests_are_jsii_s_own(dev):
         for value in extra:
             expected.update(b"\0" + value.encode())
         assert digest == expected.hexdigest(), path
+
+
+ROW_KERNEL = r"""
+const fs = require("fs");
+const read = globalThis.__jsiiReadRow;
+const rows = read ? [read(process.env.DEFS, 0, 7), read(process.env.DEFS, 8, 18), read(process.env.DEFS, 0, 7)] : null;
+let beyond = null;
+try { if (read) read(process.env.DEFS, 9, 4000); } catch (error) { beyond = error.message; }
+fs.writeSync(3, Buffer.from(JSON.stringify({ rows, beyond }) + "\n"));
+"""
+
+
+@pytest.mark.skipif(wheel_node() is None, reason="needs the Node.js of .venv (make install)")
+def test_a_type_row_is_read_alone_from_its_byte_offsets(tmp_path):
+    program = tmp_path / "kernel" / "lib" / "program.js"
+    program.parent.mkdir(parents=True)
+    program.write_text(ROW_KERNEL)
+    defs = tmp_path / ".jsii.runtime-defs.v1.jsonl"
+    defs.write_text('{"a":1}\n{"b":"\u00e9"}\n')  # a multi-byte character: offsets are bytes
+
+    def run(**env):
+        done = subprocess.run([wheel_node(), str(jsii_one_process.RUNTIME)], input=b"", capture_output=True, timeout=60,
+                              env={**os.environ, jsii_one_process.PROGRAM: str(program), "DEFS": str(defs), **env})
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    result = run()
+    assert result["rows"] == ['{"a":1}', '{"b":"\u00e9"}', '{"a":1}']  # each row's bytes, read again on demand
+    assert "ends before byte 4000" in result["beyond"]
+    assert run(JSII_TYPE_ROWS="0") == {"rows": None, "beyond": None}  # the kernel reads the whole file itself

@@ -54,11 +54,14 @@ synth: install
 # stacks and checkov reports in one worker; --no-loadscope-reorder keeps tests/conftest.py's order (the
 # longest first). Every worker reads one synth of every stack (tests/shared_synth.py). The long tiers
 # (terraform, the emulator) run in make rehearse. TEST_WORKERS=0 runs serially.
+# PYTHONDONTWRITEBYTECODE (set in many container images) is cleared for the suite: otherwise each worker
+# rewrites every test module's asserts again (~2 s) and every main.py a test starts compiles the project
+# anew; the bytecode goes to __pycache__/ (ignored by git), as Python does by default.
 TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(os.cpu_count() or 1)")
 FAST_TIER := not rehearsal and not e2e and not emulator
 LONG_TIER := rehearsal or e2e or emulator
 test: install cli checkov renderer lint-workflows
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "$(FAST_TIER)"
+	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "$(FAST_TIER)"
 
 # Synthesize every stack with both frameworks (both venvs) and fail on any difference
 # but the known ones (docs/frameworks.md). Installs both venvs first.

@@ -132,8 +132,8 @@ def test_make_test_installs_the_cli_of_the_chosen_framework():
                       for args in ((), ("FRAMEWORK=cdktn",)))
     workers = os.cpu_count() or 1
     fast = '-m "not rehearsal and not e2e and not emulator"'
-    assert default.splitlines()[-1] == f".venv/bin/python -m pytest -n {workers} --dist loadfile --no-loadscope-reorder {fast}"
-    assert cdktn.splitlines()[-1] == f".venv-cdktn/bin/python -m pytest -n {workers} --dist loadfile --no-loadscope-reorder {fast}"
+    assert default.splitlines()[-1] == f"PYTHONDONTWRITEBYTECODE= .venv/bin/python -m pytest -n {workers} --dist loadfile --no-loadscope-reorder {fast}"
+    assert cdktn.splitlines()[-1] == f"PYTHONDONTWRITEBYTECODE= .venv-cdktn/bin/python -m pytest -n {workers} --dist loadfile --no-loadscope-reorder {fast}"
     assert "cd . && " in default and "npm-cli.js ci" in default and "cli-cdktn" not in default
     assert "cd cli-cdktn && " in cdktn and "npm-cli.js ci" in cdktn
 

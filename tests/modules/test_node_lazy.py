@@ -37,6 +37,7 @@ from modules.framework import Testing, TerraformStack, aws
 assert "node_lazy_preload" not in os.environ.get("NODE_OPTIONS", ""), os.environ["NODE_OPTIONS"]
 assert "--max-semi-space-size" not in os.environ.get("NODE_OPTIONS", "")
 assert "NODE_LAZY_INDEX_PACKAGE" not in os.environ and "NODE_LAZY_INDEX_REPORT" not in os.environ
+assert "NODE_CODE_CACHE_DIR" not in os.environ  # no code cache either
 assert main.main(["--outdir", sys.argv[1]]) == 0
 assert node_lazy.status().state == "off", node_lazy.status()
 from modules import jsii_one_process
@@ -48,26 +49,31 @@ assert vpc.id != vpc.id  # each read is a round trip: Node makes a new token eve
 """
 
 
-def test_every_stack_is_byte_identical_with_and_without_the_speedups(tmp_path):
-    # GIVEN the app synthesized in this process (lazy index, bindings without type checks) ...
-    assert main.main(["--outdir", str(tmp_path / "lazy")]) == 0
+def test_every_stack_is_byte_identical_with_and_without_the_speedups(tmp_path, all_stacks_output):
+    # GIVEN the app synthesized with every speedup on (the run's shared synth: a `python main.py` started
+    # from this environment; this process, which has built a provider resource, runs the same way) ...
+    framework.aws.vpc.Vpc(framework.TerraformStack(framework.Testing.app(), "speedups"), "vpc")
     assert node_lazy.status().state == "lazy"
     assert unchecked_bindings.active(framework.FRAMEWORK) and unchecked_bindings.active(framework.PROVIDER_PACKAGE + ".vpc")
     assert jsii_one_process.status().state == "one-process"
-    # ... and in a fresh one the default way: eager index, every type check run (they all pass),
-    # every id/arn read from Node, jsii's relay process in front of the kernel
     assert "node_lazy_preload" in os.environ["NODE_OPTIONS"]  # this process passes it on to children
+    # ... and in a fresh one the default way: eager index, every type check run (they all pass),
+    # every attribute read from Node, jsii's relay process in front of the kernel, no code cache
     parent_report = node_lazy.status()
-    subprocess.run([sys.executable, "-c", DEFAULT_WAY, str(tmp_path / "eager")], cwd=ROOT, check=True,
-                   env={**os.environ, "NODE_LAZY_INDEX": "0", "BINDINGS_TYPE_CHECKS": "1", "ATTRIBUTE_TOKEN_CACHE": "0",
-                        "JSII_ONE_PROCESS": "0"})
+    default = subprocess.run([sys.executable, "-c", DEFAULT_WAY, str(tmp_path / "eager")], cwd=ROOT,
+                             capture_output=True, text=True,
+                             env={**os.environ, "NODE_LAZY_INDEX": "0", "BINDINGS_TYPE_CHECKS": "1",
+                                  "ATTRIBUTE_TOKEN_CACHE": "0", "JSII_ONE_PROCESS": "0", "NODE_LAZY_INDEX_DEBUG": "1"})
+    assert default.returncode == 0, default.stderr[-3000:]
     assert node_lazy.status() == parent_report  # the child's Node never reported into this process's file
+    assert "node-lazy-index: off (NODE_LAZY_INDEX=0)" in default.stderr.splitlines()  # debug mode says it is off
     # THEN every stack the app writes is the same, byte for byte
-    lazy_files = sorted(p.relative_to(tmp_path / "lazy") for p in (tmp_path / "lazy" / "stacks").rglob("*.json"))
+    lazy = all_stacks_output
+    lazy_files = sorted(p.relative_to(lazy) for p in (lazy / "stacks").rglob("*.json"))
     eager_files = sorted(p.relative_to(tmp_path / "eager") for p in (tmp_path / "eager" / "stacks").rglob("*.json"))
     assert lazy_files == eager_files and len(lazy_files) >= 3
     for relative in lazy_files:
-        assert (tmp_path / "lazy" / relative).read_bytes() == (tmp_path / "eager" / relative).read_bytes(), relative
+        assert (lazy / relative).read_bytes() == (tmp_path / "eager" / relative).read_bytes(), relative
 
 
 def test_a_normal_run_loads_only_a_few_dozen_of_the_providers_namespaces(tmp_path):
@@ -80,18 +86,15 @@ def test_a_normal_run_loads_only_a_few_dozen_of_the_providers_namespaces(tmp_pat
     assert 10 < loaded < 150
 
 
-def test_the_status_of_this_test_process_names_what_node_loaded(dev):
+def test_the_status_of_this_test_process_names_what_node_loaded():
+    stack = framework.TerraformStack(framework.Testing.app(), "status")
+    framework.aws.security_group.SecurityGroup(stack, "group", vpc_id=framework.aws.vpc.Vpc(stack, "vpc").id)
     status = node_lazy.status()
     assert (status.state, status.package, status.shape) == ("lazy", node_lazy.npm_name(framework.PROVIDER_PACKAGE), framework.FRAMEWORK)
     assert status.rewritten == status.namespaces > 2000
     assert "vpc" in status.loaded and "securityGroup" in status.loaded
     assert "xrayGroup" not in status.loaded
     assert len(status.loaded) < 150
-
-
-def test_the_switch_off_prints_so_in_debug_mode(tmp_path):
-    result = run_main("dev", "--outdir", str(tmp_path / "out"), NODE_LAZY_INDEX="0", NODE_LAZY_INDEX_DEBUG="1")
-    assert "node-lazy-index: off (NODE_LAZY_INDEX=0)" in result.stderr.splitlines()
 
 
 def test_without_the_bindings_type_checks_a_wrong_type_still_stops_the_synth():

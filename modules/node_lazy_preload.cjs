@@ -127,11 +127,26 @@ function rewrite(content, libDir) {
 // its real path, size, modification time and source length (the lazy index's rewritten source is
 // longer than the file: its own entry). jsii's kernel links the packages from its package cache
 // (~/.cache/aws/jsii/package-cache): their real paths stay; a module whose real path is in the
-// temporary directory is never the same twice and is compiled the usual way (no entry). Installed before the lazy index's hook, so it compiles what
-// that hook hands on. V8 rejects data of another V8 or other flags: then it compiles and keeps new
-// data. A source it cannot handle (a #! line) and any failure of the cache are compiled the usual way.
+// temporary directory is never the same twice and is compiled the usual way (no entry). Installed
+// before the lazy index's hook, so it compiles what that hook hands on. V8 rejects data of another
+// V8 or other flags: then it compiles and keeps new data. A source it cannot handle (a #! line) and
+// any failure of the cache are compiled the usual way.
+// Such a module is also compiled without its inline source map (a last line
+// `//# sourceMappingURL=data:...`, ~70 % of each provider namespace's file): V8 keeps every source
+// for the process's life, and Node reads the map only with --enable-source-maps — with that flag
+// none of this applies (the usual compile registers the maps).
 const codeCacheDir = process.env.NODE_CODE_CACHE_DIR || "";
-if (codeCacheDir) {
+const sourceMaps = Boolean(process.sourceMapsEnabled) || process.execArgv.includes("--enable-source-maps")
+  || /(^|\s)--enable-source-maps(\s|$)/.test(process.env.NODE_OPTIONS || "");
+const INLINE_MAP = "\n//# sourceMappingURL=data:";
+
+function withoutInlineSourceMap(content) {
+  const at = content.lastIndexOf(INLINE_MAP);
+  if (at < 0 || content.slice(at + 1).trimEnd().includes("\n")) return content; // only a last line
+  return content.slice(0, at + 1);
+}
+
+if (codeCacheDir && !sourceMaps) {
   const crypto = require("crypto");
   const vm = require("vm");
   const compileUsual = Module.prototype._compile;
@@ -151,6 +166,7 @@ if (codeCacheDir) {
     }
     let script;
     let entry;
+    content = withoutInlineSourceMap(content);
     try {
       const real = fs.realpathSync(filename);
       if (real.startsWith(temporary)) return compileUsual.call(this, content, filename); // never the same twice

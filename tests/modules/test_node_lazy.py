@@ -284,8 +284,9 @@ import(require("path").join(process.argv[1], "lib", "helper.js")).then((m) => {
 """
 
 
-def _code_cache_run(tmp_path: Path, package: Path, cache: Path | None) -> dict:
-    env = {**os.environ, "NODE_OPTIONS": f'--require "{node_lazy.PRELOAD}"', "TMPDIR": str(tmp_path / "tmp")}
+def _code_cache_run(tmp_path: Path, package: Path, cache: Path | None, options: str = "") -> dict:
+    env = {**os.environ, "NODE_OPTIONS": f'--require "{node_lazy.PRELOAD}" {options}'.strip(),
+           "TMPDIR": str(tmp_path / "tmp")}
     env.pop(node_lazy.CODE_CACHE_DIR, None)
     if cache is not None:
         env[node_lazy.CODE_CACHE_DIR] = str(cache)
@@ -345,3 +346,45 @@ def test_the_code_cache_is_on_by_default_and_has_its_own_switch():
              "assert node_lazy.CODE_CACHE_DIR not in os.environ, os.environ.get(node_lazy.CODE_CACHE_DIR)\n")
     subprocess.run([sys.executable, "-c", check], cwd=ROOT, check=True, timeout=60,
                    env={**os.environ, node_lazy.CODE_CACHE: "0"})
+
+
+MAPPED = {
+    # not strict: the module reads its own wrapper's source (what V8 keeps for the process's life)
+    "lib/index.js": 'exports.source = arguments.callee.toString();\nexports.value = 42;\n'
+                    '//# sourceMappingURL=data:application/json;base64,' + "QUJD" * 2000 + "\n",
+    "lib/helper.js": 'exports.value = "from the helper";\n',
+}
+MAPPED_PROBE = """
+const probe = require(process.argv[1]);
+console.log(JSON.stringify({ value: probe.value, mapped: probe.source.includes("sourceMappingURL"),
+                             length: probe.source.length }));
+"""
+
+
+@pytest.mark.skipif(wheel_node() is None, reason="needs the Node.js of .venv (make install)")
+def test_a_cached_module_is_kept_without_its_inline_source_map_unless_source_maps_are_on(tmp_path):
+    package = tmp_path / "work" / "node_modules" / "mapped"
+    (package / "lib").mkdir(parents=True)
+    (package / "package.json").write_text(json.dumps({"name": "mapped", "version": "1.0.0", "main": "lib/index.js"}))
+    for name, text in MAPPED.items():
+        (package / name).write_text(text)
+    (tmp_path / "tmp").mkdir()
+
+    def run(cache: Path | None, options: str = "") -> dict:
+        env = {**os.environ, "NODE_OPTIONS": f'--require "{node_lazy.PRELOAD}" {options}'.strip(),
+               "TMPDIR": str(tmp_path / "tmp")}
+        env.pop(node_lazy.CODE_CACHE_DIR, None)
+        if cache is not None:
+            env[node_lazy.CODE_CACHE_DIR] = str(cache)
+        done = subprocess.run([wheel_node(), "-e", MAPPED_PROBE, str(package)], env=env, capture_output=True,
+                              text=True, check=True, timeout=60)
+        return json.loads(done.stdout)
+
+    usual = run(None)
+    assert usual["value"] == 42 and usual["mapped"] and usual["length"] > 8000
+    # with the code cache: the same module, its last line (the map) left out, cached or not
+    for _ in range(2):
+        assert run(tmp_path / "cache") == {"value": 42, "mapped": False, "length": usual["length"] - 8051}
+    # with --enable-source-maps Node reads the maps: the usual compile, no entry, the map kept
+    assert run(tmp_path / "maps", "--enable-source-maps")["mapped"] is True
+    assert _entries(tmp_path / "maps") == {}

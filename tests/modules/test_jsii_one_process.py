@@ -204,20 +204,29 @@ fs.writeSync(3, Buffer.from(JSON.stringify({ memo: Boolean(memo), computed, dige
 """
 
 
-@pytest.mark.skipif(wheel_node() is None, reason="needs the Node.js of .venv (make install)")
-def test_a_digest_is_computed_once_per_tarball_state_and_kept_beside_the_kernel(tmp_path):
+def _fake_kernel(tmp_path: Path, source: str):
+    """A kernel of ``source`` run by the one-process runtime: ``run(**env)`` gives what it wrote."""
     program = tmp_path / "kernel" / "lib" / "program.js"
     program.parent.mkdir(parents=True)
-    program.write_text(DIGEST_KERNEL)
-    tarball = tmp_path / "package.tgz"
-    tarball.write_bytes(b"tarball")
+    program.write_text(source)
 
     def run(**env):
         done = subprocess.run([wheel_node(), str(jsii_one_process.RUNTIME)], input=b"", capture_output=True,
-                              timeout=60, env={**os.environ, jsii_one_process.PROGRAM: str(program),
-                                               "TARBALL": str(tarball), **env})
+                              timeout=60, env={**os.environ, jsii_one_process.PROGRAM: str(program), **env})
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
+
+    return run
+
+
+@pytest.mark.skipif(wheel_node() is None, reason="needs the Node.js of .venv (make install)")
+def test_a_digest_is_computed_once_per_tarball_state_and_kept_beside_the_kernel(tmp_path):
+    tarball = tmp_path / "package.tgz"
+    tarball.write_bytes(b"tarball")
+    fake = _fake_kernel(tmp_path, DIGEST_KERNEL)
+
+    def run(**env):
+        return fake(TARBALL=str(tarball), **env)
 
     memo_file = tmp_path / "kernel" / "tarball-digests.json"
     # the first start computes and keeps it; the next one reads it
@@ -265,17 +274,12 @@ fs.writeSync(3, Buffer.from(JSON.stringify({ rows, beyond }) + "\n"));
 
 @pytest.mark.skipif(wheel_node() is None, reason="needs the Node.js of .venv (make install)")
 def test_a_type_row_is_read_alone_from_its_byte_offsets(tmp_path):
-    program = tmp_path / "kernel" / "lib" / "program.js"
-    program.parent.mkdir(parents=True)
-    program.write_text(ROW_KERNEL)
     defs = tmp_path / ".jsii.runtime-defs.v1.jsonl"
     defs.write_text('{"a":1}\n{"b":"\u00e9"}\n')  # a multi-byte character: offsets are bytes
+    fake = _fake_kernel(tmp_path, ROW_KERNEL)
 
     def run(**env):
-        done = subprocess.run([wheel_node(), str(jsii_one_process.RUNTIME)], input=b"", capture_output=True, timeout=60,
-                              env={**os.environ, jsii_one_process.PROGRAM: str(program), "DEFS": str(defs), **env})
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout)
+        return fake(DEFS=str(defs), **env)
 
     result = run()
     assert result["rows"] == ['{"a":1}', '{"b":"\u00e9"}', '{"a":1}']  # each row's bytes, read again on demand

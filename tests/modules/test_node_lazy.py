@@ -284,14 +284,15 @@ import(require("path").join(process.argv[1], "lib", "helper.js")).then((m) => {
 """
 
 
-def _code_cache_run(tmp_path: Path, package: Path, cache: Path | None, options: str = "") -> dict:
+def _code_cache_run(tmp_path: Path, package: Path, cache: Path | None, options: str = "",
+                    probe: str = CACHE_PROBE) -> dict:
     env = {**os.environ, "NODE_OPTIONS": f'--require "{node_lazy.PRELOAD}" {options}'.strip(),
            "TMPDIR": str(tmp_path / "tmp")}
     env.pop(node_lazy.CODE_CACHE_DIR, None)
     if cache is not None:
         env[node_lazy.CODE_CACHE_DIR] = str(cache)
     (tmp_path / "tmp").mkdir(exist_ok=True)
-    out = subprocess.run([wheel_node(), "-e", CACHE_PROBE, str(package)], env=env, capture_output=True, text=True,
+    out = subprocess.run([wheel_node(), "-e", probe, str(package)], env=env, capture_output=True, text=True,
                          check=True, timeout=60)
     return json.loads(out.stdout)
 
@@ -300,14 +301,20 @@ def _entries(cache: Path) -> dict[str, int]:
     return {p.name: p.stat().st_mtime_ns for p in cache.iterdir()} if cache.is_dir() else {}
 
 
+def _node_package(root: Path, name: str, files: dict[str, str]) -> Path:
+    """A package ``name`` in ``root/node_modules`` with ``files`` (its main file: lib/index.js)."""
+    package = root / "node_modules" / name
+    (package / "lib").mkdir(parents=True)
+    (package / "package.json").write_text(json.dumps({"name": name, "version": "1.0.0", "main": "lib/index.js"}))
+    for relative, text in files.items():
+        (package / relative).write_text(text)
+    return package
+
+
 @pytest.mark.skipif(wheel_node() is None, reason="needs the Node.js of .venv (make install)")
 def test_a_packages_modules_are_compiled_once_then_read_from_the_code_cache_and_behave_the_same(tmp_path):
     # GIVEN a package in a node_modules directory (outside the temporary directory)
-    package = tmp_path / "work" / "node_modules" / "probe"
-    (package / "lib").mkdir(parents=True)
-    (package / "package.json").write_text(json.dumps({"name": "probe", "version": "1.0.0", "main": "lib/index.js"}))
-    for name, text in SEMANTICS.items():
-        (package / name).write_text(text)
+    package = _node_package(tmp_path / "work", "probe", SEMANTICS)
     cache = tmp_path / "cache"
     usual = _code_cache_run(tmp_path, package, None)
     # WHEN it is loaded with the code cache: compiled and kept (one entry per module) ...
@@ -329,13 +336,12 @@ def test_a_packages_modules_are_compiled_once_then_read_from_the_code_cache_and_
 
 @pytest.mark.skipif(wheel_node() is None, reason="needs the Node.js of .venv (make install)")
 def test_modules_in_the_temporary_directory_or_outside_node_modules_get_no_entry(tmp_path):
-    in_tmp = tmp_path / "tmp" / "node_modules" / "probe"
-    plain = tmp_path / "work" / "plain"
+    in_tmp = _node_package(tmp_path / "tmp", "probe", SEMANTICS)
+    plain = tmp_path / "work" / "plain"  # the same package, in a directory that is not node_modules
+    plain.parent.mkdir(parents=True)
+    in_tmp.rename(plain)
+    in_tmp = _node_package(tmp_path / "tmp", "probe", SEMANTICS)
     for package in (in_tmp, plain):
-        (package / "lib").mkdir(parents=True)
-        (package / "package.json").write_text(json.dumps({"name": "probe", "version": "1.0.0", "main": "lib/index.js"}))
-        for name, text in SEMANTICS.items():
-            (package / name).write_text(text)
         assert _code_cache_run(tmp_path, package, tmp_path / "cache")["helper"] == "from the helper"
     assert _entries(tmp_path / "cache") == {}
 
@@ -363,22 +369,10 @@ console.log(JSON.stringify({ value: probe.value, mapped: probe.source.includes("
 
 @pytest.mark.skipif(wheel_node() is None, reason="needs the Node.js of .venv (make install)")
 def test_a_cached_module_is_kept_without_its_inline_source_map_unless_source_maps_are_on(tmp_path):
-    package = tmp_path / "work" / "node_modules" / "mapped"
-    (package / "lib").mkdir(parents=True)
-    (package / "package.json").write_text(json.dumps({"name": "mapped", "version": "1.0.0", "main": "lib/index.js"}))
-    for name, text in MAPPED.items():
-        (package / name).write_text(text)
-    (tmp_path / "tmp").mkdir()
+    package = _node_package(tmp_path / "work", "mapped", MAPPED)
 
     def run(cache: Path | None, options: str = "") -> dict:
-        env = {**os.environ, "NODE_OPTIONS": f'--require "{node_lazy.PRELOAD}" {options}'.strip(),
-               "TMPDIR": str(tmp_path / "tmp")}
-        env.pop(node_lazy.CODE_CACHE_DIR, None)
-        if cache is not None:
-            env[node_lazy.CODE_CACHE_DIR] = str(cache)
-        done = subprocess.run([wheel_node(), "-e", MAPPED_PROBE, str(package)], env=env, capture_output=True,
-                              text=True, check=True, timeout=60)
-        return json.loads(done.stdout)
+        return _code_cache_run(tmp_path, package, cache, options, probe=MAPPED_PROBE)
 
     usual = run(None)
     assert usual["value"] == 42 and usual["mapped"] and usual["length"] > 8000

@@ -217,7 +217,33 @@ if (codeCacheDir && !sourceMaps) {
         try { fs.unlinkSync(staging); } catch (ignored) { /* never written */ }
       }
     }
+    if (fresh.length) prune();
   });
+
+  // Bounded: a run that wrote entries and finds more than NODE_CODE_CACHE_LIMIT (default 3000; every
+  // stack's packages need ~900) removes the least recently read (access time) down to two thirds of it.
+  // Packages generated in a test's temporary directory would otherwise add entries run after run.
+  function prune() {
+    const limit = Number.parseInt(process.env.NODE_CODE_CACHE_LIMIT || "", 10) || 3000;
+    try {
+      const names = fs.readdirSync(codeCacheDir).filter((name) => /^[0-9a-f]{32}$/.test(name));
+      if (names.length <= limit) return;
+      const aged = [];
+      for (const name of names) {
+        try {
+          aged.push([fs.statSync(path.join(codeCacheDir, name)).atimeMs, name]);
+        } catch (_) {
+          // removed by a concurrent run
+        }
+      }
+      aged.sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : 1));
+      for (const [, name] of aged.slice(0, aged.length - Math.floor((limit * 2) / 3))) {
+        try { fs.unlinkSync(path.join(codeCacheDir, name)); } catch (_) { /* already gone */ }
+      }
+    } catch (_) {
+      // an unreadable cache directory: nothing to prune
+    }
+  }
 }
 
 if (wanted.size) {

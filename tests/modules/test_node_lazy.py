@@ -382,3 +382,26 @@ def test_a_cached_module_is_kept_without_its_inline_source_map_unless_source_map
     # with --enable-source-maps Node reads the maps: the usual compile, no entry, the map kept
     assert run(tmp_path / "maps", "--enable-source-maps")["mapped"] is True
     assert _entries(tmp_path / "maps") == {}
+
+
+@pytest.mark.skipif(wheel_node() is None, reason="needs the Node.js of .venv (make install)")
+def test_a_run_that_writes_to_a_full_code_cache_removes_the_least_recently_read_entries(tmp_path):
+    # GIVEN a cache over its limit (6 > 5): entries last read at times 1..6, and a package not in it yet
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    for n in range(1, 7):
+        entry = cache / f"{n:032x}"
+        entry.write_bytes(b"old")
+        os.utime(entry, (n, n))
+    (cache / "not-an-entry").write_text("left alone")
+    package = _node_package(tmp_path / "work", "probe", SEMANTICS)
+    # WHEN a run compiles (and keeps) the package's two modules
+    env = {node_lazy.CODE_CACHE_DIR: str(cache), "NODE_CODE_CACHE_LIMIT": "5"}
+    out = subprocess.run([wheel_node(), "-e", CACHE_PROBE, str(package)], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "NODE_OPTIONS": f'--require "{node_lazy.PRELOAD}"', **env}, check=True)
+    assert json.loads(out.stdout)["helper"] == "from the helper"
+    # THEN 8 entries were too many: the least recently read go, down to two thirds of the limit (3)
+    kept = {p.name for p in cache.iterdir()}
+    assert "not-an-entry" in kept and f"{6:032x}" in kept  # not an entry: never touched; the newest old one
+    assert {f"{n:032x}" for n in range(1, 6)}.isdisjoint(kept)  # the five least recently read are gone
+    assert len(kept - {"not-an-entry", f"{6:032x}"}) == 2  # the run's own two entries stay

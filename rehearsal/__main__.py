@@ -47,7 +47,7 @@ def parse(argv):
                         help="stacks rehearsed at once (default 2): validated in threads of this process; with "
                              "--apply, each stack's cycle runs in a process of its own with its own emulator")
     parser.add_argument("--parallelism", type=int, default=10, help="terraform -parallelism (default 10)")
-    parser.add_argument("--retries", type=int, default=int(os.environ.get("RETRIES") or 0),
+    parser.add_argument("--retries", type=int, default=os.environ.get("RETRIES") or "0",
                         help="with --apply and more than one stack: a stack that did not pass is rehearsed again, up "
                              "to this many times, each in a fresh process, emulator and directory; every earlier "
                              "attempt's failure stays in the report and in the summary (default: $RETRIES or 0)")

@@ -118,6 +118,15 @@ def test_a_retry_count_out_of_range_is_one_line_exit_2(tmp_path, retries):
     assert done.stderr.splitlines() == [f"error: --retries {retries}: must be 0 to 3 — fix: pass 0 (none), 1, 2 or 3"]
 
 
+def test_a_retry_count_that_is_not_a_number_is_one_line_exit_2(tmp_path):
+    mirror, env = fake_prerequisites(tmp_path)
+    out = fake_output(tmp_path / "out", "dev")
+    done = cli("--outdir", str(out), "--mirror", str(mirror), "--apply", env={**env, "RETRIES": "once"})
+    assert done.returncode == 2 and done.stdout == "" and "Traceback" not in done.stderr
+    (line,) = done.stderr.splitlines()
+    assert "--retries" in line and "once" in line
+
+
 # -- re-plan classification ---------------------------------------------------------------------------
 
 

@@ -8,9 +8,10 @@ CPU time and the peak resident memory of the whole process tree, Python + Node):
                    the default way (NODE_LAZY_INDEX=0: Node requires all ~2,200 namespaces;
                    BINDINGS_TYPE_CHECKS=1: the bindings as pip installed them;
                    ATTRIBUTE_TOKEN_CACHE=0: every id/arn read goes to Node;
-                   JSII_ONE_PROCESS=0: jsii's relay Node process in front of its kernel)
+                   JSII_ONE_PROCESS=0: jsii's relay Node process in front of its kernel;
+                   JSII_STRUCT_VALUES=0: every struct field through its getter, unset ones as null)
   * lazy floor   — the same as the project runs it (modules/node_lazy.py, unchecked_bindings.py,
-                   attribute_tokens.py, jsii_one_process.py)
+                   attribute_tokens.py, jsii_one_process.py, jsii_arguments.py)
   * codemate     — `python main.py dev staging prod`: Codemate's three environments, the
                    synth the goals are set for; also the default way, and with only jsii's relay
                    process back (JSII_ONE_PROCESS=0)
@@ -54,7 +55,8 @@ CODEMATE = ("dev", "staging", "prod")  # the synth the goals are set for
 FLOOR = "import modules.framework; from modules.aws_provider import _stub_package; _stub_package()"
 # The default way: Node loads every namespace, the bindings run their type checks, every
 # attribute read is a round trip, jsii relays through a second Node process.
-EAGER = {"NODE_LAZY_INDEX": "0", "BINDINGS_TYPE_CHECKS": "1", "ATTRIBUTE_TOKEN_CACHE": "0", "JSII_ONE_PROCESS": "0"}
+EAGER = {"NODE_LAZY_INDEX": "0", "BINDINGS_TYPE_CHECKS": "1", "ATTRIBUTE_TOKEN_CACHE": "0", "JSII_ONE_PROCESS": "0",
+         "JSII_STRUCT_VALUES": "0"}
 
 
 def _tree_rss_kib(pid: int) -> int:

@@ -25,7 +25,13 @@ Switches (environment variables):
 * ``NODE_CODE_CACHE=0`` turns off the preload's code cache: V8's compiled code of the packages'
   modules kept in ``~/.cache/node-code-cache/`` (or under ``$XDG_CACHE_HOME``), which Node's own
   compile cache never reuses here because jsii's kernel loads every package from a temporary
-  directory of its own (see the preload).
+  directory of its own (see the preload);
+* ``CDKTN_DISABLE_CREATION_STACK`` (CDK Terrain's own switch): :func:`install` sets it to ``1``
+  unless the environment has it, so cdktf's tokens do not record the stack trace of their creation
+  (~0.4 s of every stack's synth; under jsii the frames are the kernel's, not the Python program's).
+  CDK Terrain reads it itself; for cdktf 0.21 the preload gives its ``captureStackTrace`` the same
+  check. ``CDKTN_DISABLE_CREATION_STACK=0`` keeps the stacks (an error message from a token then
+  says where Node made it).
 
 :func:`status` reports what happened in this process (for tests and benchmarks).
 """
@@ -47,6 +53,8 @@ PACKAGES = "NODE_LAZY_INDEX_PACKAGE"  # read by the preload: npm package name(s)
 REPORT = "NODE_LAZY_INDEX_REPORT"  # read by the preload: the JSON-lines file it reports to
 CODE_CACHE = "NODE_CODE_CACHE"  # switch: 0/off/false/no turns the code cache off
 CODE_CACHE_DIR = "NODE_CODE_CACHE_DIR"  # read by the preload: where V8's cached data is kept
+CREATION_STACK = "CDKTN_DISABLE_CREATION_STACK"  # read by CDK Terrain, and by cdktf through the preload
+_CREATION_STACK_SET = "NODE_LAZY_CREATION_STACK_SET"  # marks that install() (not the user) set it
 PRELOAD = Path(__file__).with_name("node_lazy_preload.cjs")
 
 # V8 grows the young generation up to 16 MB semi-spaces x 3 before collecting; the kernel's
@@ -121,6 +129,9 @@ def install(python_package: str | None = None) -> bool:
         os.environ.pop(CODE_CACHE_DIR, None)
     else:
         os.environ[CODE_CACHE_DIR] = str(code_cache_dir())
+    if CREATION_STACK not in os.environ:
+        os.environ[CREATION_STACK] = "1"
+        os.environ[_CREATION_STACK_SET] = "1"
     _installed.update(package=name, report=report)
     return True
 
@@ -144,6 +155,8 @@ def _uninstall_inherited() -> None:
     os.environ.pop(PACKAGES, None)
     os.environ.pop(REPORT, None)
     os.environ.pop(CODE_CACHE_DIR, None)
+    if os.environ.pop(_CREATION_STACK_SET, None):
+        os.environ.pop(CREATION_STACK, None)
     current = os.environ.get("NODE_OPTIONS", "")
     if _require_option() in current:
         kept = current.replace(_require_option(), " ").replace(YOUNG_GENERATION, " ")
@@ -173,6 +186,9 @@ class Status:
     namespaces: int = 0
     reason: str | None = None
     loaded: tuple[str, ...] = field(default_factory=tuple)
+    creation_stacks: str | None = None
+    """cdktf's ``captureStackTrace``: ``switch`` (it reads ``CDKTN_DISABLE_CREATION_STACK``),
+    ``unchanged`` (its text changed: compiled as it is) or None (Node never loaded cdktf's)."""
 
 
 def status() -> Status:
@@ -196,6 +212,7 @@ def status() -> Status:
         namespaces=head.get("namespaces", 0),
         reason=head.get("reason"),
         loaded=tuple(dict.fromkeys(r["loaded"] for r in records if "loaded" in r)),
+        creation_stacks=next((r["creation_stacks"] for r in records if "creation_stacks" in r), None),
     )
 
 
@@ -212,6 +229,11 @@ def messages() -> list[str]:
         lines.append(
             f"note: Node never loaded an index named {current.package}: lazy loading did not apply "
             "(slower, same output); check modules/node_lazy.py against the provider package"
+        )
+    if current.creation_stacks == "unchanged" and os.environ.get(CREATION_STACK) in ("1", "true"):
+        lines.append(
+            "note: cdktf records every token's creation stack (slower, same output): its "
+            "lib/tokens/private/stack-trace.js changed; update modules/node_lazy_preload.cjs"
         )
     if os.environ.get(DEBUG, "").strip().lower() not in ("", *_OFF_VALUES):
         if current.state == "lazy":

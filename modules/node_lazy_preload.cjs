@@ -274,3 +274,77 @@ if (wanted.size) {
     return compile.call(this, content, filename);
   };
 }
+
+// cdktf's creation stacks. Every token cdktf makes (each attribute reference, each nested block's
+// output reference a resource makes in its constructor) records a full stack trace of where it
+// was made, formatted at once: ~0.4 s and ~15 MB of every stack's synth, for error messages only,
+// and under jsii those frames are the kernel's, never the Python program's. CDK Terrain skips it
+// when CDKTN_DISABLE_CREATION_STACK is "1" or "true" (its captureCreationStack); cdktf 0.21 has
+// no switch, so its captureStackTrace (called only for creation stacks) gets CDK Terrain's check
+// as a first statement on its own first line (line numbers unchanged). Only when the module's text
+// is exactly cdktf 0.21's; otherwise it is compiled as it is and the report says why.
+// modules/node_lazy.py sets the variable unless the environment already has it.
+const CREATION_STACK_FILE = ["lib", "tokens", "private", "stack-trace.js"].join(path.sep);
+const CDKTF_STACK_TRACE = [
+  '"use strict";',
+  "// Copyright (c) HashiCorp, Inc",
+  "// SPDX-License-Identifier: MPL-2.0",
+  "// copied from https://github.com/aws/constructs/blob/e01e47f78ef1e9b600efcd23ff7705aa8d384017/lib/private/stack-trace.ts",
+  'Object.defineProperty(exports, "__esModule", { value: true });',
+  "exports.captureStackTrace = captureStackTrace;",
+  "/**",
+  " * Captures a complete stack trace at the point of invocation.",
+  " */",
+  "// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type",
+  "function captureStackTrace(below) {",
+  "    below = below || captureStackTrace; // hide myself if nothing else",
+  '    const object = { stack: "" };',
+  "    const previousLimit = Error.stackTraceLimit;",
+  "    try {",
+  "        Error.stackTraceLimit = Number.MAX_SAFE_INTEGER;",
+  "        Error.captureStackTrace(object, below);",
+  "    }",
+  "    finally {",
+  "        Error.stackTraceLimit = previousLimit;",
+  "    }",
+  "    if (!object.stack) {",
+  "        return [];",
+  "    }",
+  "    return object.stack",
+  '        .split("\\n")',
+  "        .slice(1)",
+  '        .map((s) => s.replace(/^\\s*at\\s+/, ""));',
+  "}",
+  "",
+].join("\n");
+const CREATION_STACK_CHECK = "function captureStackTrace(below) { "
+  + "const flag = process.env.CDKTN_DISABLE_CREATION_STACK; if (flag === \"true\" || flag === \"1\") return [];";
+
+function creationStackSource(content, filename) {
+  // The source to compile for a module named .../lib/tokens/private/stack-trace.js of package `cdktf`.
+  const dir = path.dirname(path.dirname(path.dirname(path.dirname(filename))));
+  const pkg = readManifest(path.join(dir, "package.json"));
+  if (!pkg || pkg.name !== "cdktf") return content;
+  const base = { creation_stack_file: filename, package: pkg.name, version: pkg.version };
+  const text = withoutInlineSourceMap(content.replace(/\r\n/g, "\n"));
+  if (text !== CDKTF_STACK_TRACE) {
+    report({ ...base, creation_stacks: "unchanged", reason: "its text is not cdktf 0.21's" });
+    return content;
+  }
+  report({ ...base, creation_stacks: "switch" });
+  return content.replace("function captureStackTrace(below) {", CREATION_STACK_CHECK);
+}
+
+{
+  const compileBefore = Module.prototype._compile;
+  Module.prototype._compile = function (content, filename) {
+    if (typeof filename === "string" && typeof content === "string" && filename.endsWith(path.sep + CREATION_STACK_FILE)) {
+      try {
+        content = creationStackSource(content, filename);
+      } catch (_) {
+        // never break the program over it: compiled as it is
+      }
+    }
+    return compileBefore.call(this, content, filename);
+  };
+}

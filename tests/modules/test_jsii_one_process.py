@@ -194,6 +194,26 @@ def test_the_kernel_asks_the_runtime_for_its_tarball_digests_when_its_function_i
         assert (directory / "lib" / "program.js").read_bytes() == b"readFD:3,writeFD:3\n" + other
 
 
+ASSERTION = """
+let inspected = 0;
+const B = { default: (condition, message) => { if (!condition) throw new Error(message); } };
+const K = { inspect: (value) => { inspected++; return JSON.stringify(value); } };
+const check = new Function("B", "K", "e", process.argv[1] + "; return 'ok';");
+const out = { ok: check(B, K, { type: "string" }), inspectedWhenFine: inspected };
+try { check(B, K, null); } catch (error) { out.error = error.message; }
+console.log(JSON.stringify(out));
+"""
+
+
+@pytest.mark.parametrize("text, inspected", [(jsii_one_process.TYPE_CHECK_MESSAGE, 1),
+                                             (jsii_one_process.TYPE_CHECK_MESSAGE_ON_FAILURE, 0)])
+def test_the_serializers_assertion_builds_its_message_only_when_it_fails(text, inspected):
+    out = subprocess.run([wheel_node(), "-e", ASSERTION, text.decode()], capture_output=True, text=True,
+                         check=True, timeout=60)
+    assert json.loads(out.stdout) == {"ok": "ok", "inspectedWhenFine": inspected,
+                                      "error": "Kernel error: expected type information, got null"}
+
+
 DIGEST_KERNEL = r"""
 const fs = require("fs");
 const memo = globalThis.__jsiiTarballDigest;

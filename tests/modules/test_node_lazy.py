@@ -12,7 +12,7 @@ import pytest
 
 import main
 from modules import node_lazy, unchecked_bindings
-from modules import framework, jsii_one_process
+from modules import framework, jsii_arguments, jsii_one_process
 from modules.framework import wheel_node
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,12 +38,15 @@ assert "node_lazy_preload" not in os.environ.get("NODE_OPTIONS", ""), os.environ
 assert "--max-semi-space-size" not in os.environ.get("NODE_OPTIONS", "")
 assert "NODE_LAZY_INDEX_PACKAGE" not in os.environ and "NODE_LAZY_INDEX_REPORT" not in os.environ
 assert "NODE_CODE_CACHE_DIR" not in os.environ  # no code cache either
+assert "CDKTN_DISABLE_CREATION_STACK" not in os.environ  # tokens record their creation stacks
 assert main.main(["--outdir", sys.argv[1]]) == 0
 assert node_lazy.status().state == "off", node_lazy.status()
 from modules import jsii_one_process
 assert jsii_one_process.status().state == "off" and "JSII_RUNTIME" not in os.environ  # jsii's relay
 from modules.framework import FRAMEWORK, PROVIDER_PACKAGE
 assert not unchecked_bindings.active(FRAMEWORK) and not unchecked_bindings.active(PROVIDER_PACKAGE + ".vpc")
+from modules import jsii_arguments
+assert not jsii_arguments.active()  # every struct field through its getter, unset ones as null
 vpc = aws.vpc.Vpc(TerraformStack(Testing.app(), "probe"), "vpc")
 assert vpc.id != vpc.id  # each read is a round trip: Node makes a new token every time
 """
@@ -56,6 +59,7 @@ def test_every_stack_is_byte_identical_with_and_without_the_speedups(tmp_path, a
     assert node_lazy.status().state == "lazy"
     assert unchecked_bindings.active(framework.FRAMEWORK) and unchecked_bindings.active(framework.PROVIDER_PACKAGE + ".vpc")
     assert jsii_one_process.status().state == "one-process"
+    assert jsii_arguments.active()
     assert "node_lazy_preload" in os.environ["NODE_OPTIONS"]  # this process passes it on to children
     # ... and in a fresh one the default way: eager index, every type check run (they all pass),
     # every attribute read from Node, jsii's relay process in front of the kernel, no code cache
@@ -63,7 +67,8 @@ def test_every_stack_is_byte_identical_with_and_without_the_speedups(tmp_path, a
     default = subprocess.run([sys.executable, "-c", DEFAULT_WAY, str(tmp_path / "eager")], cwd=ROOT,
                              capture_output=True, text=True,
                              env={**os.environ, "NODE_LAZY_INDEX": "0", "BINDINGS_TYPE_CHECKS": "1",
-                                  "ATTRIBUTE_TOKEN_CACHE": "0", "JSII_ONE_PROCESS": "0", "NODE_LAZY_INDEX_DEBUG": "1"})
+                                  "ATTRIBUTE_TOKEN_CACHE": "0", "JSII_ONE_PROCESS": "0", "JSII_STRUCT_VALUES": "0",
+                                  "NODE_LAZY_INDEX_DEBUG": "1"})
     assert default.returncode == 0, default.stderr[-3000:]
     assert node_lazy.status() == parent_report  # the child's Node never reported into this process's file
     assert "node-lazy-index: off (NODE_LAZY_INDEX=0)" in default.stderr.splitlines()  # debug mode says it is off
@@ -95,6 +100,9 @@ def test_the_status_of_this_test_process_names_what_node_loaded():
     assert "vpc" in status.loaded and "securityGroup" in status.loaded
     assert "xrayGroup" not in status.loaded
     assert len(status.loaded) < 150
+    # cdktf's creation stacks are off through the preload; CDK Terrain reads the switch itself
+    assert status.creation_stacks == ("switch" if framework.FRAMEWORK == "cdktf" else None)
+    assert os.environ["CDKTN_DISABLE_CREATION_STACK"] == "1"
 
 
 def test_without_the_bindings_type_checks_a_wrong_type_still_stops_the_synth():
@@ -405,3 +413,114 @@ def test_a_run_that_writes_to_a_full_code_cache_removes_the_least_recently_read_
     assert "not-an-entry" in kept and f"{6:032x}" in kept  # not an entry: never touched; the newest old one
     assert {f"{n:032x}" for n in range(1, 6)}.isdisjoint(kept)  # the five least recently read are gone
     assert len(kept - {"not-an-entry", f"{6:032x}"}) == 2  # the run's own two entries stay
+
+
+# --- cdktf's creation stacks -------------------------------------------------------------------
+
+# lib/tokens/private/stack-trace.js of cdktf 0.21.0, as published
+CDKTF_STACK_TRACE = '''"use strict";
+// Copyright (c) HashiCorp, Inc
+// SPDX-License-Identifier: MPL-2.0
+// copied from https://github.com/aws/constructs/blob/e01e47f78ef1e9b600efcd23ff7705aa8d384017/lib/private/stack-trace.ts
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.captureStackTrace = captureStackTrace;
+/**
+ * Captures a complete stack trace at the point of invocation.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+function captureStackTrace(below) {
+    below = below || captureStackTrace; // hide myself if nothing else
+    const object = { stack: "" };
+    const previousLimit = Error.stackTraceLimit;
+    try {
+        Error.stackTraceLimit = Number.MAX_SAFE_INTEGER;
+        Error.captureStackTrace(object, below);
+    }
+    finally {
+        Error.stackTraceLimit = previousLimit;
+    }
+    if (!object.stack) {
+        return [];
+    }
+    return object.stack
+        .split("\\n")
+        .slice(1)
+        .map((s) => s.replace(/^\\s*at\\s+/, ""));
+}
+//# sourceMappingURL=data:application/json;base64,e30=
+'''
+STACK_PROBE = """
+const file = require("path").join(process.argv[1], "lib", "tokens", "private", "stack-trace.js");
+const { captureStackTrace } = require(file);
+function makeToken() { return captureStackTrace(); }
+console.log(JSON.stringify({ stack: makeToken() }));
+"""
+
+
+def _stack_probe(tmp_path: Path, name: str, text: str, **env: str) -> tuple[dict, list[dict]]:
+    package = _node_package(tmp_path / "work", name, {})
+    (package / "lib" / "tokens" / "private").mkdir(parents=True)
+    (package / "lib" / "tokens" / "private" / "stack-trace.js").write_text(text)
+    report = tmp_path / "report.jsonl"
+    environment = {**os.environ, "NODE_OPTIONS": f'--require "{node_lazy.PRELOAD}"',
+                   "NODE_LAZY_INDEX_REPORT": str(report), **env}
+    for variable in ("NODE_LAZY_INDEX_PACKAGE", node_lazy.CODE_CACHE_DIR, node_lazy.CREATION_STACK):
+        environment.pop(variable, None) if variable not in env else None
+    out = subprocess.run([wheel_node(), "-e", STACK_PROBE, str(package)], env=environment, capture_output=True,
+                         text=True, check=True, timeout=60)
+    records = [json.loads(x) for x in report.read_text().splitlines()] if report.exists() else []
+    return json.loads(out.stdout), records
+
+
+@pytest.mark.skipif(wheel_node() is None, reason="needs the Node.js of .venv (make install)")
+@pytest.mark.parametrize("value, recorded", [("1", False), ("true", False), ("0", True), (None, True)])
+def test_cdktfs_creation_stacks_follow_cdk_terrains_switch(tmp_path, value, recorded):
+    env = {} if value is None else {node_lazy.CREATION_STACK: value}
+    result, records = _stack_probe(tmp_path, "cdktf", CDKTF_STACK_TRACE, **env)
+    if recorded:  # the full stack, as cdktf records it: its caller first
+        assert result["stack"][0].startswith("makeToken ") and len(result["stack"]) > 3
+    else:
+        assert result["stack"] == []
+    assert records == [{"creation_stack_file": str(tmp_path / "work/node_modules/cdktf/lib/tokens/private/stack-trace.js"),
+                        "package": "cdktf", "version": "1.0.0", "creation_stacks": "switch"}]
+
+
+@pytest.mark.skipif(wheel_node() is None, reason="needs the Node.js of .venv (make install)")
+def test_a_changed_stack_trace_module_or_another_package_is_compiled_as_it_is(tmp_path):
+    changed = CDKTF_STACK_TRACE.replace("below = below || captureStackTrace;", "below = below || captureStackTrace ;")
+    result, records = _stack_probe(tmp_path / "changed", "cdktf", changed, **{node_lazy.CREATION_STACK: "1"})
+    assert result["stack"][0].startswith("makeToken ")  # recorded: the switch was not added
+    assert [(r["creation_stacks"], r["reason"]) for r in records] == [("unchanged", "its text is not cdktf 0.21's")]
+    result, records = _stack_probe(tmp_path / "other", "constructs", CDKTF_STACK_TRACE, **{node_lazy.CREATION_STACK: "1"})
+    assert result["stack"][0].startswith("makeToken ") and records == []
+
+
+def test_install_sets_the_creation_stack_switch_only_when_the_environment_has_none(monkeypatch):
+    monkeypatch.setattr(node_lazy, "_installed", {})
+    monkeypatch.delenv(node_lazy.CREATION_STACK, raising=False)
+    monkeypatch.delenv("NODE_LAZY_CREATION_STACK_SET", raising=False)
+    for variable in ("NODE_OPTIONS", node_lazy.PACKAGES, node_lazy.REPORT, node_lazy.CODE_CACHE_DIR):
+        monkeypatch.setenv(variable, os.environ.get(variable, ""))
+    assert node_lazy.install()
+    assert os.environ[node_lazy.CREATION_STACK] == "1"
+    # a child switched off (NODE_LAZY_INDEX=0) drops what install() set: the default way records them
+    monkeypatch.setattr(node_lazy, "_installed", {})
+    monkeypatch.setenv("NODE_LAZY_INDEX", "0")
+    assert not node_lazy.install()
+    assert node_lazy.CREATION_STACK not in os.environ
+    # the user's own value is kept, by install() and by the switched-off child alike
+    monkeypatch.setenv(node_lazy.CREATION_STACK, "0")
+    assert not node_lazy.install()
+    assert os.environ[node_lazy.CREATION_STACK] == "0"
+    monkeypatch.setenv("NODE_LAZY_INDEX", "1")
+    assert node_lazy.install() and os.environ[node_lazy.CREATION_STACK] == "0"
+
+
+def test_one_line_when_cdktfs_stack_trace_module_changed(monkeypatch):
+    monkeypatch.setattr(node_lazy, "status", lambda: node_lazy.Status("lazy", creation_stacks="unchanged"))
+    monkeypatch.delenv("NODE_LAZY_INDEX_DEBUG", raising=False)
+    monkeypatch.setenv(node_lazy.CREATION_STACK, "1")
+    (line,) = node_lazy.messages()
+    assert "records every token's creation stack (slower, same output)" in line
+    monkeypatch.setenv(node_lazy.CREATION_STACK, "0")  # asked for: nothing to say
+    assert node_lazy.messages() == []

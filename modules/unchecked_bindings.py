@@ -13,12 +13,15 @@ call and typeguard walks every value: ~1,700 such calls for the three
 environments. ``python -O`` removes those blocks but also every ``assert``
 of the whole program (the tests' included), so :func:`install` does it only
 for the binding packages: it compiles ``cdktf``, ``constructs`` and the AWS
-provider bindings as ``python -O`` would (``__debug__`` is false in their
-code only) and with ``from __future__ import annotations`` (PEP 563): their
+provider bindings as ``python -OO`` would (``__debug__`` is false in their
+code only, and they keep no docstrings) and with ``from __future__ import annotations`` (PEP 563): their
 tens of thousands of ``typing.Optional[typing.Union[...]]`` annotations,
 which only the removed checks read, stay strings instead of being built at
 import — importing the ~60 provider modules a synth uses drops from ~0.8 s to
-~0.13 s. That bytecode is cached in the user's cache
+~0.13 s. It also leaves out what only those checks used (the ``_typecheckingstub__``
+functions) and turns ``typing.cast(<type>, value)`` into ``value`` (each getter built its
+return type on every call only to hand it to ``cast``): 7.6 MiB less bytecode in memory for
+every stack's synth (:class:`_Trimmed`). That bytecode is cached in the user's cache
 (``~/.cache/unchecked-bindings/<python>/``, or ``$XDG_CACHE_HOME``), keyed by
 source path and checked against the source's mtime and size like a ``.pyc``;
 it is written on first use even under ``PYTHONDONTWRITEBYTECODE`` (which keeps
@@ -34,6 +37,7 @@ prove the committed stacks pass them and synthesize byte-identically either way)
 from __future__ import annotations
 
 import __future__
+import ast
 import hashlib
 import importlib.abc
 import importlib.machinery
@@ -46,10 +50,43 @@ from pathlib import Path
 SWITCH = "BINDINGS_TYPE_CHECKS"
 # The framework (cdktf, or CDK Terrain's cdktn), constructs, and the provider of modules.aws_provider.
 FRAMEWORKS = ("cdktf", "cdktn", "constructs")
-_HEADER = 16  # magic, flags, source mtime, source size (PEP 552 timestamp-based .pyc)
+_HEADER = 16  # magic, this loader's version, source mtime, source size (like PEP 552's timestamp-based .pyc)
 # Annotations stay unevaluated strings (PEP 563): only the removed checks read them, and building
 # ~50,000 typing.Union/Optional objects at import was the other half of the bindings' cost.
 _FLAGS = __future__.annotations.compiler_flag
+# Bumped whenever what the loader compiles changes: a cache file of another version is compiled again.
+_VERSION = 2
+_OPTIMIZE = 2  # as ``python -OO``: no ``assert``, no ``if __debug__:`` block, no docstrings
+
+
+class _Trimmed(ast.NodeTransformer):
+    """What only the removed checks used, and ``typing.cast``, which returns its second argument.
+
+    * ``typing.cast(<type>, value)`` becomes ``value``: every getter of the bindings builds its return
+      type (``typing.Optional[typing.Union[...]]``) on each call only to hand it to ``cast``;
+    * the module-level ``_typecheckingstub__…`` functions go: only the ``if __debug__:`` checks
+      (compiled out) name them.
+    """
+
+    def visit_Call(self, node: ast.Call):
+        self.generic_visit(node)
+        function = node.func
+        if (isinstance(function, ast.Attribute) and function.attr == "cast" and isinstance(function.value, ast.Name)
+                and function.value.id == "typing" and len(node.args) == 2 and not node.keywords):
+            return node.args[1]
+        return node
+
+    def visit_Module(self, node: ast.Module):
+        node.body = [statement for statement in node.body
+                     if not (isinstance(statement, ast.FunctionDef) and statement.name.startswith("_typecheckingstub__"))]
+        self.generic_visit(node)
+        return node
+
+
+def trimmed_code(source: bytes, path: str):
+    """``source`` compiled as the loader does: PEP 563 annotations, ``-OO``, :class:`_Trimmed`."""
+    tree = _Trimmed().visit(ast.parse(source, path))
+    return compile(tree, path, "exec", flags=_FLAGS, dont_inherit=True, optimize=_OPTIMIZE)
 
 
 def checks_kept() -> bool:
@@ -69,13 +106,13 @@ def cache_path(source_path: str) -> Path:
 
 
 class _Loader(importlib.machinery.SourceFileLoader):
-    """A source loader compiling with ``optimize=1`` and PEP 563 annotations, cached by :func:`cache_path`."""
+    """A source loader compiling with :func:`trimmed_code`, cached by :func:`cache_path`."""
 
     def get_code(self, fullname: str):
         source_path = self.get_filename(fullname)
         cache = cache_path(source_path)
         stat = os.stat(source_path)
-        header = (importlib.util.MAGIC_NUMBER + (0).to_bytes(4, "little")
+        header = (importlib.util.MAGIC_NUMBER + _VERSION.to_bytes(4, "little")
                   + (int(stat.st_mtime) & 0xFFFFFFFF).to_bytes(4, "little")
                   + (stat.st_size & 0xFFFFFFFF).to_bytes(4, "little"))
         try:
@@ -87,7 +124,7 @@ class _Loader(importlib.machinery.SourceFileLoader):
                 return marshal.loads(data[_HEADER:])
             except (EOFError, ValueError, TypeError):
                 pass  # a damaged cache file: compile again
-        code = compile(self.get_data(source_path), source_path, "exec", flags=_FLAGS, dont_inherit=True, optimize=1)
+        code = trimmed_code(self.get_data(source_path), source_path)
         temporary = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
         try:
             cache.parent.mkdir(parents=True, exist_ok=True)

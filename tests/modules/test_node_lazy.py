@@ -120,6 +120,73 @@ def test_unchecked_bindings_keep_their_annotations_as_strings():
     assert vpc.Vpc.__init__.__annotations__["cidr_block"] == "typing.Optional[builtins.str]"
     assert vpc.__cached__ == str(unchecked_bindings.cache_path(vpc.__file__))
     assert unchecked_bindings.cache_path(vpc.__file__).is_file()
+    # nothing only the removed checks used: no stubs, no docstrings (-OO)
+    assert not [name for name in vars(vpc) if name.startswith("_typecheckingstub__")]
+    assert vpc.Vpc.__doc__ is None and vpc.VpcConfig.__doc__ is None
+
+
+TRIMMED = b'''"""The module's docstring."""
+import typing
+
+
+def _typecheckingstub__0123(value: NotDefinedAnywhere) -> None:
+    """Type checking stubs"""
+    pass
+
+
+class Probe:
+    """A docstring."""
+
+    @property
+    def value(self) -> typing.Optional[int]:
+        if __debug__:
+            type_hints = typing.get_type_hints(_typecheckingstub__0123)
+        return typing.cast(typing.Optional[NotDefinedAnywhere], self._value)
+
+    def _typecheckingstub__kept(self):  # a method of that name is not the module's stub
+        return typing.cast(int, 7)
+
+    def other_cast(self, cast):
+        return cast(str, 8), typing.cast(str, value=9) if False else 10
+'''
+
+
+def test_the_bindings_are_compiled_without_what_only_the_checks_used():
+    namespace = {}
+    exec(unchecked_bindings.trimmed_code(TRIMMED, "probe.py"), namespace)
+    probe = namespace["Probe"]()
+    probe._value = 5
+    # typing.cast(<type>, x) is x: its type (here naming nothing that exists) is never built
+    assert probe.value == 5
+    assert "_typecheckingstub__0123" not in namespace and probe._typecheckingstub__kept() == 7
+    assert namespace.get("__doc__") is None and namespace["Probe"].__doc__ is None
+    assert probe.other_cast(lambda kind, value: (kind, value)) == ((str, 8), 10)  # other calls unchanged
+    # the same source as Python compiles it builds the type on each read: NotDefinedAnywhere is a NameError
+    usual = {}
+    exec(compile(TRIMMED, "probe.py", "exec"), usual)
+    broken = usual["Probe"]()
+    broken._value = 5
+    with pytest.raises(NameError):
+        broken.value
+
+
+def test_a_cache_file_of_another_loader_version_is_compiled_again(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    source = tmp_path / "bindings_probe" / "__init__.py"
+    source.parent.mkdir()
+    source.write_bytes(TRIMMED)
+    loader = unchecked_bindings._Loader("bindings_probe", str(source))
+    loader.get_code("bindings_probe")
+    cache = unchecked_bindings.cache_path(str(source))
+    data = cache.read_bytes()
+    assert int.from_bytes(data[4:8], "little") == unchecked_bindings._VERSION
+    # a file an earlier loader wrote (version 0, code that still holds the stub) is not used
+    import marshal
+    old = compile(TRIMMED, str(source), "exec")
+    cache.write_bytes(data[:4] + (0).to_bytes(4, "little") + data[8:16] + marshal.dumps(old))
+    code = loader.get_code("bindings_probe")
+    assert "_typecheckingstub__0123" not in code.co_names
+    assert cache.read_bytes() == data
 
 
 def test_a_resources_attribute_tokens_are_read_from_node_once():

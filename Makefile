@@ -58,8 +58,8 @@ synth: install
 # rewrites every test module's asserts again (~2 s) and every main.py a test starts compiles the project
 # anew; the bytecode goes to __pycache__/ (ignored by git), as Python does by default.
 TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(os.cpu_count() or 1)")
-FAST_TIER := not rehearsal and not e2e and not emulator
-LONG_TIER := rehearsal or e2e or emulator
+FAST_TIER := not rehearsal and not e2e and not emulator and not long
+LONG_TIER := rehearsal or e2e or emulator or long
 test: install cli checkov renderer lint-workflows
 	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "$(FAST_TIER)"
 
@@ -79,7 +79,8 @@ bench: install
 # JSON=1 for the machine report, JOBS=N stacks at once (default 2; with APPLY=1 each stack in a process
 # of its own, with its own emulator).  make rehearse STACKS=dev APPLY=1
 # First the suite's long tiers (terraform validate of every stack, the backend's end-to-end runs, the
-# emulator's probes: -m "$(LONG_TIER)"; TIERS=0 skips them), then the rehearsal of the chosen stacks.
+# emulator's probes, the whole-project checks marked long — every stack the default way, the official
+# CLI: -m "$(LONG_TIER)"; TIERS=0 skips them), then the rehearsal of the chosen stacks.
 # The prerequisites (terraform on PATH, the provider mirror: MIRROR=DIR or REHEARSAL_PROVIDER_MIRROR) are
 # checked first: without them it stops with one line (exit 2) before it synthesizes or tests anything.
 # TEARDOWN=1 (with APPLY=1): a stack whose destroy its own protection refuses (staging, prod) is then torn
@@ -92,7 +93,8 @@ REHEARSAL_ARGS = $(if $(MIRROR),--mirror $(MIRROR))
 rehearse-preflight: install
 	@$(PY) -m rehearsal --preflight $(REHEARSAL_ARGS)
 
-rehearse: rehearse-preflight
+# The long tiers include the official CLI's tests (tests/test_cdktf_cli.py): its npm install comes with them.
+rehearse: rehearse-preflight $(if $(filter 1,$(TIERS)),cli)
 	$(PY) main.py
 	$(if $(filter 1,$(TIERS)),$(if $(MIRROR),REHEARSAL_PROVIDER_MIRROR=$(MIRROR) )$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "$(LONG_TIER)")
 	$(PY) -m rehearsal --outdir cdktf.out --stacks "$(STACKS)" $(REHEARSAL_ARGS) $(if $(APPLY),--apply) $(if $(TEARDOWN),--teardown) $(if $(JSON),--json) $(if $(JOBS),--jobs $(JOBS)) $(if $(RETRIES),--retries $(RETRIES))

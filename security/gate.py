@@ -27,6 +27,7 @@ only when a construct ID changes, which is a state-breaking rename anyway.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -34,6 +35,7 @@ import subprocess
 import sys
 import time
 import tomllib
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -147,11 +149,51 @@ def run_checkov(stack_file: Path, checkov: Path = CHECKOV) -> Any:
         raise GateError(f"checkov printed no JSON report for {stack_file}: {done.stderr.strip()[-800:]}") from None
 
 
+LAST_BATCH = {"kept": 0, "scanned": 0}  # the last run_checkov_batch: reports from the cache, files scanned
+CACHE_SWITCH = "CHECKOV_CACHE"  # 0/off/false/no: every file through checkov, nothing kept
+CHECKOV_ARGUMENTS = ("--framework", "terraform_json", "--skip-download", "--output", "json")
+
+
+def cache_directory() -> Path:
+    """Where checkov's reports are kept by content (the user's cache, like jsii's and Node's here)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "checkov-reports"
+
+
+def checkov_identity(checkov: Path) -> str | None:
+    """What names this checkov's results: its resolved executable and its installed version file.
+
+    None when it cannot be told (a checkov outside a venv layout): then nothing is cached."""
+    executable = Path(checkov).resolve()
+    versions = sorted(executable.parent.parent.glob("lib/python*/site-packages/checkov/version.py"))
+    if not versions:
+        return None
+    version = versions[0]
+    stat = version.stat()
+    return json.dumps([str(executable), str(version), stat.st_size, stat.st_mtime_ns, version.read_text()])
+
+
+def _cache_key(data: bytes, identity: str) -> str:
+    return hashlib.sha256(json.dumps([identity, CHECKOV_ARGUMENTS]).encode() + b"\0" + data).hexdigest()
+
+
+def _with_path(report: Any, path: Path) -> Any:
+    """A kept report, its results naming ``path`` (the file given now; the content is the same)."""
+    for kind in ("passed_checks", "failed_checks"):
+        for check in report["results"][kind]:
+            check["file_abs_path"] = str(path)
+    return report
+
+
 def run_checkov_batch(stack_files: Sequence[Path], checkov: Path = CHECKOV) -> dict[Path, Any]:
     """checkov's JSON report of each ``cdk.tf.json``, from one checkov process for all of them.
 
     checkov's start-up (~2.5 s of importing its checks) is paid once instead of once per stack; its
-    merged report is split back per file by each result's absolute path.
+    merged report is split back per file by each result's absolute path. A file whose exact bytes
+    this checkov (same executable, same installed version file) has scanned before with the same
+    arguments gets that report back from :func:`cache_directory` instead of a new scan: checkov's
+    report is a function of them (it runs offline, with no configuration file here). Only the
+    others go to checkov. ``CHECKOV_CACHE=0`` scans every file and keeps nothing.
     """
     if not Path(checkov).is_file():
         raise GateError(f"checkov not found at {checkov} — run 'make checkov' (creates .venv-checkov from "
@@ -159,8 +201,60 @@ def run_checkov_batch(stack_files: Sequence[Path], checkov: Path = CHECKOV) -> d
     files = [Path(f).resolve() for f in stack_files]
     if len(set(files)) != len(files):
         raise GateError("the same cdk.tf.json was given twice")
-    command = [str(checkov), *(a for f in files for a in ("--file", str(f))), "--framework", "terraform_json",
-               "--skip-download", "--output", "json"]
+    cached = os.environ.get(CACHE_SWITCH, "1").strip().lower() not in ("0", "off", "false", "no")
+    identity = checkov_identity(checkov) if cached else None
+    keys = {f: _cache_key(f.read_bytes(), identity) for f in files} if identity else {}
+    split: dict[Path, Any] = {}
+    for f, key in keys.items():
+        try:
+            split[f] = _with_path(json.loads(zlib.decompress((cache_directory() / f"{key}.json.z").read_bytes())), f)
+        except (OSError, ValueError, KeyError, TypeError, zlib.error):
+            continue
+    todo = [f for f in files if f not in split]
+    LAST_BATCH.update(kept=len(files) - len(todo), scanned=len(todo))
+    if todo:
+        fresh = _scan_batch(todo, checkov)
+        split.update(fresh)
+        for f in todo if keys else ():
+            _keep(cache_directory() / f"{keys[f]}.json.z", fresh[f])
+        if keys:
+            _prune(cache_directory())
+    return {f: split[f] for f in files}
+
+
+def _keep(entry: Path, report: Any) -> None:
+    staging = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        staging.write_bytes(zlib.compress(json.dumps(report).encode(), 6))
+        os.replace(staging, entry)  # atomic: a concurrent run reads the old entry or this one
+    except OSError:  # no writable cache: scanned again next time
+        try:
+            staging.unlink()
+        except OSError:
+            pass
+
+
+CACHE_LIMIT = 300  # reports (~80 KB each): a run that finds more removes the least recently read to 2/3
+
+
+def _prune(directory: Path, limit: int = CACHE_LIMIT) -> None:
+    try:
+        entries = [(entry.stat().st_atime_ns, entry) for entry in directory.glob("*.json.z")]
+    except OSError:
+        return
+    if len(entries) <= limit:
+        return
+    entries.sort()
+    for _, entry in entries[: len(entries) - (limit * 2) // 3]:
+        try:
+            entry.unlink()
+        except OSError:
+            pass
+
+
+def _scan_batch(files: Sequence[Path], checkov: Path) -> dict[Path, Any]:
+    command = [str(checkov), *(a for f in files for a in ("--file", str(f))), *CHECKOV_ARGUMENTS]
     done = subprocess.run(command, capture_output=True, text=True, env=checkov_env(), timeout=900, check=False)
     if done.returncode not in (0, 1):  # 1 = some check failed; anything else is checkov breaking
         raise GateError(f"checkov exited {done.returncode} on {len(files)} file(s): {done.stderr.strip()[-800:]}")
@@ -401,6 +495,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         start = time.monotonic()
         scans = {s.environment: s for s in scan([row["stack"] for row in rows], args.outdir, args.checkov)}
         seconds = time.monotonic() - start
+        if LAST_BATCH["kept"]:
+            print(f"checkov: {LAST_BATCH['kept']} of {len(rows)} report(s) kept from an earlier scan of the same bytes "
+                  f"by the same checkov ({cache_directory()}; CHECKOV_CACHE=0 scans every stack)")
         for system, stacks in by_system.items():
             path, accepted = lists[system]
             verdict = evaluate([scans[stack] for stack in stacks], accepted)

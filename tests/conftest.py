@@ -129,8 +129,8 @@ def pytest_sessionfinish(session, exitstatus):
 # is left with a long file at the end. The rehearsal tier (`-m rehearsal`, run by `make rehearse`)
 # starts with the validation of every stack.
 FIRST = ("tests/rehearsal/test_terraform.py", "tests/rehearsal/test_delivery.py", "tests/backend/test_e2e.py",
-         "tests/rehearsal/test_emulator.py", "tests/security/test_gate.py", "tests/modules/test_node_lazy.py",
-         "tests/systems/test_add_a_system.py", "tests/test_failures.py", "tests/backend/test_bootstrap.py",
+         "tests/rehearsal/test_emulator.py", "tests/systems/test_add_a_system.py", "tests/modules/test_node_lazy.py",
+         "tests/test_failures.py", "tests/backend/test_bootstrap.py", "tests/security/test_gate.py",
          "tests/review/test_delivery_affected.py", "tests/test_cdktf_cli.py", "tests/modules/cdn/test_cloudfront.py",
          "tests/test_suite.py", "tests/review/test_diagram.py", "tests/review/test_cost.py")
 

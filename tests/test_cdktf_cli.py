@@ -20,7 +20,8 @@ from main import manifest as stack_manifest, parse_selection
 STACKS = [row["stack"] for row in stack_manifest(parse_selection([]))]
 from modules import framework
 
-pytestmark = pytest.mark.cli
+# The official CLI starts Node's cdktf-cli, which runs main.py (~7 s): a long check (make rehearse, .ci/run).
+pytestmark = [pytest.mark.cli, pytest.mark.long]
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 900  # the first bin/cdktf run installs the CLI (npm ci builds node-pty)

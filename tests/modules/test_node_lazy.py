@@ -52,6 +52,7 @@ assert vpc.id != vpc.id  # each read is a round trip: Node makes a new token eve
 """
 
 
+@pytest.mark.long  # the default way is the slow way (~8 s): make rehearse and .ci/run, not make test
 def test_every_stack_is_byte_identical_with_and_without_the_speedups(tmp_path, all_stacks_output):
     # GIVEN the app synthesized with every speedup on (the run's shared synth: a `python main.py` started
     # from this environment; this process, which has built a provider resource, runs the same way) ...

@@ -7,8 +7,10 @@ they fail, not skip, when it is missing.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import sys
 import tomllib
 from dataclasses import replace
 from pathlib import Path
@@ -338,3 +340,97 @@ def test_every_other_system_passes_the_gate_with_its_own_accepted_list(scanned, 
     verdict = evaluate([scans[stack] for stack in stacks], load_accepted(path, stacks))
     assert verdict.ok, gate.report(verdict, 0, path)
     assert [s.environment for s in verdict.scans] == stacks
+
+
+# --- checkov's reports kept by content --------------------------------------------------------------
+
+FAKE_CHECKOV = r'''#!{python}
+import json, os, sys
+from pathlib import Path
+files = [sys.argv[i + 1] for i, a in enumerate(sys.argv) if a == "--file"]
+with open(os.environ["FAKE_CHECKOV_LOG"], "a") as log:
+    log.write(json.dumps(sorted(Path(f).name + ":" + Path(f).parent.name for f in files)) + "\n")
+reports = [{{"check_type": "terraform_json", "summary": {{"checkov_version": "9.9.9", "parsing_errors": 0}},
+            "results": {{"passed_checks": [{{"check_id": "CKV_X_1", "resource": "aws_s3_bucket.b",
+                                             "file_abs_path": str(Path(f).resolve()),
+                                             "content": Path(f).read_text()}}],
+                         "failed_checks": [], "parsing_errors": []}}}} for f in files]
+print(json.dumps(reports))
+'''
+
+
+def _fake_checkov(root: Path) -> Path:
+    venv = root / "venv"
+    (venv / "lib" / "python3.11" / "site-packages" / "checkov").mkdir(parents=True)
+    (venv / "lib" / "python3.11" / "site-packages" / "checkov" / "version.py").write_text('version = "9.9.9"\n')
+    (venv / "bin").mkdir()
+    checkov = venv / "bin" / "checkov"
+    checkov.write_text(FAKE_CHECKOV.format(python=sys.executable))
+    checkov.chmod(0o755)
+    return checkov
+
+
+def _scanned_files(log: Path) -> list[list[str]]:
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+
+def test_checkov_reports_are_kept_by_content_and_a_changed_file_is_scanned_again(tmp_path, monkeypatch):
+    checkov, log = _fake_checkov(tmp_path), tmp_path / "log.jsonl"
+    monkeypatch.setenv("FAKE_CHECKOV_LOG", str(log))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv(gate.CACHE_SWITCH, raising=False)
+    a, b = tmp_path / "a" / "cdk.tf.json", tmp_path / "b" / "cdk.tf.json"
+    for path, text in ((a, '{"a": 1}'), (b, '{"b": 2}')):
+        path.parent.mkdir()
+        path.write_text(text)
+    first = gate.run_checkov_batch([a, b], checkov)
+    assert _scanned_files(log) == [["cdk.tf.json:a", "cdk.tf.json:b"]] and gate.LAST_BATCH == {"kept": 0, "scanned": 2}
+    # THEN the same bytes by the same checkov: no checkov at all, the same reports
+    assert gate.run_checkov_batch([a, b], checkov) == first
+    assert len(_scanned_files(log)) == 1 and gate.LAST_BATCH == {"kept": 2, "scanned": 0}
+    # a changed file is scanned again, alone; the same bytes elsewhere are kept, naming the new path
+    b.write_text('{"b": 3}')
+    copy = tmp_path / "copy" / "cdk.tf.json"
+    copy.parent.mkdir()
+    copy.write_text('{"a": 1}')
+    third = gate.run_checkov_batch([a, b, copy], checkov)
+    assert _scanned_files(log)[1:] == [["cdk.tf.json:b"]]
+    assert third[b]["results"]["passed_checks"][0]["content"] == '{"b": 3}'
+    assert third[copy.resolve()]["results"]["passed_checks"][0]["file_abs_path"] == str(copy.resolve())
+    # another checkov (its version file changed) scans everything again
+    (checkov.parent.parent / "lib" / "python3.11" / "site-packages" / "checkov" / "version.py").write_text('version = "9.9.10"\n')
+    gate.run_checkov_batch([a], checkov)
+    assert _scanned_files(log)[2:] == [["cdk.tf.json:a"]]
+
+
+def test_checkov_cache_switched_off_scans_every_file_and_keeps_nothing(tmp_path, monkeypatch):
+    checkov, log = _fake_checkov(tmp_path), tmp_path / "log.jsonl"
+    monkeypatch.setenv("FAKE_CHECKOV_LOG", str(log))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv(gate.CACHE_SWITCH, "0")
+    stack = tmp_path / "cdk.tf.json"
+    stack.write_text("{}")
+    gate.run_checkov_batch([stack], checkov)
+    gate.run_checkov_batch([stack], checkov)
+    assert len(_scanned_files(log)) == 2 and not (tmp_path / "cache").exists()
+
+
+def test_the_gate_says_how_many_reports_it_kept(committed_output, capsys):
+    gate.main(["account", "--outdir", str(committed_output)])
+    first = capsys.readouterr().out
+    assert gate.main(["account", "--outdir", str(committed_output)]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("checkov: 1 of 1 report(s) kept from an earlier scan of the same bytes")
+    def timeless(text):
+        return [re.sub(r", [0-9.]+ s$", "", line) for line in text.splitlines() if not line.startswith("checkov:")]
+    assert timeless(out) == timeless(first) and "gate: passed" in out
+
+
+def test_the_kept_reports_are_bounded(tmp_path):
+    for index in range(7):
+        (tmp_path / f"{index:02d}.json.z").write_bytes(b"x")
+        os.utime(tmp_path / f"{index:02d}.json.z", ns=(index * 10**9, index * 10**9))
+    gate._prune(tmp_path, limit=6)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{i:02d}.json.z" for i in range(3, 7)]  # the 4 read last
+    gate._prune(tmp_path, limit=6)
+    assert len(list(tmp_path.iterdir())) == 4  # within the bound: nothing removed

@@ -27,6 +27,9 @@ without asking Node (``TerraformStack.of`` was ~400 round trips for every stack)
 A construct whose scope was not recorded (one the framework created) is
 answered by Node, as before.
 
+A string attribute's first read does not wait for Node either: :mod:`modules.deferred_gets`
+makes its token in Python and registers it with the next message (``JSII_DEFERRED_GETS=0``).
+
 ``ATTRIBUTE_TOKEN_CACHE=0`` turns all of it off.
 """
 
@@ -35,6 +38,8 @@ from __future__ import annotations
 import os
 import sys
 import types
+
+from modules import deferred_gets
 
 SWITCH = "ATTRIBUTE_TOKEN_CACHE"
 INPUT_SUFFIX = "_input"  # getters of what was set: never cached
@@ -46,25 +51,38 @@ def enabled() -> bool:
     return os.environ.get(SWITCH, "1").strip().lower() not in ("0", "off", "false", "no")
 
 
-def _caching(prop: property, name: str) -> property:
+def _caching(prop: property, name: str, deferrable: bool = False) -> property:
     slot = f"__{name}_token"
+    jsii_name = deferred_gets.eligible(prop) if deferrable else None
 
-    def fget(self):
-        try:
-            return self.__dict__[slot]
-        except KeyError:
-            value = self.__dict__[slot] = prop.fget(self)
-            return value
+    if jsii_name is None:
+        def fget(self):
+            try:
+                return self.__dict__[slot]
+            except KeyError:
+                value = self.__dict__[slot] = prop.fget(self)
+                return value
+    else:
+        def fget(self):  # a string attribute: its token made in Python, registered with the next message
+            try:
+                return self.__dict__[slot]
+            except KeyError:
+                value = deferred_gets.token(self, jsii_name)
+                if value is None:
+                    value = prop.fget(self)
+                self.__dict__[slot] = value
+                return value
 
     fget.__doc__ = prop.__doc__
+    fget.__wrapped_property__ = prop  # the bindings' own property (tests ask Node through it)
     setattr(fget, _MARK, True)
     return property(fget, prop.fset, prop.fdel, prop.__doc__)
 
 
-def _cache_property(klass: type, name: str) -> bool:
+def _cache_property(klass: type, name: str, deferrable: bool = False) -> bool:
     prop = klass.__dict__.get(name)
     if isinstance(prop, property) and prop.fget and not getattr(prop.fget, _MARK, False):
-        setattr(klass, name, _caching(prop, name))
+        setattr(klass, name, _caching(prop, name, deferrable))
         return True
     return False
 
@@ -83,7 +101,7 @@ def cache(module: types.ModuleType) -> int:
                 and issubclass(value, (TerraformResource, TerraformDataSource))):
             continue
         for name in [n for n, v in vars(value).items() if isinstance(v, property) and not n.endswith(INPUT_SUFFIX)]:
-            changed += _cache_property(value, name)
+            changed += _cache_property(value, name, deferrable=True)
     return changed
 
 

@@ -152,4 +152,37 @@ if (!["0", "off", "false", "no"].includes((process.env.JSII_TYPE_ROWS || "").tri
   };
 }
 
+// modules/deferred_gets.py's queue: a line {"x-deferred-gets": [[object ref, property, key], ...]} that
+// Python writes in front of its next message, with no answer of its own. The kernel's input reader
+// (changed by modules/jsii_one_process.py) hands every line here first; this one never reaches the
+// kernel. For each entry the property's getter runs on the object (as the kernel's own `get` would) and
+// the token it answers is entered in cdktf's token map a second time, under Python's key, before the
+// kernel reads the next message. A getter that does not answer a single string token: Python's key
+// resolves to an error naming the object and the property.
+const DEFERRED = '{"x-deferred-gets":';
+const SINGLE_TOKEN = /^\$\{TfToken\[([a-zA-Z0-9:._-]+)\]\}$/;
+globalThis.__jsiiOwnLine = function (line) {
+  if (!line.startsWith(DEFERRED)) return false;
+  const entries = JSON.parse(line)["x-deferred-gets"];
+  for (const [ref, property, key] of entries) {
+    let token;
+    let reason;
+    try {
+      const instance = globalThis.__jsiiObjectTable.findObject({ "$jsii.byref": ref }).instance;
+      const value = instance[property];
+      const match = typeof value === "string" ? SINGLE_TOKEN.exec(value) : null;
+      token = match && globalThis.__cdktfTokenMap ? globalThis.__cdktfTokenMap.stringTokenMap.get(match[1]) : undefined;
+      if (token === undefined) reason = `answered ${JSON.stringify(value)}, not a single string token`;
+    } catch (error) {
+      reason = String((error && error.message) || error);
+    }
+    if (token === undefined) {
+      const message = `${ref}: its property ${property} could not be read for Python's token ${key} (${reason})`;
+      token = { creationStack: [], resolve() { throw new Error(message); }, toString() { return message; } };
+    }
+    if (globalThis.__cdktfTokenMap) globalThis.__cdktfTokenMap.stringTokenMap.set(key, token);
+  }
+  return true;
+};
+
 require(program);

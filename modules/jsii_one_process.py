@@ -71,10 +71,22 @@ TYPE_ROW_READ_ONE = (b'const F=se(this,g,"f").readUInt32LE(se(this,B,"f")+4*f),'
 TYPE_CHECK_MESSAGE = b'(0,B.default)(null!=e,`Kernel error: expected type information, got ${(0,K.inspect)(e)}`)'
 TYPE_CHECK_MESSAGE_ON_FAILURE = (b'null!=e||(0,B.default)(!1,'
                                  b'`Kernel error: expected type information, got ${(0,K.inspect)(e)}`)')
+# The kernel's object table, reachable by the runtime (globalThis.__jsiiObjectTable), and its input reader
+# handing each line to the runtime first (globalThis.__jsiiOwnLine: true when the line was the runtime's own,
+# modules/deferred_gets.py's queue, which the kernel then never sees).
+OBJECT_TABLE = b'class ObjectTable{constructor(e){y.add(this),'
+OBJECT_TABLE_SHARED = b'class ObjectTable{constructor(e){globalThis.__jsiiObjectTable=this,y.add(this),'
+READ_LINE = b'readLine(){let e,p=0;'
+READ_LINE_OWN_FIRST = (b'readLine(){for(;;){const line=this.__jsiiReadOneLine();if(void 0===line||'
+                       b'!globalThis.__jsiiOwnLine||!globalThis.__jsiiOwnLine(line))return line}}'
+                       b'__jsiiReadOneLine(){let e,p=0;')
 # Each change is made only where its original text occurs exactly once; otherwise that part of the kernel
 # is written as jsii ships it (slower or larger, never wrong).
 KERNEL_CHANGES = ((DIGEST_FUNCTION, DIGEST_MEMOIZED), (TYPE_ROW_READ, TYPE_ROW_READ_ONE),
-                  (TYPE_CHECK_MESSAGE, TYPE_CHECK_MESSAGE_ON_FAILURE))
+                  (TYPE_CHECK_MESSAGE, TYPE_CHECK_MESSAGE_ON_FAILURE), (OBJECT_TABLE, OBJECT_TABLE_SHARED),
+                  (READ_LINE, READ_LINE_OWN_FIRST))
+# What modules/deferred_gets.py needs of the kernel: without both, nothing is deferred.
+DEFERRED_GETS_CHANGES = (OBJECT_TABLE, READ_LINE)
 
 _OFF_VALUES = {"0", "off", "false", "no"}
 _OPTION = re.compile(r"(?:^|(?<=\s))--preserve-symlinks(?=\s|$)")
@@ -88,6 +100,12 @@ class Status:
 
 
 _status = Status("off")
+_applied: set[bytes] = set()  # the original texts of KERNEL_CHANGES changed in the installed jsii's kernel
+
+
+def applied(original: bytes) -> bool:
+    """Whether the kernel this process runs has the change of ``original`` (one of KERNEL_CHANGES)."""
+    return _status.state == "one-process" and original in _applied
 
 
 def enabled() -> bool:
@@ -106,6 +124,7 @@ def kernel_directory(embedded=None, cache: Path | None = None) -> tuple[Path | N
     ``embedded`` is the package holding jsii's embedded files (``jsii._embedded.jsii``).
     The directory is named by the files' hash, written once and then reused.
     """
+    embedded_is_installed = embedded is None
     if embedded is None:
         import jsii._embedded.jsii as embedded
     files = importlib.resources.files(embedded)
@@ -117,9 +136,14 @@ def kernel_directory(embedded=None, cache: Path | None = None) -> tuple[Path | N
             return None, f"jsii embeds no {resource}"
     if EXPECTED_CHANNEL.encode() not in contents["lib/program.js"]:
         return None, f"jsii's lib/program.js no longer talks on descriptor 3 ({EXPECTED_CHANNEL} not found)"
+    applied = set()
     for original, changed in KERNEL_CHANGES:
         if contents["lib/program.js"].count(original) == 1:
             contents["lib/program.js"] = contents["lib/program.js"].replace(original, changed)
+            applied.add(original)
+    if embedded_is_installed:
+        _applied.clear()
+        _applied.update(applied)
     digest = hashlib.sha256(b"".join(contents[name] for name in sorted(contents))).hexdigest()[:16]
     target = (cache or _cache_root()) / digest
     if (target / "lib" / "program.js").is_file():

@@ -348,3 +348,13 @@ function creationStackSource(content, filename) {
     return compileBefore.call(this, content, filename);
   };
 }
+// PROTOTYPE no prepare
+{
+  const c3 = Module.prototype._compile;
+  Module.prototype._compile = function (content, filename) {
+    if (typeof filename === "string" && filename.endsWith(`${path.sep}cdktf${path.sep}lib${path.sep}app.js`) && process.env.NO_PREPARE) {
+      content = content.replace("stacks.forEach((stack) => stack.prepareStack());", "stacks.forEach((stack) => stack.ensureBackendExists());");
+    }
+    return c3.call(this, content, filename);
+  };
+}

@@ -113,6 +113,7 @@ def test_a_jsii_of_another_shape_keeps_the_relay_and_says_so_in_one_line(tmp_pat
     directory, found = jsii_one_process.kernel_directory(package, cache=tmp_path / "cache")
     assert directory is None and reason in found
     # install() with that jsii: nothing set for Node, one note for the summary
+    monkeypatch.setattr(jsii_one_process, "_status", jsii_one_process.status())  # this process's, back afterwards
     monkeypatch.setattr(jsii_one_process, "kernel_directory", lambda: (None, found))
     monkeypatch.setenv(jsii_one_process.PROGRAM, "/inherited/lib/program.js")
     monkeypatch.setenv("JSII_RUNTIME", str(jsii_one_process.RUNTIME))
@@ -122,7 +123,6 @@ def test_a_jsii_of_another_shape_keeps_the_relay_and_says_so_in_one_line(tmp_pat
     assert os.environ["NODE_OPTIONS"] == "--no-deprecation"
     (line,) = jsii_one_process.messages()
     assert line.startswith("note: jsii runs with its relay process (more memory, same output): ") and reason in line
-    monkeypatch.setattr(jsii_one_process, "_status", jsii_one_process.Status("off"))
 
 
 FAKE_KERNEL = r"""

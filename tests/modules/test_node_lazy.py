@@ -47,6 +47,8 @@ from modules.framework import FRAMEWORK, PROVIDER_PACKAGE
 assert not unchecked_bindings.active(FRAMEWORK) and not unchecked_bindings.active(PROVIDER_PACKAGE + ".vpc")
 from modules import jsii_arguments
 assert not jsii_arguments.active()  # every struct field through its getter, unset ones as null
+from modules import deferred_gets
+assert not deferred_gets.active()  # every attribute read asks Node
 vpc = aws.vpc.Vpc(TerraformStack(Testing.app(), "probe"), "vpc")
 assert vpc.id != vpc.id  # each read is a round trip: Node makes a new token every time
 """

@@ -27,7 +27,7 @@ without asking Node (``TerraformStack.of`` was ~400 round trips for every stack)
 A construct whose scope was not recorded (one the framework created) is
 answered by Node, as before.
 
-A string attribute's first read does not wait for Node either: :mod:`modules.deferred_gets`
+A string attribute's first read does not wait for Node either: :mod:`modules.jsii_deferred`
 makes its token in Python and registers it with the next message (``JSII_DEFERRED_GETS=0``).
 
 ``ATTRIBUTE_TOKEN_CACHE=0`` turns all of it off.
@@ -39,7 +39,7 @@ import os
 import sys
 import types
 
-from modules import deferred_gets
+from modules import jsii_deferred
 
 SWITCH = "ATTRIBUTE_TOKEN_CACHE"
 INPUT_SUFFIX = "_input"  # getters of what was set: never cached
@@ -53,7 +53,7 @@ def enabled() -> bool:
 
 def _caching(prop: property, name: str, deferrable: bool = False) -> property:
     slot = f"__{name}_token"
-    jsii_name = deferred_gets.eligible(prop) if deferrable else None
+    jsii_name = jsii_deferred.eligible(prop) if deferrable else None
 
     if jsii_name is None:
         def fget(self):
@@ -67,7 +67,7 @@ def _caching(prop: property, name: str, deferrable: bool = False) -> property:
             try:
                 return self.__dict__[slot]
             except KeyError:
-                value = deferred_gets.token(self, jsii_name)
+                value = jsii_deferred.token(self, jsii_name)
                 if value is None:
                     value = prop.fget(self)
                 self.__dict__[slot] = value

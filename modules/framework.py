@@ -95,13 +95,13 @@ else:
 import constructs as _constructs  # noqa: E402
 from constructs import Construct  # noqa: E402
 
-from modules import attribute_tokens, deferred_gets, jsii_arguments  # noqa: E402
+from modules import attribute_tokens, jsii_deferred, jsii_arguments  # noqa: E402
 
 attribute_tokens.cache_constructs(_constructs)  # node, node.id/path read once; scopes known in Python
 # structs sent to Node from the values they were given (modules/jsii_arguments.py)
 jsii_arguments.install((*unchecked_bindings.FRAMEWORKS, PROVIDER_PACKAGE))
 if attribute_tokens.enabled():
-    deferred_gets.install()  # string attributes' tokens registered with the next message (modules/deferred_gets.py)
+    jsii_deferred.install()  # string attributes' tokens registered with the next message (modules/jsii_deferred.py)
 
 from modules.aws_provider import aws  # noqa: E402
 

@@ -152,18 +152,23 @@ if (!["0", "off", "false", "no"].includes((process.env.JSII_TYPE_ROWS || "").tri
   };
 }
 
-// modules/deferred_gets.py's queue: a line {"x-deferred-gets": [[object ref, property, key], ...]} that
-// Python writes in front of its next message, with no answer of its own. The kernel's input reader
-// (changed by modules/jsii_one_process.py) hands every line here first; this one never reaches the
-// kernel. For each entry the property's getter runs on the object (as the kernel's own `get` would) and
-// the token it answers is entered in cdktf's token map a second time, under Python's key, before the
-// kernel reads the next message. A getter that does not answer a single string token: Python's key
-// resolves to an error naming the object and the property.
-const DEFERRED = '{"x-deferred-gets":';
+// modules/jsii_deferred.py's lines: Python writes them without waiting for an answer, and the kernel's
+// input reader (changed by modules/jsii_one_process.py) hands every line here first; these never reach
+// the kernel. Handled in the order Python wrote them, before the kernel reads its next message.
+//   {"x-deferred-gets": [[object ref, property, key], ...]}: the property's getter runs on the object
+//     (as the kernel's own `get` would) and the token it answers is entered in cdktf's token map a second
+//     time, under Python's key. A getter that does not answer a single string token: Python's key
+//     resolves to an error naming the object and the property.
+//   {"x-deferred-create": [name, create request]}: the kernel's own create, the object registered under
+//     Python's name (the kernel's makeId honours globalThis.__jsiiChosenId once). If it fails, the next
+//     message Python waits for is answered with that error (naming the object, so Python can say where it
+//     created it) instead of being run, and the creations in between are skipped: they build on it.
+const DEFERRED_GETS = '{"x-deferred-gets":';
+const DEFERRED_CREATE = '{"x-deferred-create":';
 const SINGLE_TOKEN = /^\$\{TfToken\[([a-zA-Z0-9:._-]+)\]\}$/;
-globalThis.__jsiiOwnLine = function (line) {
-  if (!line.startsWith(DEFERRED)) return false;
-  const entries = JSON.parse(line)["x-deferred-gets"];
+let failedCreate = null;
+
+function registerGets(entries) {
   for (const [ref, property, key] of entries) {
     let token;
     let reason;
@@ -182,7 +187,44 @@ globalThis.__jsiiOwnLine = function (line) {
     }
     if (globalThis.__cdktfTokenMap) globalThis.__cdktfTokenMap.stringTokenMap.set(key, token);
   }
-  return true;
+}
+
+function create(name, request) {
+  if (failedCreate) return; // it builds on what failed: the first error is the one Python gets
+  try {
+    globalThis.__jsiiChosenId = name;
+    const made = globalThis.__jsiiKernel.create(request);
+    if (!made || made["$jsii.byref"] !== name) {
+      throw new Error(`the kernel named it ${made && made["$jsii.byref"]}, not ${name}`);
+    }
+    if (Array.isArray(made["$jsii.interfaces"]) && made["$jsii.interfaces"].length) {
+      throw new Error(`the kernel answered interfaces Python does not know: ${made["$jsii.interfaces"].join(", ")}`);
+    }
+  } catch (error) {
+    const message = String((error && error.message) || error);
+    failedCreate = { error: `${message} (deferred create of ${name})`, stack: String((error && error.stack) || message),
+      name: (error && error.name === "@jsii/kernel.Fault") ? "@jsii/kernel.Fault" : "@jsii/kernel.RuntimeError" };
+  } finally {
+    globalThis.__jsiiChosenId = undefined;
+  }
+}
+
+globalThis.__jsiiOwnLine = function (line) {
+  if (line.startsWith(DEFERRED_GETS)) {
+    registerGets(JSON.parse(line)["x-deferred-gets"]);
+    return true;
+  }
+  if (line.startsWith(DEFERRED_CREATE)) {
+    const [name, request] = JSON.parse(line)["x-deferred-create"];
+    create(name, request);
+    return true;
+  }
+  if (failedCreate) { // the message Python now waits for: answered with the creation's error, not run
+    writeAll(1, Buffer.from(JSON.stringify(failedCreate) + "\n"));
+    failedCreate = null;
+    return true;
+  }
+  return false;
 };
 
 require(program);

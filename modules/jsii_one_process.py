@@ -73,20 +73,28 @@ TYPE_CHECK_MESSAGE_ON_FAILURE = (b'null!=e||(0,B.default)(!1,'
                                  b'`Kernel error: expected type information, got ${(0,K.inspect)(e)}`)')
 # The kernel's object table, reachable by the runtime (globalThis.__jsiiObjectTable), and its input reader
 # handing each line to the runtime first (globalThis.__jsiiOwnLine: true when the line was the runtime's own,
-# modules/deferred_gets.py's queue, which the kernel then never sees).
+# modules/jsii_deferred.py's queue, which the kernel then never sees).
 OBJECT_TABLE = b'class ObjectTable{constructor(e){y.add(this),'
 OBJECT_TABLE_SHARED = b'class ObjectTable{constructor(e){globalThis.__jsiiObjectTable=this,y.add(this),'
 READ_LINE = b'readLine(){let e,p=0;'
 READ_LINE_OWN_FIRST = (b'readLine(){for(;;){const line=this.__jsiiReadOneLine();if(void 0===line||'
                        b'!globalThis.__jsiiOwnLine||!globalThis.__jsiiOwnLine(line))return line}}'
                        b'__jsiiReadOneLine(){let e,p=0;')
+# The kernel itself, reachable by the runtime (globalThis.__jsiiKernel), and its object table naming an
+# object as the runtime chose (globalThis.__jsiiChosenId, once) instead of from its counter.
+KERNEL = b'class Kernel{constructor(e){y.add(this),'
+KERNEL_SHARED = b'class Kernel{constructor(e){globalThis.__jsiiKernel=this,y.add(this),'
+MAKE_ID = b'N=function _ObjectTable_makeId(e){var p,m;return`${e}@${Z(this,F,(m=X(this,F,"f"),p=m++,m),"f"),p}`}'
+MAKE_ID_CHOSEN = (b'N=function _ObjectTable_makeId(e){var p,m;const chosen=globalThis.__jsiiChosenId;'
+                  b'if(void 0!==chosen&&chosen.startsWith(e+"@"))return globalThis.__jsiiChosenId=void 0,chosen;'
+                  b'return`${e}@${Z(this,F,(m=X(this,F,"f"),p=m++,m),"f"),p}`}')
 # Each change is made only where its original text occurs exactly once; otherwise that part of the kernel
 # is written as jsii ships it (slower or larger, never wrong).
 KERNEL_CHANGES = ((DIGEST_FUNCTION, DIGEST_MEMOIZED), (TYPE_ROW_READ, TYPE_ROW_READ_ONE),
                   (TYPE_CHECK_MESSAGE, TYPE_CHECK_MESSAGE_ON_FAILURE), (OBJECT_TABLE, OBJECT_TABLE_SHARED),
-                  (READ_LINE, READ_LINE_OWN_FIRST))
-# What modules/deferred_gets.py needs of the kernel: without both, nothing is deferred.
-DEFERRED_GETS_CHANGES = (OBJECT_TABLE, READ_LINE)
+                  (READ_LINE, READ_LINE_OWN_FIRST), (KERNEL, KERNEL_SHARED), (MAKE_ID, MAKE_ID_CHOSEN))
+# What modules/jsii_deferred.py needs of the kernel: without all of them, nothing is deferred.
+DEFERRED_CHANGES = (OBJECT_TABLE, READ_LINE, KERNEL, MAKE_ID)
 
 _OFF_VALUES = {"0", "off", "false", "no"}
 _OPTION = re.compile(r"(?:^|(?<=\s))--preserve-symlinks(?=\s|$)")

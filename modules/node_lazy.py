@@ -192,9 +192,12 @@ class Status:
 
 
 def status() -> Status:
-    """Read the preload's report for this process."""
+    """Read the preload's report for this process (once Node has handled what Python sent it)."""
     if not _installed:
         return Status("off")
+    from modules import jsii_deferred
+
+    jsii_deferred.wait_for_node()
     try:
         lines = Path(_installed["report"]).read_text(encoding="utf-8").splitlines()
     except OSError:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from modules import attribute_tokens, deferred_gets
+from modules import attribute_tokens, jsii_deferred
 from modules.context import stack_of
 from modules.framework import Construct, TerraformStack, Token, aws, test_app
 from modules.terraform_strings import is_unresolved
@@ -48,8 +48,8 @@ def test_an_attribute_token_is_read_once_and_what_was_set_is_read_every_time(rou
     bucket = aws.s3_bucket.S3Bucket(stack, "bucket", bucket="first")
     assert bucket.bucket == bucket.bucket and Token.is_unresolved(bucket.bucket)  # a reference, not "first"
     assert bucket.arn == bucket.arn
-    # once each; none when a string attribute's token is made in Python (tests/modules/test_deferred_gets.py)
-    once = 0 if deferred_gets.active() else 1
+    # once each; none when a string attribute's token is made in Python (tests/modules/test_jsii_deferred.py)
+    once = 0 if jsii_deferred.active() else 1
     assert round_trips[("get", "bucket")] == once and round_trips[("get", "arn")] == once
     # an *_input getter returns what was set: asked each time, and a setter's change is seen
     assert bucket.bucket_input == "first"
@@ -110,7 +110,7 @@ def test_a_real_token_is_seen_as_one():
 
 SWITCHED_OFF = """
 import constructs
-from modules import attribute_tokens, deferred_gets
+from modules import attribute_tokens, jsii_deferred
 from modules.framework import TerraformStack, aws, test_app
 mark = attribute_tokens._MARK
 assert not getattr(constructs.Construct.__init__, mark, False)

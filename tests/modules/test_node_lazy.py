@@ -12,7 +12,7 @@ import pytest
 
 import main
 from modules import node_lazy, unchecked_bindings
-from modules import framework, jsii_arguments, jsii_one_process
+from modules import framework, jsii_arguments, jsii_deferred, jsii_one_process
 from modules.framework import wheel_node
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,8 +47,8 @@ from modules.framework import FRAMEWORK, PROVIDER_PACKAGE
 assert not unchecked_bindings.active(FRAMEWORK) and not unchecked_bindings.active(PROVIDER_PACKAGE + ".vpc")
 from modules import jsii_arguments
 assert not jsii_arguments.active()  # every struct field through its getter, unset ones as null
-from modules import deferred_gets
-assert not deferred_gets.active()  # every attribute read asks Node
+from modules import jsii_deferred
+assert not jsii_deferred.active() and not jsii_deferred.creates_active()  # every read and creation waits for Node
 vpc = aws.vpc.Vpc(TerraformStack(Testing.app(), "probe"), "vpc")
 assert vpc.id != vpc.id  # each read is a round trip: Node makes a new token every time
 """
@@ -112,8 +112,14 @@ def test_without_the_bindings_type_checks_a_wrong_type_still_stops_the_synth():
     # Node's jsii kernel checks every value against the assembly: a wrong type never reaches the JSON.
     assert framework.aws.vpc.Vpc and unchecked_bindings.active(framework.PROVIDER_PACKAGE + ".vpc")
     stack = framework.TerraformStack(framework.Testing.app(), "wrong-type")
-    with pytest.raises(RuntimeError, match="Unable to deserialize value as @cdktf/provider-aws.vpc.VpcConfig"):
+    # raised at the next call that waits for Node (modules/jsii_deferred.py: creations are not waited for),
+    # naming where the object was created
+    with pytest.raises(RuntimeError, match="Unable to deserialize value as @cdktf/provider-aws.vpc.VpcConfig") as raised:
+        line = sys._getframe().f_lineno + 1
         framework.aws.vpc.Vpc(stack, "vpc", cidr_block=10)
+        framework.Testing.synth(stack)
+    if jsii_deferred.creates_active():
+        assert str(raised.value).endswith(f"— that object was created at {__file__}:{line}")
 
 
 def test_unchecked_bindings_keep_their_annotations_as_strings():

@@ -127,7 +127,7 @@ def slope(points: list[tuple[int, float]]) -> float:
 
 def line(label: str, result: dict, extra: str = "") -> str:
     return (f"{label:<34} {result['seconds']:6.2f} s  cpu {result['cpu_seconds']:5.2f} s  "
-            f"peak {result['peak_mb']:5d} MB  {extra}").rstrip()
+            f"peak {result['peak_mb']:5d} MiB  {extra}").rstrip()
 
 
 def main() -> int:
@@ -222,7 +222,7 @@ def main() -> int:
     for name, goal in results["goals"].items():
         print(f"goal {name}: {goal['value']} vs {goal['goal']} — {'met' if goal['met'] else 'MISSED'}")
     print(f"(median of {runs} runs each; {os.cpu_count()} CPUs, load average {load_before[0]:.1f} before; "
-          f"python {platform.python_version()}; largest peak {peak} MB; written to {RESULTS.relative_to(ROOT)})")
+          f"python {platform.python_version()}; largest peak {peak} MiB; written to {RESULTS.relative_to(ROOT)})")
     print()
     print(markdown(results))
     return 0
@@ -234,20 +234,20 @@ def markdown(results: dict) -> str:
         ("eager floor: cdktf + provider loaded the default way", results["eager_floor"]),
         ("lazy floor: the same as the project loads them", results["lazy_floor"]),
         (f"`python main.py {' '.join(CODEMATE)}` (Codemate)", results["codemate"]),
-        ("the same, the default way (all four switches off)", results["codemate_eager"]),
-        ("the same with jsii's relay process (`JSII_ONE_PROCESS=0` only)", results["codemate_relay"]),
+        ("the same, the default way (all five switches off)", results["codemate_eager"]),
+        ("the same with jsii's relay process (`JSII_ONE_PROCESS=0` only; nothing deferred then)", results["codemate_relay"]),
         (f"`python main.py` (all {len(results['app_stacks'])} stacks)", results["app"]),
         ("the same, the default way", results["app_eager"]),
     ]
     rows += [(f"`python main.py {name}`", r) for name, r in results.get("stacks", {}).items()]
     rows += [(f"dev + {n} extra services", r) for n, r in results.get("extra_services", {}).items()]
     text = ["| figure | wall | CPU | peak RSS |", "|---|---:|---:|---:|"]
-    text += [f"| {label} | {r['seconds']:.2f} s | {r['cpu_seconds']:.2f} s | {r['peak_mb']} MB |" for label, r in rows]
+    text += [f"| {label} | {r['seconds']:.2f} s | {r['cpu_seconds']:.2f} s | {r['peak_mb']} MiB |" for label, r in rows]
     text.append(f"| **every stack / eager floor** (goal ≤ {GOAL_APP_RATIO}) | **{results['ratio_app_to_eager_floor']:.2f}** | | |")
     text.append(f"| **Codemate / eager floor** (goal ≤ {GOAL_RATIO}) | **{results['ratio_codemate_to_eager_floor']:.2f}** "
                 f"| {results['cpu_ratio_codemate_to_eager_floor']:.2f} | |")
     text.append(f"| **largest peak of the project's synths** (goal ≤ {GOAL_PEAK_MB} MiB) | | | "
-                f"**{results['goals']['peak_mb']['value']} MB** |")
+                f"**{results['goals']['peak_mb']['value']} MiB** |")
     if "ms_per_extra_service" in results:
         text.append(f"| **one more load-balanced service** (goal ≤ {GOAL_MS_PER_SERVICE} ms) "
                     f"| **{results['ms_per_extra_service']:.0f} ms** | {results['cpu_ms_per_extra_service']:.0f} ms | |")

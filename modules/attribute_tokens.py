@@ -74,6 +74,7 @@ def _caching(prop: property, name: str, deferrable: bool = False) -> property:
                 return value
 
     fget.__doc__ = prop.__doc__
+    fget.__dict__.update(getattr(prop.fget, "__dict__", {}))  # __jsii_name__: a Python override is still one
     fget.__wrapped_property__ = prop  # the bindings' own property (tests ask Node through it)
     setattr(fget, _MARK, True)
     return property(fget, prop.fset, prop.fdel, prop.__doc__)

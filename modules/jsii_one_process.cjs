@@ -174,7 +174,7 @@ function registerGets(entries) {
     let reason;
     try {
       const instance = globalThis.__jsiiObjectTable.findObject({ "$jsii.byref": ref }).instance;
-      const value = instance[property];
+      const value = withoutCallbacks(() => instance[property]);
       const match = typeof value === "string" ? SINGLE_TOKEN.exec(value) : null;
       token = match && globalThis.__cdktfTokenMap ? globalThis.__cdktfTokenMap.stringTokenMap.get(match[1]) : undefined;
       if (token === undefined) reason = `answered ${JSON.stringify(value)}, not a single string token`;
@@ -189,11 +189,27 @@ function registerGets(entries) {
   }
 }
 
+// Python does not wait while Node handles these lines: a call back into Python (an override of a Python
+// object the work reaches) would never be answered. It fails instead, with the switch that waits.
+function withoutCallbacks(work) {
+  const kernel = globalThis.__jsiiKernel;
+  const handler = kernel.callbackHandler;
+  kernel.callbackHandler = () => {
+    throw new Error("it called back into Python, which does not wait for this (modules/jsii_deferred.py): "
+      + "JSII_DEFERRED_CREATES=0 and JSII_DEFERRED_GETS=0 wait for Node");
+  };
+  try {
+    return work();
+  } finally {
+    kernel.callbackHandler = handler;
+  }
+}
+
 function create(name, request) {
   if (failedCreate) return; // it builds on what failed: the first error is the one Python gets
   try {
     globalThis.__jsiiChosenId = name;
-    const made = globalThis.__jsiiKernel.create(request);
+    const made = withoutCallbacks(() => globalThis.__jsiiKernel.create(request));
     if (!made || made["$jsii.byref"] !== name) {
       throw new Error(`the kernel named it ${made && made["$jsii.byref"]}, not ${name}`);
     }

@@ -122,3 +122,19 @@ assert not getattr(aws.s3_bucket.S3Bucket.bucket.fget, mark, False)
 def test_the_switch_turns_all_of_it_off():
     subprocess.run([sys.executable, "-c", SWITCHED_OFF], cwd=ROOT, check=True, timeout=120,
                    env={**os.environ, attribute_tokens.SWITCH: "0"})
+
+
+def test_a_python_override_of_a_cached_attribute_is_still_an_override():
+    # jsii finds a subclass's override by the jsii name on the original getter: the cache keeps it
+    assert aws.s3_bucket.S3Bucket.arn.fget.__jsii_name__ == "arn"
+    stack = TerraformStack(test_app(), "override")
+
+    class OwnArn(aws.s3_bucket.S3Bucket):
+        @property
+        def arn(self) -> str:
+            return "arn:aws:s3:::own"
+
+    bucket = OwnArn(stack, "bucket")
+    from jsii._kernel import _get_overides
+
+    assert [(o.property, o.cookie) for o in _get_overides(aws.s3_bucket.S3Bucket, bucket)] == [("arn", "arn")]

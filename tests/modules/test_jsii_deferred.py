@@ -132,3 +132,19 @@ def test_creations_switched_off_wait_for_node(monkeypatch):
     monkeypatch.setenv(jsii_deferred.SWITCH, "0")
     monkeypatch.setenv(jsii_deferred.CREATES_SWITCH, "0")
     assert jsii_deferred.install() is False and not jsii_deferred.creates_active()
+
+
+def test_work_that_would_call_back_into_python_fails_instead_of_hanging():
+    stack = TerraformStack(test_app(), "callback")
+
+    class OwnArn(aws.s3_bucket.S3Bucket):
+        @property
+        def arn(self) -> str:  # an override: Node's getter calls back into Python
+            return "arn:aws:s3:::own"
+
+    bucket = OwnArn(stack, "bucket")
+    assert int(bucket.__jsii_ref__.ref.rsplit("@", 1)[1]) < jsii_deferred.FIRST_NAME  # created the waiting way
+    token = jsii_deferred.token(bucket, "arn")  # Node would have to ask Python while Python does not wait
+    aws.ssm_parameter.SsmParameter(stack, "parameter", name="/x", type="String", value=token)
+    with pytest.raises(RuntimeError, match="it called back into Python, which does not wait for this"):
+        framework.Testing.synth(stack)

@@ -57,8 +57,11 @@ FIRST_NAME = 10**9  # Python's object names: <fqn>@<FIRST_NAME + n>; the kernel'
 _DEFERRED_REF = re.compile(r"\(deferred create of (\S+@\d+)\)")
 _names = itertools.count(FIRST_NAME + 1)
 _MARK = "_jsii_deferred"
-_OWN_FILES = {__file__, __file__.replace("jsii_deferred.py", "attribute_tokens.py")}
-_created_at: dict[str, str] = {}  # Python's name of an object -> "file:line" of its creation
+# Files that stand between a construct and jsii (every jsii call passes through them): never the place of
+# an error (tooling/failures.py skips them too).
+OWN_FILES = frozenset({__file__, __file__.replace("jsii_deferred.py", "attribute_tokens.py"),
+                       __file__.replace("jsii_deferred.py", "jsii_arguments.py")})
+_created_at: dict[str, tuple[str, int]] = {}  # Python's name of an object -> (file, line) of its creation
 _ALLOWED_NAMES = {"typing", "cast", "builtins", "str", "jsii", "get"}
 _pending: list[list[str]] = []
 _counter = itertools.count(1)
@@ -115,7 +118,9 @@ def install() -> bool:
             where = _creation_of(error)
             if where is None:
                 raise
-            raise type(error)(f"{error} — that object was created at {where}") from error
+            located = type(error)(f"{error} — that object was created at {where[0]}:{where[1]}")
+            located.created_at = where  # what tooling/failures.py reports as the error's place
+            raise located from error
 
     send_after_the_queue.__wrapped__ = send
     setattr(send_after_the_queue, _MARK, True)
@@ -152,18 +157,18 @@ def _write_queue(stdin) -> None:
         stdin.write(line)
 
 
-def _caller() -> str:
-    """``file:line`` of the first frame outside jsii, the bindings and this module."""
+def _caller() -> tuple[str, int]:
+    """(file, line) of the first frame outside jsii, the bindings and this module."""
     frame = sys._getframe(2)
     while frame is not None:
         name = frame.f_code.co_filename
-        if "site-packages" not in name and name not in _OWN_FILES:
-            return f"{name}:{frame.f_lineno}"
+        if "site-packages" not in name and name not in OWN_FILES:
+            return name, frame.f_lineno
         frame = frame.f_back
-    return "an unknown place"
+    return "an unknown place", 0
 
 
-def _creation_of(error: BaseException) -> str | None:
+def _creation_of(error: BaseException) -> tuple[str, int] | None:
     found = _DEFERRED_REF.search(str(error))
     return _created_at.get(found.group(1)) if found else None
 

@@ -132,6 +132,39 @@ def test_unexpected_error_is_one_line_with_exit_1(project):
         "--debug (or SYNTH_DEBUG=1) for the traceback and report it", before)
 
 
+def test_a_construct_argument_node_refuses_is_one_line_at_the_construct_with_exit_1(project):
+    # Node refuses the value after Python has gone on (modules/jsii_deferred.py): the error surfaces at the
+    # synth, yet it names the line that created the object, and nothing is written
+    path = project / "modules" / "compute" / "ecr.py"
+    edit(path, 'image_tag_mutability="IMMUTABLE",', "image_tag_mutability=10,")
+    line = line_of(path, "self.repository = aws.ecr_repository.EcrRepository(")
+    before = tree_digest(project / "cdktf.out")
+    # the copy runs its own jsii runtime and preload (inherited, this checkout's would be a runtime of another)
+    env = {k: v for k, v in os.environ.items() if k not in ("JSII_RUNTIME", "JSII_ONE_PROCESS_PROGRAM", "NODE_OPTIONS")}
+    result = subprocess.run([sys.executable, "main.py", "dev"], cwd=project, capture_output=True, text=True, env=env)
+    assert result.returncode == 1 and "Traceback" not in result.stdout + result.stderr
+    first, *rest = result.stderr.splitlines()
+    assert first.startswith(f"unexpected error at modules/compute/ecr.py:{line}: RuntimeError: Passed to parameter "
+                            "config of new @cdktf/provider-aws.ecrRepository.EcrRepository: ")
+    assert "Key 'imageTagMutability'" in first and f"that object was created at {path}:{line}" in first
+    assert first.endswith("— rerun with --debug (or SYNTH_DEBUG=1) for the traceback and report it")
+    assert rest == ["nothing written; cdktf.out is unchanged"]
+    assert tree_digest(project / "cdktf.out") == before
+    assert sorted(p.name for p in project.iterdir() if "cdktf.out" in p.name) == ["cdktf.out"]
+
+
+def test_an_error_from_node_is_placed_at_the_projects_own_call_not_at_the_jsii_plumbing():
+    from modules.framework import TerraformStack, Testing, aws, test_app
+    from tooling.failures import _project_frame
+
+    stack = TerraformStack(test_app(), "plumbing")
+    aws.ssm_parameter.SsmParameter(stack, "parameter", name="/x", type="String", value="${TfToken[TOKEN.nowhere]}")
+    with pytest.raises(RuntimeError) as raised:
+        line = sys._getframe().f_lineno + 1
+        Testing.synth(stack)  # every jsii call passes through modules/jsii_deferred.py: never the place
+    assert _project_frame(raised.value) == (__file__, line)
+
+
 # -- the output directory ------------------------------------------------------------------
 
 def test_outdir_dot_refuses_to_touch_the_project(project):

@@ -51,12 +51,20 @@ def debug_requested(argv: Sequence[str] | None = None) -> bool:
     return "--debug" in argv or os.environ.get(DEBUG_VARIABLE, "") not in ("", "0")
 
 
-def _project_frame(error: BaseException) -> traceback.FrameSummary | None:
-    """The innermost frame of ``error``'s traceback that is a file of this project (not a library)."""
+def _project_frame(error: BaseException) -> tuple[str, int] | None:
+    """(file, line) of the innermost frame of ``error``'s traceback that is a file of this project (not a
+    library, not the jsii plumbing every call passes through), or where a deferred creation that Node
+    refused was made (modules/jsii_deferred.py: the error surfaces at a later call)."""
+    created_at = getattr(error, "created_at", None)
+    if created_at is not None and _inside(created_at[0], ROOT):
+        return created_at
+    from modules.jsii_deferred import OWN_FILES
+
     frames = [f for f in traceback.extract_tb(error.__traceback__)
               if Path(f.filename).is_absolute() or Path(f.filename).exists()]
-    ours = [f for f in frames if _inside(f.filename, ROOT) and ".venv" not in Path(f.filename).parts]
-    return ours[-1] if ours else None
+    ours = [f for f in frames if _inside(f.filename, ROOT) and ".venv" not in Path(f.filename).parts
+            and f.filename not in OWN_FILES]
+    return (ours[-1].filename, ours[-1].lineno) if ours else None
 
 
 def describe(error: BaseException, *, outdir: str | None = None) -> tuple[list[str], int]:
@@ -75,7 +83,7 @@ def describe(error: BaseException, *, outdir: str | None = None) -> tuple[list[s
         return [f"error: {file}:{line}: {python_message(error)} — fix: correct line {line} of {file}",
                 *unchanged], EXIT_BAD_INPUT
     frame = _project_frame(error)
-    where = f" at {_relative(frame.filename)}:{frame.lineno}" if frame else ""
+    where = f" at {_relative(frame[0])}:{frame[1]}" if frame else ""
     return [f"unexpected error{where}: {python_message(error)} — rerun with --debug (or {DEBUG_VARIABLE}=1) "
             "for the traceback and report it", *unchanged], EXIT_UNEXPECTED
 

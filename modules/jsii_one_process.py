@@ -42,6 +42,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from modules.user_cache import user_cache
+
 SWITCH = "JSII_ONE_PROCESS"
 PROGRAM = "JSII_ONE_PROCESS_PROGRAM"  # read by the runtime: the kernel's lib/program.js
 RUNTIME = Path(__file__).with_name("jsii_one_process.cjs")
@@ -122,8 +124,7 @@ def enabled() -> bool:
 
 
 def _cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "jsii-one-process"
+    return user_cache("jsii-one-process")
 
 
 def kernel_directory(embedded=None, cache: Path | None = None) -> tuple[Path | None, str | None]:

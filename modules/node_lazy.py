@@ -47,6 +47,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from modules.user_cache import user_cache
+
 SWITCH = "NODE_LAZY_INDEX"
 DEBUG = "NODE_LAZY_INDEX_DEBUG"
 PACKAGES = "NODE_LAZY_INDEX_PACKAGE"  # read by the preload: npm package name(s), comma-separated
@@ -138,8 +140,7 @@ def install(python_package: str | None = None) -> bool:
 
 def code_cache_dir() -> Path:
     """Where the preload keeps V8's cached data of the packages' modules."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "node-code-cache"
+    return user_cache("node-code-cache")
 
 
 def _require_option() -> str:

@@ -47,6 +47,8 @@ import os
 import sys
 from pathlib import Path
 
+from modules.user_cache import user_cache
+
 SWITCH = "BINDINGS_TYPE_CHECKS"
 # The framework (cdktf, or CDK Terrain's cdktn), constructs, and the provider of modules.aws_provider.
 FRAMEWORKS = ("cdktf", "cdktn", "constructs")
@@ -95,8 +97,7 @@ def checks_kept() -> bool:
 
 
 def _cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "unchecked-bindings" / sys.implementation.cache_tag
+    return user_cache("unchecked-bindings", sys.implementation.cache_tag)
 
 
 def cache_path(source_path: str) -> Path:

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from modules.user_cache import user_cache
 from security.secrets import SecretFinding, scan_document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,8 +157,7 @@ CHECKOV_ARGUMENTS = ("--framework", "terraform_json", "--skip-download", "--outp
 
 def cache_directory() -> Path:
     """Where checkov's reports are kept by content (the user's cache, like jsii's and Node's here)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "checkov-reports"
+    return user_cache("checkov-reports")
 
 
 def checkov_identity(checkov: Path) -> str | None:
